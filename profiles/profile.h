@@ -9,10 +9,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <talloc.h>
 
 #define PROFILE_SCHEMA_VERSION 1
+
+/* The profile `groot run` and `groot shell` use when none is named. */
+#define PROFILE_DEFAULT_NAME "debian-trixie"
 
 enum bind_flag {
 	BIND_RO = 1 << 0,     /* writes give EROFS */
@@ -49,6 +53,9 @@ struct interpreter {
 	const char *path;        /* guest path of the interpreter */
 	const char **args;       /* extra arguments before the program, NULL-terminated */
 };
+
+/* Opaque record of the merged YAML tree, for profile_origin() and profile_print(). */
+struct profile_origins;
 
 struct profile {
 	int version;
@@ -111,6 +118,18 @@ struct profile {
 
 	struct interpreter *interpreters;
 	size_t n_interpreters;
+
+	/* Added by the profiles module. */
+	const char **files; /* every file read: the leaf, then what it extends; NULL-terminated */
+	struct profile_origins *origins; /* opaque: where each value came from (profile_origin) */
+};
+
+/* One discoverable profile, for `groot list`. */
+struct profile_entry {
+	const char *name;        /* what `groot run NAME` takes */
+	const char *path;        /* the file */
+	const char *description; /* NULL when the profile has none */
+	bool shadowed;           /* hidden by a profile of the same name earlier in the search order */
 };
 
 /* Where a failure was found; message is complete ("f.yaml:3:1: unknown key ..."). */
@@ -128,5 +147,37 @@ int profile_load(TALLOC_CTX *ctx, const char *name_or_path, struct profile **out
 
 /* Build the guest environment from the profile and the host's environ. */
 char **profile_build_environ(TALLOC_CTX *ctx, const struct profile *profile, char *const *host_env);
+
+/*
+ * Print the resolved profile as YAML, each value followed by "# from FILE:LINE" or "# default"
+ * (`groot check`). Returns 0 or -EIO.
+ */
+int profile_print(FILE *out, const struct profile *profile);
+
+/*
+ * Every profile in the search order (./, $XDG_CONFIG_HOME/groot/profiles, stock directory),
+ * by directory then name. Unreadable directories are skipped. Returns 0 or -ENOMEM.
+ */
+int profile_list(TALLOC_CTX *ctx, struct profile_entry **entries, size_t *n);
+
+/*
+ * Where a value came from: KEY is a dotted path ("rootfs.path", "env.set.PATH", "user").
+ * Returns "file:line:col", or NULL when the value is a default.
+ */
+const char *profile_origin(const struct profile *profile, const char *key);
+
+/*
+ * Parse one bind in the profile's string form, "SRC[:DST][:OPTS]" (groot-profile(5)).
+ * A relative SRC is taken relative to BASE_DIR (the current directory when NULL). ORIGIN is
+ * copied into the bind and prefixes error messages. Returns 0 or -EINVAL (err->message set).
+ */
+int profile_parse_bind(TALLOC_CTX *ctx, const char *spec, const char *base_dir, const char *origin,
+		       struct bind *out, struct profile_error *err);
+
+/*
+ * Add a bind (e.g. from the command line) with the profile's merge rule: a bind with the same
+ * destination is replaced in place, otherwise it is appended. Returns 0 or -ENOMEM.
+ */
+int profile_add_bind(struct profile *profile, const struct bind *bind);
 
 #endif
