@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * groot-fs internal interface: the view's state, its inode table and the
+ * functions the low-level handlers share. One header for the module because
+ * every part works on the same two structures (struct fs, struct inode).
+ */
+#ifndef GROOT_FS_H
+#define GROOT_FS_H
+
+#define FUSE_USE_VERSION 34
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* A bind or direct bind point, or a directory on the way to one. */
+enum vnode_kind {
+	VNODE_PATH,   /* intermediate directory: real if the rootfs has it, else synthetic */
+	VNODE_BIND,   /* served through the view from a host directory or file */
+	VNODE_DIRECT, /* appears as a symlink to the host path */
+};
+
+struct vnode {
+	char *name;
+	enum vnode_kind kind;
+	char *host;   /* BIND, DIRECT: absolute host path */
+	bool readonly; /* BIND :ro */
+	struct vnode *children;
+	struct vnode *next;
+};
+
+struct layer {
+	char *path;
+	int fd; /* O_PATH | O_DIRECTORY */
+	dev_t dev;
+};
+
+struct fs_options {
+	char **lowers;
+	int n_lowers;
+	char *upper;
+	bool in_place;
+	int lifeline_fd;
+	int ready_fd;
+	bool foreground;
+	int verbosity;
+	char *mount_options; /* extra -o, comma separated */
+	bool fake_root;
+	bool sorted_readdir;
+	bool stable_inodes;
+	bool clamp_mtime;
+	int64_t clamp_epoch;
+	char *mountpoint;
+	struct vnode *vroot;
+};
+
+/* Where an inode's fd lives. Layer indexes are >= 0. */
+#define LAYER_NONE (-1)  /* synthetic: no backing object */
+#define LAYER_BIND (-2)  /* inside a BIND vnode's host tree */
+
+struct inode {
+	/* Table key: the backing object's (st_dev, st_ino), or (0, vnode) when synthetic. */
+	uint64_t key_dev, key_ino;
+	struct inode *hash_next;
+	uint64_t refs; /* kernel lookups + children pointing at us; guarded by the stripe lock */
+
+	int fd;     /* O_PATH of the topmost backing object, -1 when synthetic */
+	int layer;  /* index into fs->layers, or LAYER_NONE / LAYER_BIND */
+	mode_t type; /* S_IFMT bits */
+	/* Directories in a multi-layer view: one O_PATH fd per layer, -1 where absent or hidden. */
+	int *dir_fds;
+	const struct vnode *vnode; /* our guest path is a vnode: its children are injected */
+	const struct vnode *bind;  /* the BIND we live under, NULL in the rootfs */
+
+	/* Guest path: parent + name. Changed only under fs->tree_lock (write). */
+	struct inode *parent;
+	char *name;
+
+	pthread_mutex_t lock;
+};
+
+struct fs {
+	struct fs_options *opts;
+	struct layer *layers;
+	int n_layers;
+	int upper; /* index of the writable layer, -1 when read-only */
+	char *mountpoint;
+	size_t mountpoint_len;
+	uid_t uid;
+	gid_t gid;
+	double timeout;      /* rootfs: the daemon is the only writer */
+	double bind_timeout; /* binds: the host may change them behind our back */
+	struct inode root;
+	pthread_rwlock_t tree_lock;
+	struct fuse_session *se;
+};
+
+/* options.c */
+int parse_options(int argc, char **argv, struct fs_options *opts);
+void print_usage(FILE *out);
+
+/* inode.c */
+void inode_table_init(void);
+struct inode *inode_from_id(struct fs *fs, fuse_ino_t ino);
+fuse_ino_t inode_id(struct fs *fs, struct inode *inode);
+/*
+ * Find the inode for (dev, ino) or insert 'fresh' (which then owns its fds).
+ * Returns the inode with one more reference; if an existing one was found,
+ * 'fresh' is destroyed.
+ */
+struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh);
+struct inode *inode_new(void);
+void inode_ref(struct inode *inode);
+void inode_unref(struct fs *fs, struct inode *inode, uint64_t n);
+/* Guest path of an inode ("/" for the root), malloc'd; NULL + errno on failure. */
+char *inode_guest_path(struct fs *fs, struct inode *inode);
+
+/* layers.c */
+int fs_open_layers(struct fs *fs);
+/* Resolve 'name' in 'parent' across layers, vnodes and binds: new inode ref in *out. */
+int fs_lookup_child(struct fs *fs, struct inode *parent, const char *name, struct inode **out);
+/* Stat an inode as the guest sees it (fake root, clamped times, stable inodes applied). */
+int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st);
+bool fs_is_whiteout_name(const char *name);
+bool fs_inode_writable(struct fs *fs, struct inode *inode);
+bool fs_multi_layer(struct fs *fs);
+/* Apply the guest-visible transformations to a raw backing stat. */
+void fs_fix_stat(struct fs *fs, struct stat *st);
+/* The inode number the guest sees for a backing (dev, ino) (or a guest path, when stable). */
+uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path);
+
+/* symlink.c */
+/* Rewrite a symlink target read from the link 'link' (see docs/groot-fs.md). */
+int symlink_rewrite(struct fs *fs, struct inode *link, const char *target, char **out);
+
+/* readdir.c */
+struct dir_entry {
+	char *name;
+	ino_t ino;
+	unsigned char type; /* DT_* */
+};
+struct dir_handle {
+	struct dir_entry *entries;
+	size_t count;
+};
+int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out);
+void dir_handle_free(struct dir_handle *dh);
+
+/* ops_read.c, ops_write.c */
+void fill_read_ops(struct fuse_lowlevel_ops *ops);
+void fill_write_ops(struct fuse_lowlevel_ops *ops);
+
+/* Helpers shared by the handlers. */
+static inline struct fs *req_fs(fuse_req_t req)
+{
+	return (struct fs *)fuse_req_userdata(req);
+}
+
+#define PROC_FD_PATH_MAX 32
+static inline void proc_fd_path(char buf[PROC_FD_PATH_MAX], int fd)
+{
+	snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * groot-fs: the view daemon. main() parses options, opens the layers,
+ * mounts, tells the runner it is ready, and serves until unmounted or until
+ * the runner's lifeline pipe closes.
+ */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static struct fs the_fs;
+static pthread_t main_thread;
+static pthread_mutex_t unmount_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool unmounted;
+
+/* Both the lifeline thread and main() may get here; the mount goes away once. */
+static void unmount_once(struct fs *fs)
+{
+	pthread_mutex_lock(&unmount_lock);
+	if (!unmounted) {
+		unmounted = true;
+		fuse_session_unmount(fs->se);
+	}
+	pthread_mutex_unlock(&unmount_lock);
+}
+
+/*
+ * The runner holds the write end of the lifeline; when it dies (even by
+ * SIGKILL) the pipe reaches EOF. Unmount right here rather than asking the
+ * loop to: the loop's threads may all be blocked in requests. Then wake the
+ * main thread (its signal handler ends the loop), and if the loop still does
+ * not end (a file stays open on the detached mount), exit anyway.
+ */
+static void *lifeline_thread(void *arg)
+{
+	struct fs *fs = arg;
+	int fd = fs->opts->lifeline_fd;
+	char buf[64];
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
+	log_info("lifeline closed: unmounting %s", fs->mountpoint);
+	unmount_once(fs);
+	fuse_session_exit(fs->se);
+	pthread_kill(main_thread, SIGTERM);
+	sleep(2);
+	log_warn("the session did not end after unmount; exiting");
+	_exit(0);
+	return NULL;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	/* Every directory of a multi-layer view holds one O_PATH fd per layer. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int init_root(struct fs *fs)
+{
+	struct inode *root = &fs->root;
+	int top = fs->n_layers - 1;
+	struct stat st;
+
+	pthread_mutex_init(&root->lock, NULL);
+	root->fd = dup(fs->layers[top].fd);
+	if (root->fd < 0 || fstat(root->fd, &st) < 0)
+		return -errno;
+	root->layer = top;
+	root->type = S_IFDIR;
+	root->key_dev = st.st_dev;
+	root->key_ino = st.st_ino;
+	root->refs = 1;
+	root->vnode = fs->opts->vroot;
+	if (fs->n_layers > 1) {
+		root->dir_fds = malloc(sizeof(int) * (size_t)fs->n_layers);
+		if (!root->dir_fds)
+			return -ENOMEM;
+		for (int i = 0; i < fs->n_layers; i++)
+			root->dir_fds[i] = dup(fs->layers[i].fd);
+	}
+	return 0;
+}
+
+static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowlevel_ops *ops)
+{
+	struct fs_options *o = fs->opts;
+	char *mount_opts = NULL;
+	struct fuse_session *se;
+
+	/* No default_permissions: we check ourselves (fake root needs it). No allow_other. */
+	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s",
+		     o->mount_options ? "," : "", o->mount_options ? o->mount_options : "") < 0)
+		return NULL;
+	char *argv[] = { "groot-fs", "-o", mount_opts, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+
+	if (o->verbosity >= 3)
+		fuse_opt_add_arg(&args, "-d");
+	se = fuse_session_new(&args, ops, sizeof(*ops), fs);
+	fuse_opt_free_args(&args);
+	free(mount_opts);
+	return se;
+}
+
+static void signal_ready(int fd)
+{
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		log_warn("--ready-fd %d: %s", fd, strerror(errno));
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct fuse_lowlevel_ops ops = { 0 };
+	struct fs_options opts;
+	struct fs *fs = &the_fs;
+	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 16 };
+	pthread_t lifeline;
+	int r;
+
+	log_set_program("groot-fs");
+	if (parse_options(argc, argv, &opts) < 0)
+		return GROOT_EXIT_USAGE;
+	if (opts.verbosity > 0)
+		log_level = (enum log_level)(LOG_LEVEL_WARN + opts.verbosity) > LOG_LEVEL_TRACE
+				    ? LOG_LEVEL_TRACE
+				    : (enum log_level)(LOG_LEVEL_WARN + opts.verbosity);
+	fs->opts = &opts;
+	fs->uid = getuid();
+	fs->gid = getgid();
+	fs->timeout = 86400.0;
+	fs->bind_timeout = 1.0;
+	pthread_rwlock_init(&fs->tree_lock, NULL);
+	inode_table_init();
+	raise_fd_limit();
+
+	fs->mountpoint = realpath(opts.mountpoint, NULL);
+	if (!fs->mountpoint)
+		die(GROOT_EXIT_FAILURE, "mountpoint %s: %s", opts.mountpoint, strerror(errno));
+	fs->mountpoint_len = strlen(fs->mountpoint);
+	if (fs_open_layers(fs) < 0)
+		return GROOT_EXIT_FAILURE;
+	if ((r = init_root(fs)) < 0)
+		die(GROOT_EXIT_FAILURE, "root: %s", strerror(-r));
+
+	fill_read_ops(&ops);
+	fill_write_ops(&ops);
+	fs->se = new_session(fs, &ops);
+	if (!fs->se)
+		die(GROOT_EXIT_FAILURE, "cannot create the FUSE session");
+	if (fuse_set_signal_handlers(fs->se) < 0)
+		die(GROOT_EXIT_FAILURE, "cannot install signal handlers");
+	if (fuse_session_mount(fs->se, fs->mountpoint) < 0)
+		die(GROOT_EXIT_FAILURE, "cannot mount on %s", fs->mountpoint);
+	log_info("mounted on %s", fs->mountpoint);
+
+	/* fork before any thread exists; the daemon child keeps the mount. */
+	if (fuse_daemonize(opts.foreground) < 0) {
+		fuse_session_unmount(fs->se);
+		die(GROOT_EXIT_FAILURE, "cannot daemonize");
+	}
+	main_thread = pthread_self();
+	if (opts.lifeline_fd >= 0) {
+		fcntl(opts.lifeline_fd, F_SETFD, FD_CLOEXEC);
+		if (pthread_create(&lifeline, NULL, lifeline_thread, fs) != 0) {
+			unmount_once(fs);
+			die(GROOT_EXIT_FAILURE, "cannot start the lifeline thread");
+		}
+		pthread_detach(lifeline);
+	}
+	/* Requests queue in the kernel until the loop answers INIT: ready already. */
+	signal_ready(opts.ready_fd);
+
+	r = fuse_session_loop_mt(fs->se, &loop);
+	unmount_once(fs);
+	fuse_remove_signal_handlers(fs->se);
+	fuse_session_destroy(fs->se);
+	return r < 0 ? GROOT_EXIT_FAILURE : 0;
+}

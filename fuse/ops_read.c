@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Read-side low-level handlers. Each one replies exactly once, on every path.
+ */
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "log.h"
+
+static double timeout_of(struct fs *fs, struct inode *inode)
+{
+	return inode->bind ? fs->bind_timeout : fs->timeout;
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* The kernel may keep readlink results: targets change only through us. */
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* We do our own permission checks against the backing files, with our own uid. */
+	conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
+}
+
+/* Build the reply for a fresh reference on 'inode' (dropped again on failure). */
+static int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e)
+{
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	r = fs_stat_inode(fs, inode, &e->attr);
+	if (r < 0) {
+		inode_unref(fs, inode, 1);
+		return r;
+	}
+	e->ino = inode_id(fs, inode);
+	e->attr_timeout = timeout_of(fs, inode);
+	e->entry_timeout = timeout_of(fs, inode);
+	return 0;
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id), *inode;
+	struct fuse_entry_param e;
+	int r;
+
+	r = fs_lookup_child(fs, parent, name, &inode);
+	if (r == -ENOENT && !parent->bind) {
+		/* Negative entry: the kernel need not ask again until we create the name. */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (r == 0)
+		r = make_entry(fs, inode, &e);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct fs *fs = req_fs(req);
+
+	inode_unref(fs, inode_from_id(fs, ino), nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	struct fs *fs = req_fs(req);
+
+	for (size_t i = 0; i < count; i++)
+		inode_unref(fs, inode_from_id(fs, forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	struct stat st;
+	int r;
+
+	r = fs_stat_inode(fs, inode, &st);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, timeout_of(fs, inode));
+}
+
+static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	char buf[PATH_MAX + 1], *rewritten = NULL;
+	ssize_t n;
+	int r;
+
+	if (inode->type != S_IFLNK) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (inode->fd < 0) {
+		/* A direct bind: its host path, never rewritten. */
+		fuse_reply_readlink(req, inode->vnode->host);
+		return;
+	}
+	n = readlinkat(inode->fd, "", buf, sizeof(buf));
+	if (n < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	if (n > PATH_MAX) {
+		fuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	buf[n] = '\0';
+	r = symlink_rewrite(fs, inode, buf, &rewritten);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else if (strlen(rewritten) > PATH_MAX)
+		fuse_reply_err(req, ENAMETOOLONG);
+	else
+		fuse_reply_readlink(req, rewritten);
+	free(rewritten);
+}
+
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	struct dir_handle *dh;
+	int r;
+
+	if (inode->type != S_IFDIR) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	r = dir_snapshot(fs, inode, &dh);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)dh;
+	/* Listings change only through us (binds excepted): let the kernel cache them. */
+	if (!inode->bind) {
+		fi->cache_readdir = 1;
+		fi->keep_cache = 1;
+	}
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		dir_handle_free(dh); /* the opener was interrupted: no releasedir will come */
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *dir = inode_from_id(fs, ino);
+	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
+	char *buf = malloc(size), *p = buf;
+	size_t left = size;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (size_t i = (size_t)off; i < dh->count; i++) {
+		struct dir_entry *de = &dh->entries[i];
+		size_t n;
+
+		if (plus) {
+			struct fuse_entry_param e;
+			struct inode *child = NULL;
+			bool dots = i < 2;
+
+			memset(&e, 0, sizeof(e));
+			if (dots || fs_lookup_child(fs, dir, de->name, &child) < 0 ||
+			    make_entry(fs, child, &e) < 0) {
+				/* No dentry for "." and ".." (nor for a name that vanished). */
+				child = NULL;
+				memset(&e, 0, sizeof(e));
+				e.attr.st_ino = de->ino;
+				e.attr.st_mode = (mode_t)DTTOIF(de->type);
+			}
+			n = fuse_add_direntry_plus(req, p, left, de->name, &e, (off_t)i + 1);
+			if (n > left) {
+				if (child)
+					inode_unref(fs, child, 1);
+				break;
+			}
+		} else {
+			struct stat st = { .st_ino = de->ino, .st_mode = (mode_t)DTTOIF(de->type) };
+
+			n = fuse_add_direntry(req, p, left, de->name, &st, (off_t)i + 1);
+			if (n > left)
+				break;
+		}
+		p += n;
+		left -= n;
+	}
+	fuse_reply_buf(req, buf, size - left);
+	free(buf);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, false);
+}
+
+static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, true);
+}
+
+static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	dir_handle_free((struct dir_handle *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	/* Hand libfuse the fd: it splices file pages to the kernel without a copy. */
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = (int)fi->fh;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	int fd = inode->fd >= 0 ? inode->fd : fs->layers[fs->n_layers - 1].fd;
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+/* Our own bookkeeping in xattrs is not the guest's business. */
+static bool is_private_xattr(const char *name)
+{
+	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
+	       strncmp(name, "trusted.overlay.", 16) == 0 ||
+	       strncmp(name, "user.overlay.", 13) == 0;
+}
+
+/* xattr calls need a path: O_PATH fds do not support f*xattr. */
+static bool xattr_capable(struct inode *inode)
+{
+	return inode->fd >= 0 && (inode->type == S_IFREG || inode->type == S_IFDIR);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	char path[PROC_FD_PATH_MAX];
+	char *buf = NULL;
+	ssize_t n;
+
+	if (!xattr_capable(inode) || is_private_xattr(name)) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	proc_fd_path(path, inode->fd);
+	if (size == 0) {
+		n = getxattr(path, name, NULL, 0);
+		if (n < 0)
+			fuse_reply_err(req, errno == ENOTSUP ? ENODATA : errno);
+		else
+			fuse_reply_xattr(req, (size_t)n);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = getxattr(path, name, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, errno == ENOTSUP ? ENODATA : errno);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	char path[PROC_FD_PATH_MAX];
+	char *raw = NULL, *out = NULL;
+	ssize_t n;
+	size_t len = 0;
+
+	if (!xattr_capable(inode)) {
+		if (size == 0)
+			fuse_reply_xattr(req, 0);
+		else
+			fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	proc_fd_path(path, inode->fd);
+	/* Read the whole list (racing growth is retried) to filter out private names. */
+	for (;;) {
+		n = listxattr(path, NULL, 0);
+		if (n <= 0)
+			break;
+		free(raw);
+		raw = malloc((size_t)n);
+		if (!raw) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		n = listxattr(path, raw, (size_t)n);
+		if (n >= 0 || errno != ERANGE)
+			break;
+	}
+	if (n < 0 && errno != ENOTSUP) {
+		fuse_reply_err(req, errno);
+		free(raw);
+		return;
+	}
+	out = malloc(n > 0 ? (size_t)n : 1);
+	if (!out) {
+		fuse_reply_err(req, ENOMEM);
+		free(raw);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(raw + i) + 1) {
+		if (is_private_xattr(raw + i))
+			continue;
+		memcpy(out + len, raw + i, strlen(raw + i) + 1);
+		len += strlen(raw + i) + 1;
+	}
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, out, len);
+	free(raw);
+	free(out);
+}
+
+static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	char path[PROC_FD_PATH_MAX];
+
+	if ((mask & W_OK) && !fs_inode_writable(fs, inode)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (inode->fd < 0) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	proc_fd_path(path, inode->fd);
+	/* The daemon runs with the tracees' uid: the backing file's answer is theirs. */
+	if (faccessat(AT_FDCWD, path, mask & ~W_OK, 0) < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	char path[PROC_FD_PATH_MAX];
+	int fd;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (inode->fd < 0) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	proc_fd_path(path, inode->fd);
+	fd = open(path, (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC);
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	/* File contents change only through us: keep the page cache across opens. */
+	fi->keep_cache = !inode->bind;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		close(fd);
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	close((int)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	/* close() of a dup releases POSIX locks held through this file, as on close(2). */
+	int fd = dup((int)fi->fh);
+
+	fuse_reply_err(req, fd < 0 ? errno : (close(fd) < 0 ? errno : 0));
+}
+
+void fill_read_ops(struct fuse_lowlevel_ops *ops)
+{
+	ops->init = fs_init;
+	ops->lookup = fs_lookup;
+	ops->forget = fs_forget;
+	ops->forget_multi = fs_forget_multi;
+	ops->getattr = fs_getattr;
+	ops->readlink = fs_readlink;
+	ops->opendir = fs_opendir;
+	ops->readdir = fs_readdir;
+	ops->readdirplus = fs_readdirplus;
+	ops->releasedir = fs_releasedir;
+	ops->open = fs_open;
+	ops->read = fs_read;
+	ops->release = fs_release;
+	ops->flush = fs_flush;
+	ops->statfs = fs_statfs;
+	ops->getxattr = fs_getxattr;
+	ops->listxattr = fs_listxattr;
+	ops->access = fs_access;
+}

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Directory listings. opendir takes a snapshot of the merged listing (layers
+ * top to bottom, whiteouts applied, bind points injected), so offsets are
+ * plain indexes and stay valid however the layers change meanwhile, and
+ * --sorted-readdir is one qsort.
+ */
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format.h"
+
+struct name_set {
+	char **slots; /* names owned elsewhere (the entries, or 'hidden') */
+	size_t cap, used;
+};
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static int set_grow(struct name_set *set)
+{
+	size_t cap = set->cap ? set->cap * 2 : 64;
+	char **slots = calloc(cap, sizeof(char *));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->cap; i++) {
+		if (!set->slots[i])
+			continue;
+		size_t j = hash_name(set->slots[i]) & (cap - 1);
+
+		while (slots[j])
+			j = (j + 1) & (cap - 1);
+		slots[j] = set->slots[i];
+	}
+	free(set->slots);
+	set->slots = slots;
+	set->cap = cap;
+	return 0;
+}
+
+/* Returns 1 if inserted, 0 if present, -errno on failure. */
+static int set_add(struct name_set *set, char *name)
+{
+	size_t j;
+
+	if ((set->used + 1) * 2 > set->cap && set_grow(set) < 0)
+		return -ENOMEM;
+	for (j = hash_name(name) & (set->cap - 1); set->slots[j]; j = (j + 1) & (set->cap - 1))
+		if (strcmp(set->slots[j], name) == 0)
+			return 0;
+	set->slots[j] = name;
+	set->used++;
+	return 1;
+}
+
+struct builder {
+	struct dir_handle *dh;
+	size_t cap;
+	struct name_set seen;
+	char **hidden; /* whiteout targets, owned here */
+	size_t n_hidden, cap_hidden;
+};
+
+static int push_entry(struct builder *b, const char *name, ino_t ino, unsigned char type)
+{
+	struct dir_entry *e;
+	char *copy = strdup(name);
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	r = set_add(&b->seen, copy);
+	if (r <= 0) {
+		free(copy);
+		return r;
+	}
+	if (b->dh->count == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		struct dir_entry *n = realloc(b->dh->entries, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->dh->entries = n;
+		b->cap = cap;
+	}
+	e = &b->dh->entries[b->dh->count++];
+	e->name = copy;
+	e->ino = ino;
+	e->type = type;
+	return 0;
+}
+
+static int hide_name(struct builder *b, const char *name)
+{
+	char *copy;
+	int r;
+
+	if (b->n_hidden == b->cap_hidden) {
+		size_t cap = b->cap_hidden ? b->cap_hidden * 2 : 16;
+		char **n = realloc(b->hidden, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->hidden = n;
+		b->cap_hidden = cap;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	r = set_add(&b->seen, copy);
+	if (r <= 0) {
+		free(copy);
+		return r;
+	}
+	b->hidden[b->n_hidden++] = copy;
+	return 0;
+}
+
+static int read_layer(struct fs *fs, struct builder *b, int dirfd, dev_t dev, bool multi,
+		      bool is_lowest, const char *dir_path)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		const char *name = de->d_name;
+		unsigned char type = de->d_type;
+		char *path = NULL;
+		ino_t ino;
+
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+			continue;
+		if (multi && format_is_whiteout_name(name)) {
+			const char *target = format_whiteout_target(name);
+
+			if (target && !is_lowest && (r = hide_name(b, target)) < 0)
+				break;
+			continue;
+		}
+		if (multi && !is_lowest && (type == DT_CHR || type == DT_UNKNOWN)) {
+			struct stat st;
+
+			if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    format_is_whiteout_device(st.st_mode, st.st_rdev)) {
+				if ((r = hide_name(b, name)) < 0)
+					break;
+				continue;
+			}
+		}
+		if (fs->opts->stable_inodes &&
+		    asprintf(&path, "%s%s%s", dir_path, dir_path[1] ? "/" : "", name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		ino = (ino_t)fs_map_ino(fs, dev, de->d_ino, path);
+		free(path);
+		if ((r = push_entry(b, name, ino, type)) < 0)
+			break;
+	}
+	if (!de && errno && r == 0)
+		r = -errno;
+	closedir(d);
+	return r;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
+void dir_handle_free(struct dir_handle *dh)
+{
+	if (!dh)
+		return;
+	for (size_t i = 0; i < dh->count; i++)
+		free(dh->entries[i].name);
+	free(dh->entries);
+	free(dh);
+}
+
+int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
+{
+	struct builder b = { 0 };
+	bool multi = fs_multi_layer(fs) && !dir->bind && dir->dir_fds;
+	char *dir_path = NULL;
+	struct stat st;
+	int r;
+
+	b.dh = calloc(1, sizeof(*b.dh));
+	if (!b.dh)
+		return -ENOMEM;
+	r = fs_stat_inode(fs, dir, &st);
+	if (r < 0)
+		goto out;
+	dir_path = inode_guest_path(fs, dir);
+	if (!dir_path) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = push_entry(&b, ".", st.st_ino, DT_DIR)) < 0 ||
+	    (r = push_entry(&b, "..", st.st_ino, DT_DIR)) < 0)
+		goto out;
+	/* Bind points win over whatever the layers have at that name. */
+	for (const struct vnode *v = dir->vnode ? dir->vnode->children : NULL; v; v = v->next) {
+		unsigned char type = v->kind == VNODE_DIRECT ? DT_LNK : DT_DIR;
+		struct stat hst;
+		char *path = NULL;
+
+		if (v->kind == VNODE_BIND) {
+			if (stat(v->host, &hst) < 0)
+				continue; /* like lookup: a missing bind source is not there */
+			type = S_ISDIR(hst.st_mode) ? DT_DIR : (unsigned char)IFTODT(hst.st_mode);
+		}
+		if (asprintf(&path, "%s%s%s", dir_path, dir_path[1] ? "/" : "", v->name) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = push_entry(&b, v->name, (ino_t)hash_name(path), type);
+		free(path);
+		if (r < 0)
+			goto out;
+	}
+	if (multi) {
+		int lowest = 0;
+
+		while (lowest < fs->n_layers && dir->dir_fds[lowest] < 0)
+			lowest++;
+		for (int l = fs->n_layers - 1; l >= 0; l--) {
+			if (dir->dir_fds[l] < 0)
+				continue;
+			r = read_layer(fs, &b, dir->dir_fds[l], fs->layers[l].dev, true, l == lowest,
+				       dir_path);
+			if (r < 0)
+				goto out;
+		}
+	} else if (dir->fd >= 0) {
+		r = read_layer(fs, &b, dir->fd, st.st_dev, false, true, dir_path);
+		if (r < 0)
+			goto out;
+	}
+	if (fs->opts->sorted_readdir && b.dh->count > 2)
+		qsort(b.dh->entries + 2, b.dh->count - 2, sizeof(struct dir_entry),
+		      compare_entries);
+out:
+	free(dir_path);
+	free(b.seen.slots);
+	for (size_t i = 0; i < b.n_hidden; i++)
+		free(b.hidden[i]);
+	free(b.hidden);
+	if (r < 0) {
+		dir_handle_free(b.dh);
+		return r;
+	}
+	*out = b.dh;
+	return 0;
+}

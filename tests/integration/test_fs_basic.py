@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: MIT
+"""groot-fs Phase 1: a read-only view of one lower directory, compared with the directory."""
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conftest_fs import GROOT_FS, View, fuse_usable, is_mounted, mount_view, snapshot  # noqa: E402,F401
+
+
+@pytest.fixture
+def lower(tmp_path):
+    low = tmp_path / "lower"
+    (low / "etc").mkdir(parents=True)
+    (low / "etc" / "passwd").write_text("root:x:0:0::/root:/bin/sh\n")
+    (low / "usr" / "lib" / "deep").mkdir(parents=True)
+    (low / "usr" / "lib" / "deep" / "data.bin").write_bytes(bytes(range(256)) * 1000)
+    (low / "empty").write_bytes(b"")
+    (low / "exec.sh").write_text("#!/bin/sh\necho hi\n")
+    os.chmod(low / "exec.sh", 0o755)
+    os.chmod(low / "etc" / "passwd", 0o640)
+    os.symlink("/etc/passwd", low / "abs")
+    os.symlink("/", low / "rootlink")
+    os.symlink("lib/deep", low / "usr" / "rel")
+    os.symlink("../../../../../etc/passwd", low / "usr" / "lib" / "climb")
+    os.symlink("../../etc/passwd", low / "usr" / "lib" / "exact")
+    os.symlink("dangling-target", low / "dangling")
+    os.symlink("/proc/self/mounts", low / "mtab")
+    os.mkfifo(low / "fifo")
+    for i in range(300):
+        (low / "usr" / f"many{i:03d}").write_text(str(i))
+    return low
+
+
+def test_listing_and_contents_match_lower(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    want = snapshot(lower)
+    got = snapshot(v.mnt)
+    assert set(got) == set(want)
+    for rel, (kind, mode, size, data) in want.items():
+        gkind, gmode, gsize, gdata = got[rel]
+        assert (gkind, gmode, gsize) == (kind, mode, size), rel
+        if kind == stat.S_IFREG:
+            assert gdata == data, rel
+
+
+def test_stat_matches_lower(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    for rel in ["etc/passwd", "usr/lib/deep/data.bin", "fifo", "abs", "usr"]:
+        a, b = os.lstat(lower / rel), os.lstat(os.path.join(v.mnt, rel))
+        for field in ["st_mode", "st_uid", "st_gid", "st_size", "st_nlink", "st_mtime_ns"]:
+            assert getattr(a, field) == getattr(b, field), (rel, field)
+        assert a.st_ino == b.st_ino, rel  # one backing device: raw inode numbers
+
+
+def test_readlink_rewriting(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    m = v.mnt
+    assert os.readlink(f"{m}/abs") == m + "/etc/passwd"
+    assert os.readlink(f"{m}/rootlink") == m + "/"
+    assert os.readlink(f"{m}/usr/rel") == "lib/deep"
+    assert os.readlink(f"{m}/dangling") == "dangling-target"
+    # Stays inside the root: not rewritten.
+    assert os.readlink(f"{m}/usr/lib/exact") == "../../etc/passwd"
+    # Climbs above the root from depth 2: clamped at the guest root like "..".
+    assert os.readlink(f"{m}/usr/lib/climb") == m + "/etc/passwd"
+    # Without a --direct for /proc, /proc is a guest path like any other.
+    assert os.readlink(f"{m}/mtab") == m + "/proc/self/mounts"
+
+
+def test_kernel_walk_stays_in_the_guest(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    m = v.mnt
+    guest_passwd = (lower / "etc" / "passwd").read_text()
+    assert open(f"{m}/abs").read() == guest_passwd
+    assert open(f"{m}/usr/lib/climb").read() == guest_passwd
+    assert open(f"{m}/rootlink/etc/passwd").read() == guest_passwd
+    assert sorted(os.listdir(f"{m}/usr/rel")) == ["data.bin"]
+
+
+def test_direct_and_bind(mount_view, lower, tmp_path):
+    host = tmp_path / "hostdata"
+    (host / "sub").mkdir(parents=True)
+    (host / "sub" / "file").write_text("from host\n")
+    os.symlink("/etc/passwd", host / "abs")
+    v = mount_view("--lower", str(lower), "--direct", "/proc=/proc", "--direct",
+                   "/opt/hostdir=" + str(host), "--bind", f"{host}:/srv/data:ro",
+                   "--bind", f"{host}:/etc/rw")
+    m = v.mnt
+    # Direct binds are symlinks to the host path, and targets into them are kept.
+    assert os.readlink(f"{m}/proc") == "/proc"
+    assert os.readlink(f"{m}/mtab") == "/proc/self/mounts"
+    assert os.readlink(f"{m}/opt/hostdir") == str(host)
+    assert stat.S_ISDIR(os.stat(f"{m}/opt").st_mode)  # synthetic: lower has no /opt
+    assert "opt" in os.listdir(m) and "proc" in os.listdir(m)
+    assert open(f"{m}/opt/hostdir/sub/file").read() == "from host\n"
+    # Non-direct binds are served through the view; their absolute links stay in the guest.
+    assert open(f"{m}/srv/data/sub/file").read() == "from host\n"
+    assert os.readlink(f"{m}/srv/data/abs") == m + "/etc/passwd"
+    assert sorted(os.listdir(f"{m}/srv/data")) == ["abs", "sub"]
+    assert "rw" in os.listdir(f"{m}/etc") and "passwd" in os.listdir(f"{m}/etc")
+    with pytest.raises(OSError) as e:
+        open(f"{m}/srv/data/sub/file", "w")
+    assert e.value.errno == errno.EROFS
+
+
+def test_read_only_without_upper(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    m = v.mnt
+    for action in [lambda: open(f"{m}/etc/passwd", "a"),
+                   lambda: open(f"{m}/newfile", "w"),
+                   lambda: os.mkdir(f"{m}/newdir"),
+                   lambda: os.unlink(f"{m}/empty"),
+                   lambda: os.rename(f"{m}/empty", f"{m}/empty2"),
+                   lambda: os.symlink("x", f"{m}/newlink"),
+                   lambda: os.chmod(f"{m}/empty", 0o600)]:
+        with pytest.raises(OSError) as e:
+            action()
+        assert e.value.errno == errno.EROFS
+    assert snapshot(lower) == snapshot(lower)  # and the lower is untouched
+    assert os.listdir(lower).count("newfile") == 0
+
+
+def test_errors(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    m = v.mnt
+    with pytest.raises(FileNotFoundError):
+        os.stat(f"{m}/nope")
+    with pytest.raises(NotADirectoryError):
+        os.stat(f"{m}/empty/x")
+    with pytest.raises(OSError) as e:
+        os.stat(f"{m}/" + "n" * 256)
+    assert e.value.errno == errno.ENAMETOOLONG
+    # A name created in the lower behind our back after a miss: the daemon is the only writer.
+    assert not os.path.exists(f"{m}/later")
+
+
+def test_xattrs_and_statfs(mount_view, lower):
+    try:
+        os.setxattr(lower / "empty", "user.test", b"value")
+        os.setxattr(lower / "empty", "user.containers.override_stat", b"0:0:0644")
+    except OSError:
+        pytest.skip("the tmp filesystem has no user xattrs")
+    v = mount_view("--lower", str(lower))
+    assert os.getxattr(f"{v.mnt}/empty", "user.test") == b"value"
+    assert "user.test" in os.listxattr(f"{v.mnt}/empty")
+    assert "user.containers.override_stat" not in os.listxattr(f"{v.mnt}/empty")
+    with pytest.raises(OSError) as e:
+        os.getxattr(f"{v.mnt}/etc/passwd", "user.nothing")
+    assert e.value.errno == errno.ENODATA
+    assert os.statvfs(v.mnt).f_bsize == os.statvfs(lower).f_bsize
+
+
+def test_mount_options_and_access(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    with open("/proc/self/mounts") as f:
+        line = next(line for line in f if line.split()[1] == v.mnt)
+    src, _, fstype, opts = line.split()[:4]
+    assert src == "groot-fs" and fstype == "fuse.groot"
+    assert "default_permissions" not in opts and "allow_other" not in opts
+    assert os.access(f"{v.mnt}/exec.sh", os.X_OK)
+    assert not os.access(f"{v.mnt}/empty", os.X_OK)
+    assert not os.access(f"{v.mnt}/empty", os.W_OK)  # read-only view
+    out = subprocess.run([f"{v.mnt}/exec.sh"], capture_output=True, text=True)
+    assert out.stdout == "hi\n"
+
+
+def test_fake_root(mount_view, lower):
+    v = mount_view("--lower", str(lower), "--fake-root")
+    st = os.lstat(f"{v.mnt}/etc/passwd")
+    assert (st.st_uid, st.st_gid) == (0, 0)
+    assert os.lstat(f"{v.mnt}/abs").st_uid == 0
+
+
+def test_determinism_options(mount_view, lower):
+    os.utime(lower / "empty", (2_000_000_000, 2_000_000_000))
+    os.utime(lower / "exec.sh", (1000, 1000))
+    v = mount_view("--lower", str(lower), "--sorted-readdir", "--stable-inodes",
+                   "--clamp-mtime", "1700000000")
+    names = os.listdir(f"{v.mnt}/usr")
+    assert names == sorted(names, key=os.fsencode)
+    assert os.stat(f"{v.mnt}/empty").st_mtime == 1700000000
+    assert os.stat(f"{v.mnt}/exec.sh").st_mtime == 1000
+    ino = os.stat(f"{v.mnt}/usr/lib/deep/data.bin").st_ino
+    v.stop()
+    v2 = mount_view("--lower", str(lower), "--stable-inodes")
+    assert os.stat(f"{v2.mnt}/usr/lib/deep/data.bin").st_ino == ino
+    with os.scandir(f"{v2.mnt}/usr/lib/deep") as it:
+        assert [e.inode() for e in it] == [ino]
+
+
+def test_ready_fd_means_mounted(mount_view, lower):
+    v = mount_view("--lower", str(lower))
+    assert is_mounted(v.mnt)
+    assert os.path.exists(f"{v.mnt}/etc/passwd")
+
+
+def test_lifeline_kill_9_unmounts(lower, tmp_path):
+    ok, why = fuse_usable()
+    if not ok:
+        pytest.skip(why)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    life_r, life_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    # The "runner": the only holder of the lifeline's write end.
+    runner = subprocess.Popen(["sleep", "600"], pass_fds=[life_w])
+    os.close(life_w)
+    daemon = subprocess.Popen([str(GROOT_FS), "-f", "--lifeline", str(life_r), "--ready-fd",
+                               str(ready_w), "--lower", str(lower), str(mnt)],
+                              pass_fds=[life_r, ready_w])
+    os.close(life_r)
+    os.close(ready_w)
+    try:
+        assert os.read(ready_r, 1) == b"1"
+        assert is_mounted(mnt)
+        busy = open(mnt / "etc" / "passwd")  # an open file must not keep the mount alive
+        os.kill(runner.pid, signal.SIGKILL)
+        runner.wait()
+        deadline = time.time() + 3
+        while is_mounted(mnt) and time.time() < deadline:
+            time.sleep(0.02)
+        assert not is_mounted(mnt)
+        assert daemon.wait(timeout=5) == 0
+        try:
+            busy.close()  # its flush goes nowhere now: ENOTCONN
+        except OSError:
+            pass
+    finally:
+        os.close(ready_r)
+        if daemon.poll() is None:
+            daemon.kill()
+        if is_mounted(mnt):
+            subprocess.call(["fusermount3", "-u", "-z", str(mnt)])
+
+
+def test_bad_command_lines(tmp_path):
+    if not GROOT_FS.exists():
+        pytest.skip("groot-fs not built")
+    for args in [[], ["--lower", str(tmp_path)], [str(tmp_path)],
+                 ["--lower", str(tmp_path), "--in-place", "--upper", str(tmp_path), str(tmp_path)],
+                 ["--lower", str(tmp_path), "--bind", "relative:/x", str(tmp_path)],
+                 ["--lower", str(tmp_path), "--direct", "/x", str(tmp_path)],
+                 ["--lower", str(tmp_path), "--clamp-mtime", "soon", str(tmp_path)]]:
+        r = subprocess.run([str(GROOT_FS), "-f"] + args, capture_output=True, text=True)
+        assert r.returncode == 2, args
+        assert "groot-fs" in r.stderr
