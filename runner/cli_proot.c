@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * groot proot: PRoot's command line with PRoot's meaning, so scripts written
+ * for PRoot run unchanged. Builds a profile in memory; the guest is written
+ * in place (upper: in-place), as PRoot does.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <talloc.h>
+#include <unistd.h>
+
+#include "bindspec.h"
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "run.h"
+
+/* PRoot's -R: the binds a guest needs to use the host's network and terminal. */
+static const char *const recommended_binds[] = {
+	"/etc/host.conf", "/etc/hosts", "/etc/hosts.equiv", "/etc/mtab", "/etc/netgroup",
+	"/etc/networks", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/resolv.conf",
+	"/etc/localtime", "/dev/", "/sys/", "/proc/", "/tmp/", "/run/", "/var/run/dbus/system_bus_socket",
+	"$HOME",
+};
+/* PRoot's -S: the same for building packages, without the user database and $HOME. */
+static const char *const sandbox_binds[] = {
+	"/etc/host.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/resolv.conf",
+	"/dev/", "/sys/", "/proc/", "/tmp/", "/run/shm", "$HOME",
+};
+
+static void proot_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: groot proot [OPTIONS] [--] [CMD ARGS...]\n"
+		"       proot [OPTIONS] [--] [CMD ARGS...]\n\n"
+		"PRoot-compatible command line (the guest is written in place, like PRoot):\n"
+		"  -r, --rootfs=DIR          use DIR as the guest root (default /)\n"
+		"  -b, --bind=HOST[:GUEST]   make HOST visible at GUEST (alias -m, --mount)\n"
+		"  -w, --cwd=DIR             start in DIR (a guest path)\n"
+		"  -0, --root-id             fake root identity\n"
+		"  -R DIR                    -r DIR plus the recommended host binds\n"
+		"  -S DIR                    -r DIR plus the binds for package building, and -0\n"
+		"  -v, --verbose=LEVEL       verbosity\n"
+		"  -l, --link2symlink        accepted (hard links work natively in the view)\n"
+		"  -h, --help                this help;  -V, --version  the version\n"
+		"Not supported yet, refused with a message: -i/--change-id, -q/--qemu,\n"
+		"-k/--kernel-release.\n");
+}
+
+static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec)
+{
+	char message[512];
+	char *expanded = NULL;
+
+	if (!strcmp(spec, "$HOME")) {
+		const char *home = getenv("HOME");
+		if (!home)
+			return 0;
+		spec = expanded = talloc_asprintf(ctx, "%s", home);
+	}
+	request->extra_binds = talloc_realloc(ctx, request->extra_binds, struct bind,
+					      request->n_extra_binds + 1);
+	struct bind *b = &request->extra_binds[request->n_extra_binds];
+	if (parse_bind_spec(ctx, spec, "command line", b, message, sizeof(message)) < 0) {
+		log_error("-b %s: %s", spec, message);
+		return -1;
+	}
+	/* PRoot binds are host paths seen directly by the kernel. */
+	b->flags |= BIND_DIRECT;
+	request->n_extra_binds++;
+	(void)expanded;
+	return 0;
+}
+
+static int add_preset(TALLOC_CTX *ctx, struct run_request *request, const char *const *binds,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *spec = talloc_strdup(ctx, binds[i]);
+		size_t length = strlen(spec);
+		if (length > 1 && spec[length - 1] == '/')
+			spec[length - 1] = '\0';
+		if (strcmp(spec, "$HOME") != 0 && access(spec, F_OK) < 0)
+			continue;
+		if (add_bind(ctx, request, spec) < 0)
+			return -1;
+		request->extra_binds[request->n_extra_binds - 1].flags |= BIND_TRY;
+	}
+	return 0;
+}
+
+int command_proot(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"rootfs", required_argument, NULL, 'r'},
+		{"bind", required_argument, NULL, 'b'},
+		{"mount", required_argument, NULL, 'm'},
+		{"cwd", required_argument, NULL, 'w'},
+		{"root-id", no_argument, NULL, '0'},
+		{"change-id", required_argument, NULL, 'i'},
+		{"qemu", required_argument, NULL, 'q'},
+		{"kernel-release", required_argument, NULL, 'k'},
+		{"verbose", required_argument, NULL, 'v'},
+		{"link2symlink", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct profile *p = talloc_zero(ctx, struct profile);
+	struct run_request request = {.profile = p};
+	int c, status = GROOT_EXIT_USAGE;
+
+	p->version = 1;
+	p->file = "command line";
+	p->name = "proot";
+	p->rootfs.path = "/";
+	p->rootfs.upper = UPPER_IN_PLACE;
+	p->env.inherit = ENV_INHERIT_ALL;
+	p->user.kind = USER_HOST;
+	while ((c = getopt_long(argc, argv, "+r:b:m:w:0i:q:k:v:R:S:lhV", options, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			p->rootfs.path = optarg;
+			break;
+		case 'R':
+		case 'S':
+			p->rootfs.path = optarg;
+			if (c == 'S')
+				p->user.kind = USER_ROOT;
+			if (add_preset(ctx, &request, c == 'R' ? recommended_binds : sandbox_binds,
+				       c == 'R' ? sizeof(recommended_binds) / sizeof(char *)
+						: sizeof(sandbox_binds) / sizeof(char *)) < 0)
+				goto out;
+			break;
+		case 'b':
+		case 'm':
+			if (add_bind(ctx, &request, optarg) < 0)
+				goto out;
+			break;
+		case 'w':
+			request.workdir = optarg;
+			break;
+		case '0':
+			p->user.kind = USER_ROOT;
+			break;
+		case 'v':
+			log_level = atoi(optarg) <= 0 ? LOG_LEVEL_WARN
+			: atoi(optarg) >= 3   ? LOG_LEVEL_TRACE
+					       : (enum log_level)(LOG_LEVEL_WARN + atoi(optarg));
+			break;
+		case 'l':
+			break;
+		case 'i':
+		case 'q':
+		case 'k':
+			log_error("proot option -%c is not supported by groot yet; use a profile "
+				  "(user:, interpreters:, uname:) or drop the option",
+				  c);
+			goto out;
+		case 'h':
+			proot_usage(stdout);
+			status = 0;
+			goto out;
+		case 'V':
+			printf("groot %s (PRoot-compatible command line)\n", GROOT_VERSION);
+			status = 0;
+			goto out;
+		default:
+			proot_usage(stderr);
+			goto out;
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	if (optind < argc) {
+		request.command = argv + optind;
+	} else {
+		static char *default_shell[] = {"/bin/sh", NULL};
+		request.command = default_shell;
+	}
+	if (!request.workdir) {
+		/* PRoot starts in the host's cwd when it exists in the guest, else in /. */
+		request.workdir = "/";
+	}
+	status = run_guest(ctx, &request);
+out:
+	talloc_free(ctx);
+	return status;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* groot provision: create a profile's rootfs from its bootstrap recipe. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <talloc.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "profile.h"
+
+#define DEFAULT_MIRROR "http://deb.debian.org/debian"
+
+static int make_parents(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(path, 0755);
+		*p = '/';
+		if (r < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+static int run_and_wait(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		log_error("cannot run %s: %s (apt-get install %s)", argv[0], strerror(errno),
+			  argv[0]);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int command_provision(int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		bool help = argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+		fprintf(help ? stdout : stderr,
+			"Usage: groot provision PROFILE\n\n"
+			"Create PROFILE's rootfs (rootfs.path) from its bootstrap recipe\n"
+			"(rootfs.bootstrap: tool, suite, variant, include, mirror). The mirror\n"
+			"defaults to $GROOT_MIRROR, then " DEFAULT_MIRROR ".\n");
+		return help ? 0 : GROOT_EXIT_USAGE;
+	}
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct profile_error err = {{0}};
+	struct profile *p = NULL;
+	int status = GROOT_EXIT_FAILURE;
+
+	if (profile_load(ctx, argv[1], &p, &err) < 0) {
+		fprintf(stderr, "groot: %s\n", err.message);
+		talloc_free(ctx);
+		return GROOT_EXIT_USAGE;
+	}
+	const char *target = p->rootfs.path;
+	char probe[4096];
+	snprintf(probe, sizeof(probe), "%s/usr", target);
+	if (access(probe, F_OK) == 0) {
+		printf("%s is already provisioned\n", target);
+		talloc_free(ctx);
+		return 0;
+	}
+	const char *tool = p->rootfs.bootstrap.tool ? p->rootfs.bootstrap.tool : "debootstrap";
+	if (!p->rootfs.bootstrap.suite) {
+		log_error("%s: rootfs.bootstrap.suite is not set; add e.g. "
+			  "'bootstrap: {tool: debootstrap, suite: trixie, variant: minbase}'",
+			  p->file);
+		goto out;
+	}
+	if (strcmp(tool, "debootstrap") != 0) {
+		log_error("%s: bootstrap tool '%s' is not supported (use debootstrap)", p->file, tool);
+		goto out;
+	}
+	if (geteuid() != 0) {
+		log_error("provisioning as an unprivileged user is not supported yet: run "
+			  "'groot provision %s' as root once, or point rootfs.path at an existing "
+			  "tree",
+			  argv[1]);
+		goto out;
+	}
+	const char *mirror = p->rootfs.bootstrap.mirror ? p->rootfs.bootstrap.mirror
+							 : getenv("GROOT_MIRROR");
+	if (!mirror || !*mirror)
+		mirror = DEFAULT_MIRROR;
+	char *partial = talloc_asprintf(ctx, "%s.partial", target);
+	if (make_parents(partial) < 0) {
+		log_error("cannot create the parents of %s: %s", partial, strerror(errno));
+		goto out;
+	}
+	const char *args[16];
+	size_t n = 0;
+	args[n++] = "debootstrap";
+	if (p->rootfs.bootstrap.variant)
+		args[n++] = talloc_asprintf(ctx, "--variant=%s", p->rootfs.bootstrap.variant);
+	if (p->rootfs.bootstrap.include && p->rootfs.bootstrap.include[0]) {
+		char *list = talloc_strdup(ctx, "--include=");
+		for (size_t i = 0; p->rootfs.bootstrap.include[i]; i++)
+			list = talloc_asprintf_append(list, "%s%s", i ? "," : "",
+						      p->rootfs.bootstrap.include[i]);
+		args[n++] = list;
+	}
+	args[n++] = p->rootfs.bootstrap.suite;
+	args[n++] = partial;
+	args[n++] = mirror;
+	args[n] = NULL;
+	printf("groot: provisioning %s (%s %s) into %s; debootstrap reports progress below\n",
+	       p->name ? p->name : argv[1], tool, p->rootfs.bootstrap.suite, target);
+	fflush(stdout);
+	int r = run_and_wait((char *const *)args);
+	if (r != 0) {
+		log_error("debootstrap failed (status %d); the partial tree is left in %s", r,
+			  partial);
+		goto out;
+	}
+	if (rename(partial, target) < 0) {
+		log_error("cannot move %s to %s: %s", partial, target, strerror(errno));
+		goto out;
+	}
+	printf("groot: %s is ready\n", target);
+	status = 0;
+out:
+	talloc_free(ctx);
+	return status;
+}

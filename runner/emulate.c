@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Syscalls whose results carry host paths (readlink, getcwd, AF_UNIX
+ * addresses) and fake identity.
+ */
+#include "stop.h"
+#include "translate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+const char *proc_exe_of(const struct stop *stop, const char *guest);
+
+/*
+ * readlink is emulated entirely in the tracer: read the link on the host,
+ * detranslate it, and copy at most bufsiz bytes, so a rewritten target
+ * (longer on the host) is never truncated for the guest.
+ */
+void handle_readlink_enter(struct stop *stop)
+{
+	char guest[PATH_MAX], host[PATH_MAX], target[PATH_MAX], shown[PATH_MAX];
+	pid_t pid = stop->tracee->pid;
+	bool at = stop->desc->paths[0].arg == 1;
+	unsigned long buffer = stop_arg(stop, at ? 2 : 1);
+	long bufsiz = (long)(int)stop_arg(stop, at ? 3 : 2);
+	int dirfd = at ? (int)stop_arg(stop, 0) : AT_FDCWD;
+	ssize_t n = tracee_read_string(pid, stop_arg(stop, at ? 1 : 0), guest, sizeof(guest));
+	const char *result;
+	int r;
+
+	if (n < 0) {
+		stop_skip(stop, n);
+		return;
+	}
+	if (bufsiz <= 0) {
+		stop_skip(stop, -EINVAL);
+		return;
+	}
+	const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
+	if (exe) {
+		result = exe;
+	} else {
+		r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
+		if (r < 0) {
+			stop_skip(stop, r);
+			return;
+		}
+		const char *path = r ? host : guest;
+		char relative[PATH_MAX + 64];
+		if (path[0] != '/') {
+			/* Relative to the tracee's cwd or dirfd, reached through /proc. */
+			if (dirfd == AT_FDCWD)
+				n = snprintf(relative, sizeof(relative), "/proc/%d/cwd/%s", pid, path);
+			else
+				n = snprintf(relative, sizeof(relative), "/proc/%d/fd/%d/%s", pid, dirfd,
+					     path);
+			if (n >= (ssize_t)sizeof(relative)) {
+				stop_skip(stop, -ENAMETOOLONG);
+				return;
+			}
+			if (*path == '\0' && dirfd != AT_FDCWD)
+				relative[strlen(relative) - 1] = '\0'; /* readlinkat(fd, "") */
+			path = relative;
+		}
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0) {
+			stop_skip(stop, -errno);
+			return;
+		}
+		target[n] = '\0';
+		/* Only absolute targets can carry the mountpoint. */
+		if (target[0] == '/' && detranslate_path(stop->session, target, shown, sizeof(shown)) == 0)
+			result = shown;
+		else
+			result = target;
+	}
+	if (stop->session->trace)
+		trace_syscall(stop, guest, result);
+	size_t length = strlen(result);
+	if ((long)length > bufsiz)
+		length = (size_t)bufsiz;
+	r = tracee_write(pid, buffer, result, length);
+	stop_skip(stop, r < 0 ? -EFAULT : (long)length);
+}
+
+void handle_getcwd_exit(struct stop *stop)
+{
+	char host[PATH_MAX], guest[PATH_MAX];
+	pid_t pid = stop->tracee->pid;
+	long result = (long)REG_RESULT(&stop->regs);
+	unsigned long buffer = stop_arg(stop, 0);
+	unsigned long size = stop_arg(stop, 1);
+
+	if (result <= 0)
+		return;
+	if (tracee_read_string(pid, buffer, host, sizeof(host)) < 0)
+		return;
+	if (detranslate_path(stop->session, host, guest, sizeof(guest)) < 0)
+		return;
+	size_t length = strlen(guest) + 1;
+	if (length > size) {
+		REG_RESULT(&stop->regs) = (unsigned long long)-ERANGE;
+	} else {
+		tracee_write(pid, buffer, guest, length);
+		REG_RESULT(&stop->regs) = length;
+	}
+	stop->regs_dirty = true;
+}
+
+/* bind, connect, sendto: the sockaddr argument and its length. */
+static void sockaddr_arguments(const struct stop *stop, int *address_arg, int *length_arg)
+{
+	if (strcmp(stop->desc->name, "sendto") == 0) {
+		*address_arg = 4;
+		*length_arg = 5;
+	} else {
+		*address_arg = 1;
+		*length_arg = 2;
+	}
+}
+
+void handle_sockaddr_in_enter(struct stop *stop)
+{
+	struct sockaddr_un address;
+	char host[PATH_MAX];
+	pid_t pid = stop->tracee->pid;
+	int address_arg, length_arg;
+
+	sockaddr_arguments(stop, &address_arg, &length_arg);
+	unsigned long where = stop_arg(stop, address_arg);
+	socklen_t length = (socklen_t)stop_arg(stop, length_arg);
+	if (!where || length <= offsetof(struct sockaddr_un, sun_path) || length > sizeof(address))
+		return;
+	memset(&address, 0, sizeof(address));
+	if (tracee_read(pid, where, &address, length) < 0 || address.sun_family != AF_UNIX)
+		return;
+	/* Abstract sockets (leading NUL) and relative paths need nothing. */
+	if (address.sun_path[0] != '/')
+		return;
+	char guest[sizeof(address.sun_path) + 1];
+	memcpy(guest, address.sun_path, sizeof(address.sun_path));
+	guest[sizeof(address.sun_path)] = '\0';
+	int r = translate_path(stop->session, pid, AT_FDCWD, guest, host, sizeof(host));
+	if (r <= 0)
+		return;
+	if (stop->session->trace)
+		trace_syscall(stop, guest, host);
+	size_t host_length = strlen(host);
+	if (host_length >= sizeof(address.sun_path)) {
+		stop_skip(stop, -ENAMETOOLONG);
+		return;
+	}
+	memcpy(address.sun_path, host, host_length + 1);
+	socklen_t new_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + host_length + 1);
+	unsigned long copy = scratch_push(pid, &stop->scratch, &address, new_length);
+	if (!copy) {
+		stop_skip(stop, -ENOMEM);
+		return;
+	}
+	stop_set_arg(stop, address_arg, copy);
+	stop_set_arg(stop, length_arg, new_length);
+}
+
+void handle_sockaddr_out_exit(struct stop *stop)
+{
+	struct sockaddr_un address;
+	char guest[PATH_MAX];
+	pid_t pid = stop->tracee->pid;
+	unsigned long where = stop_arg(stop, 1), length_where = stop_arg(stop, 2);
+	socklen_t length, reported;
+
+	if ((long)REG_RESULT(&stop->regs) < 0 || !where || !length_where)
+		return;
+	if (tracee_read(pid, length_where, &reported, sizeof(reported)) < 0)
+		return;
+	length = reported < sizeof(address) ? reported : sizeof(address);
+	memset(&address, 0, sizeof(address));
+	if (length <= offsetof(struct sockaddr_un, sun_path) ||
+	    tracee_read(pid, where, &address, length) < 0 || address.sun_family != AF_UNIX ||
+	    address.sun_path[0] != '/')
+		return;
+	char host[sizeof(address.sun_path) + 1];
+	memcpy(host, address.sun_path, sizeof(address.sun_path));
+	host[sizeof(address.sun_path)] = '\0';
+	if (detranslate_path(stop->session, host, guest, sizeof(guest)) < 0 ||
+	    strlen(guest) >= sizeof(address.sun_path))
+		return;
+	memset(address.sun_path, 0, sizeof(address.sun_path));
+	strcpy(address.sun_path, guest);
+	socklen_t full = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(guest) + 1);
+	/* Like the kernel: copy at most the caller's buffer, report the full length. */
+	tracee_write(pid, where, &address, full < reported ? full : reported);
+	tracee_write(pid, length_where, &full, sizeof(full));
+}
+
+void handle_identity_enter(struct stop *stop)
+{
+	pid_t pid = stop->tracee->pid;
+	unsigned int zero = 0;
+
+	switch (stop->desc->handler) {
+	case HANDLE_GETID:
+	case HANDLE_SETID:
+		stop_skip(stop, 0);
+		break;
+	case HANDLE_GETRESID:
+		for (int i = 0; i < 3; i++)
+			if (tracee_write(pid, stop_arg(stop, i), &zero, sizeof(zero)) < 0) {
+				stop_skip(stop, -EFAULT);
+				return;
+			}
+		stop_skip(stop, 0);
+		break;
+	case HANDLE_GETGROUPS: {
+		/* Root's supplementary groups: just root. */
+		int size = (int)stop_arg(stop, 0);
+		if (size < 0)
+			stop_skip(stop, -EINVAL);
+		else if (size == 0)
+			stop_skip(stop, 1);
+		else if (tracee_write(pid, stop_arg(stop, 1), &zero, sizeof(zero)) < 0)
+			stop_skip(stop, -EFAULT);
+		else
+			stop_skip(stop, 1);
+		break;
+	}
+	default:
+		break;
+	}
+}

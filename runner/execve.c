@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * execve glue between a tracee and runner/exec: read the request out of the
+ * tracee, let exec_prepare() do what the kernel would, then have the kernel
+ * exec the loader-shim with the planned argv; at the exit stop, hand the
+ * shim its load script (shim/loadscript.h).
+ */
+#include "stop.h"
+#include "translate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <talloc.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "loadscript.h"
+#include "log.h"
+
+/* The kernel's MAX_ARG_STRINGS. */
+#define MAX_ARG_STRINGS 0x7FFFFFFF
+
+static int proc_link(pid_t pid, int dirfd, char *out, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
+	n = readlink(link, out, size - 1);
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	out[n] = '\0';
+	/* An fd on a deleted file (memfd, unlinked binary): only the magic link reaches it. */
+	if (n > 10 && strcmp(out + n - 10, " (deleted)") == 0)
+		snprintf(out, size, "%s", link);
+	return 0;
+}
+
+/* exec_host.resolve: a guest path as the tracee sees it, to a host path the tracer (and the shim) can open. */
+static int resolve_for_exec(void *opaque, int dirfd, const char *guest, int flags, char *host,
+			    size_t size)
+{
+	struct stop *stop = opaque;
+	pid_t pid = stop->tracee->pid;
+	char base[PATH_MAX];
+	int r;
+
+	if (guest[0] == '\0')
+		return (flags & AT_EMPTY_PATH) ? proc_link(pid, dirfd, host, size) : -ENOENT;
+	r = translate_path(stop->session, pid, dirfd, guest, host, size);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return 0;
+	if (guest[0] == '/') {
+		snprintf(host, size, "%s", guest);
+		return 0;
+	}
+	/* Relative: anchor it to the tracee's cwd or dirfd so that it still means the same after exec. */
+	r = proc_link(pid, dirfd, base, sizeof(base));
+	if (r < 0)
+		return r;
+	if ((size_t)snprintf(host, size, "%s/%s", base, guest) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int detranslate_for_exec(void *opaque, const char *host, char *guest, size_t size)
+{
+	struct stop *stop = opaque;
+
+	return detranslate_path(stop->session, host, guest, size);
+}
+
+/* Count argv like the kernel's count(): -EFAULT on a bad pointer. */
+static long count_strings(pid_t pid, unsigned long array)
+{
+	unsigned long chunk[256];
+	long n = 0;
+
+	if (!array)
+		return 0;
+	for (;;) {
+		int err = tracee_read(pid, array + (unsigned long)n * sizeof(long), chunk, sizeof(chunk));
+		if (err < 0) {
+			/* Maybe the array ends just before an unmapped page: go one by one. */
+			if (tracee_read(pid, array + (unsigned long)n * sizeof(long), chunk,
+					sizeof(long)) < 0)
+				return -EFAULT;
+			if (!chunk[0])
+				return n;
+			n++;
+			continue;
+		}
+		for (size_t i = 0; i < 256; i++) {
+			if (!chunk[i])
+				return n + (long)i;
+		}
+		n += 256;
+		if (n >= MAX_ARG_STRINGS)
+			return -E2BIG;
+	}
+}
+
+static bool fd_is_cloexec(pid_t pid, int fd)
+{
+	char path[64], line[128];
+	unsigned int flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %o", &flags) == 1)
+			break;
+	fclose(f);
+	return flags & O_CLOEXEC;
+}
+
+/* New argv below the stack: the planned prefix, then the guest's argv[skip..]. */
+static unsigned long push_argv(struct stop *stop, const struct exec_plan *plan,
+			       unsigned long argv, long argc)
+{
+	pid_t pid = stop->tracee->pid;
+	long kept = argc > plan->skip_argv ? argc - plan->skip_argv : 0;
+	size_t count = (size_t)plan->n_prefix + (size_t)kept + 1;
+	unsigned long *pointers = talloc_array(NULL, unsigned long, count);
+
+	if (!pointers)
+		return 0;
+	for (int i = 0; i < plan->n_prefix; i++) {
+		pointers[i] = scratch_push(pid, &stop->scratch, plan->prefix[i],
+					   strlen(plan->prefix[i]) + 1);
+		if (!pointers[i])
+			goto fail;
+	}
+	if (kept && tracee_read(pid, argv + (unsigned long)plan->skip_argv * sizeof(long),
+				pointers + plan->n_prefix, (size_t)kept * sizeof(long)) < 0)
+		goto fail;
+	pointers[count - 1] = 0;
+	unsigned long address = scratch_push(pid, &stop->scratch, pointers, count * sizeof(long));
+	talloc_free(pointers);
+	return address;
+fail:
+	talloc_free(pointers);
+	return 0;
+}
+
+void handle_execve_enter(struct stop *stop)
+{
+	struct tracee *t = stop->tracee;
+	bool at = stop->desc->paths[0].arg == 1;
+	char guest[PATH_MAX];
+	unsigned long argv = stop_arg(stop, at ? 2 : 1), envp = stop_arg(stop, at ? 3 : 2);
+	struct exec_request request = {
+		.dirfd = at ? (int)stop_arg(stop, 0) : AT_FDCWD,
+		.path = guest,
+		.flags = at ? (int)stop_arg(stop, 4) : 0,
+	};
+	struct exec_host host = {
+		.resolve = resolve_for_exec,
+		.detranslate = detranslate_for_exec,
+		.opaque = stop,
+		.interpreters = stop->session->interpreters,
+		.n_interpreters = stop->session->n_interpreters,
+	};
+	struct exec_plan *plan = NULL;
+	ssize_t n = tracee_read_string(t->pid, stop_arg(stop, at ? 1 : 0), guest, sizeof(guest));
+	long argc;
+	int err;
+
+	if (n < 0) {
+		stop_skip(stop, n);
+		return;
+	}
+	argc = count_strings(t->pid, argv);
+	if (argc < 0 || count_strings(t->pid, envp) < 0) {
+		stop_skip(stop, argc < 0 ? argc : -EFAULT);
+		return;
+	}
+	request.argc = (int)argc;
+	if (request.dirfd != AT_FDCWD)
+		request.dirfd_cloexec = fd_is_cloexec(t->pid, request.dirfd);
+
+	err = exec_prepare(t, &request, &host, &plan);
+	if (stop->session->trace)
+		trace_syscall(stop, guest, err < 0 ? strerror(-err) : plan->program.host_path);
+	if (err < 0) {
+		stop_skip(stop, err);
+		return;
+	}
+
+	unsigned long shim = scratch_push(t->pid, &stop->scratch, stop->session->shim_path,
+					  strlen(stop->session->shim_path) + 1);
+	unsigned long new_argv = argv;
+	if (shim && (plan->n_prefix || plan->skip_argv))
+		new_argv = push_argv(stop, plan, argv, argc);
+	if (!shim || !new_argv) {
+		talloc_free(plan);
+		stop_skip(stop, -E2BIG); /* no room below the stack for the new arguments */
+		return;
+	}
+
+	t->saved_regs = stop->regs;
+	/* execveat becomes a plain execve of the shim: the plan already resolved dirfd and flags. */
+	REG_SYSCALL(&stop->regs) = SYS_execve;
+	stop_set_arg(stop, 0, shim);
+	stop_set_arg(stop, 1, new_argv);
+	stop_set_arg(stop, 2, envp);
+	talloc_free(t->plan);
+	t->plan = plan;
+	stop->want_exit = true;
+}
+
+void handle_execve_exit(struct stop *stop)
+{
+	struct tracee *t = stop->tracee;
+	struct exec_plan *plan = t->plan;
+	long result = (long)REG_RESULT(&stop->regs);
+	static char script[LOADSCRIPT_MAX_SIZE];
+
+	t->plan = NULL;
+	if (!plan)
+		return;
+	if (result < 0) {
+		/* The old image is intact: give back the registers it had, with the errno. */
+		stop->regs = t->saved_regs;
+		REG_RESULT(&stop->regs) = (unsigned long long)result;
+		stop->regs_dirty = true;
+		talloc_free(plan);
+		return;
+	}
+
+	uint64_t sp = REG_SP(&stop->regs);
+	ssize_t size = exec_build_load_script(plan, sp - LOADSCRIPT_STACK_GAP - LOADSCRIPT_MAX_SIZE, sp,
+					      script, sizeof(script));
+	uint64_t where = (sp - LOADSCRIPT_STACK_GAP - (uint64_t)(size > 0 ? size : 0)) & ~15ULL;
+	if (size > 0)
+		size = exec_build_load_script(plan, where, sp, script, sizeof(script));
+	if (size < 0 || tracee_write(t->pid, where, script, (size_t)size) < 0) {
+		/* Past the point of no return: the old image is gone. */
+		log_error("cannot hand the load script to the shim in %d: %s; this is a groot bug",
+			  t->pid, strerror(size < 0 ? (int)-size : EFAULT));
+		kill(t->pid, SIGKILL);
+		talloc_free(plan);
+		return;
+	}
+	*reg_arg(&stop->regs, 0) = where;
+	REG_SP(&stop->regs) = where;
+	stop->regs_dirty = true;
+
+	talloc_free(t->exe);
+	t->exe = talloc_strdup(t, plan->exe_guest);
+	talloc_free(plan);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#include "helpers.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char *executable_if_present(TALLOC_CTX *ctx, const char *path)
+{
+	char resolved[PATH_MAX];
+
+	if (access(path, X_OK) < 0 || !realpath(path, resolved))
+		return NULL;
+	return talloc_strdup(ctx, resolved);
+}
+
+char *find_helper(TALLOC_CTX *ctx, const char *name, const char *build_subdir,
+		  const char *env_override)
+{
+	const char *override = env_override ? getenv(env_override) : NULL;
+	char self[PATH_MAX];
+	char *found = NULL;
+	ssize_t n;
+
+	if (override && *override)
+		return executable_if_present(ctx, override);
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash)
+			*slash = '\0';
+		const char *candidates[] = {
+			talloc_asprintf(ctx, "%s/%s", self, name),
+			talloc_asprintf(ctx, "%s/../%s/%s", self, build_subdir, name),
+			talloc_asprintf(ctx, "%s/../libexec/groot/%s", self, name),
+		};
+		for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]) && !found; i++)
+			if (candidates[i])
+				found = executable_if_present(ctx, candidates[i]);
+	}
+	if (!found) {
+		char *installed = talloc_asprintf(ctx, "%s/%s", GROOT_LIBEXECDIR, name);
+		found = installed ? executable_if_present(ctx, installed) : NULL;
+	}
+	if (!found)
+		errno = ENOENT;
+	return found;
+}

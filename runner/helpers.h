@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Locating groot's own helper programs (groot-fs, groot-shim) and data. */
+#ifndef GROOT_HELPERS_H
+#define GROOT_HELPERS_H
+
+#include <talloc.h>
+
+/*
+ * Find helper `name`: $env_override if set, next to the groot executable,
+ * in ../<build_subdir>/ (build tree), in ../libexec/groot/ (relocated
+ * install), then in the configured libexecdir. Returns a talloc'd absolute
+ * path, or NULL (errno = ENOENT).
+ */
+char *find_helper(TALLOC_CTX *ctx, const char *name, const char *build_subdir,
+		  const char *env_override);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hot path: a syscall whose arguments are paths. One register read
+ * (done by the loop), one memory read per path, a decision, at most one
+ * write, no allocation.
+ */
+#include "stop.h"
+#include "translate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * /proc/<pid>/exe names the loader-shim in the kernel's eyes; the guest
+ * must see (and open) its own program instead. Returns the guest path of
+ * that program, or NULL when the path is something else.
+ */
+const char *proc_exe_of(const struct stop *stop, const char *guest);
+const char *proc_exe_of(const struct stop *stop, const char *guest)
+{
+	const char *p;
+	pid_t pid;
+
+	if (strncmp(guest, "/proc/", 6) != 0)
+		return NULL;
+	p = guest + 6;
+	if (strncmp(p, "self/", 5) == 0) {
+		pid = stop->tracee->pid;
+		p += 5;
+	} else if (strncmp(p, "thread-self/", 12) == 0) {
+		pid = stop->tracee->pid;
+		p += 12;
+	} else {
+		char *end;
+		long n = strtol(p, &end, 10);
+		if (end == p || *end != '/')
+			return NULL;
+		pid = (pid_t)n;
+		p = end + 1;
+	}
+	if (strcmp(p, "exe") != 0)
+		return NULL;
+	struct tracee *t = tracee_get(pid);
+	return t ? t->exe : NULL;
+}
+
+void handle_path_enter(struct stop *stop)
+{
+	char guest[PATH_MAX], host[PATH_MAX];
+	pid_t pid = stop->tracee->pid;
+
+	for (int i = 0; i < SYSCALL_MAX_PATHS; i++) {
+		const struct syscall_path_arg *pa = &stop->desc->paths[i];
+		unsigned long address, copy;
+		ssize_t length;
+		int dirfd, r;
+
+		if (pa->arg < 0)
+			continue;
+		address = stop_arg(stop, pa->arg);
+		length = tracee_read_string(pid, address, guest, sizeof(guest));
+		if (length == -ENAMETOOLONG) {
+			stop_skip(stop, -ENAMETOOLONG);
+			return;
+		}
+		if (length < 0)
+			continue; /* the kernel reports EFAULT itself */
+		dirfd = pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD;
+
+		const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
+		if (exe)
+			r = translate_path(stop->session, pid, AT_FDCWD, exe, host, sizeof(host));
+		else
+			r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
+		if (r < 0) {
+			stop_skip(stop, r);
+			return;
+		}
+		if (stop->session->trace)
+			trace_syscall(stop, guest, r ? host : guest);
+		if (r == 0)
+			continue;
+		copy = scratch_push(pid, &stop->scratch, host, strlen(host) + 1);
+		if (!copy) {
+			stop_skip(stop, -ENOMEM);
+			return;
+		}
+		stop_set_arg(stop, pa->arg, copy);
+	}
+}
+
+void handle_chown_exit(struct stop *stop)
+{
+	/* Fake root on a direct bind: the host refuses, PRoot reports success. */
+	if ((long)REG_RESULT(&stop->regs) == -EPERM) {
+		REG_RESULT(&stop->regs) = 0;
+		stop->regs_dirty = true;
+	}
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "helpers.h"
+#include "log.h"
+#include "session.h"
+#include "tracer.h"
+#include "view.h"
+
+extern char **environ;
+
+/* /proc, /dev and /sys are always the host's (ARCHITECTURE.md, "The path model"). */
+static const char *const always_direct[] = {"/proc", "/dev", "/sys"};
+
+static char *run_base(TALLOC_CTX *ctx)
+{
+	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	char *base;
+
+	if (runtime && *runtime && access(runtime, W_OK | X_OK) == 0) {
+		char *parent = talloc_asprintf(ctx, "%s/groot", runtime);
+		if (mkdir(parent, 0700) == 0 || errno == EEXIST)
+			return parent;
+	}
+	base = talloc_asprintf(ctx, "/tmp/groot-%u", (unsigned)getuid());
+	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+		return NULL;
+	struct stat st;
+	/* A directory someone else made for us in /tmp is not ours to use. */
+	if (lstat(base, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+		log_error("%s is not a directory owned by you; remove it", base);
+		return NULL;
+	}
+	return base;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	(void)type;
+	/* Best effort: an ephemeral upper layer is ours alone. */
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool looks_like_rootfs(const char *path)
+{
+	char probe[PATH_MAX];
+	const char *const markers[] = {"bin", "usr", "etc"};
+	int found = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(probe, sizeof(probe), "%s/%s", path, markers[i]);
+		if (access(probe, F_OK) == 0)
+			found++;
+	}
+	return found >= 2;
+}
+
+static const char **add_arg(TALLOC_CTX *ctx, const char **args, size_t *n, const char *arg)
+{
+	args = talloc_realloc(ctx, args, const char *, *n + 2);
+	args[(*n)++] = arg;
+	args[*n] = NULL;
+	return args;
+}
+
+static void add_direct(TALLOC_CTX *ctx, struct session *session, const char *guest,
+		       const char *host, bool read_only)
+{
+	session->directs = talloc_realloc(ctx, session->directs, struct direct_bind,
+					  session->n_directs + 1);
+	session->directs[session->n_directs++] = (struct direct_bind){
+		guest, strlen(guest), host, strlen(host), read_only,
+	};
+}
+
+/* Translate the profile into groot-fs's options and the tracer's direct binds. */
+static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *request,
+				   struct session *session, const char *run_dir)
+{
+	const struct profile *p = request->profile;
+	const char **args = NULL;
+	size_t n = 0;
+
+	args = add_arg(ctx, args, &n, "--lower");
+	args = add_arg(ctx, args, &n, p->rootfs.path);
+	for (size_t i = 0; p->rootfs.layers && p->rootfs.layers[i]; i++) {
+		args = add_arg(ctx, args, &n, "--lower");
+		args = add_arg(ctx, args, &n, p->rootfs.layers[i]);
+	}
+	switch (p->rootfs.upper) {
+	case UPPER_NONE:
+		break;
+	case UPPER_IN_PLACE:
+		args = add_arg(ctx, args, &n, "--in-place");
+		break;
+	case UPPER_EPHEMERAL: {
+		char *upper = talloc_asprintf(ctx, "%s/upper", run_dir);
+		mkdir(upper, 0755);
+		args = add_arg(ctx, args, &n, "--upper");
+		args = add_arg(ctx, args, &n, upper);
+		break;
+	}
+	case UPPER_PERSISTENT:
+		if (mkdir(p->rootfs.upper_path, 0755) < 0 && errno != EEXIST)
+			log_warn("cannot create the upper layer %s: %s", p->rootfs.upper_path,
+				 strerror(errno));
+		args = add_arg(ctx, args, &n, "--upper");
+		args = add_arg(ctx, args, &n, p->rootfs.upper_path);
+		break;
+	}
+	if (session->fake_root)
+		args = add_arg(ctx, args, &n, "--fake-root");
+	if (p->determinism.readdir_sorted)
+		args = add_arg(ctx, args, &n, "--sorted-readdir");
+	if (p->determinism.stable_inodes)
+		args = add_arg(ctx, args, &n, "--stable-inodes");
+	if (p->determinism.clamp_mtime && p->determinism.has_source_date_epoch) {
+		args = add_arg(ctx, args, &n, "--clamp-mtime");
+		args = add_arg(ctx, args, &n,
+			       talloc_asprintf(ctx, "%lld", p->determinism.source_date_epoch));
+	}
+	for (size_t i = 0; i < sizeof(always_direct) / sizeof(always_direct[0]); i++)
+		add_direct(ctx, session, always_direct[i], always_direct[i], false);
+
+	for (unsigned pass = 0; pass < 2; pass++) {
+		const struct bind *binds = pass ? request->extra_binds : p->binds;
+		size_t count = pass ? request->n_extra_binds : p->n_binds;
+		for (size_t i = 0; i < count; i++) {
+			const struct bind *b = &binds[i];
+			if (access(b->source, F_OK) < 0) {
+				if (b->flags & BIND_TRY)
+					continue;
+				log_warn("%s: bind source %s does not exist; skipping it", b->origin,
+					 b->source);
+				continue;
+			}
+			if (b->flags & BIND_DIRECT) {
+				add_direct(ctx, session, b->dest, b->source, b->flags & BIND_RO);
+				args = add_arg(ctx, args, &n, "--direct");
+				args = add_arg(ctx, args, &n,
+					       talloc_asprintf(ctx, "%s=%s", b->dest, b->source));
+			} else {
+				args = add_arg(ctx, args, &n, "--bind");
+				args = add_arg(ctx, args, &n,
+					       talloc_asprintf(ctx, "%s:%s%s", b->source, b->dest,
+							       (b->flags & BIND_RO) ? ":ro" : ""));
+			}
+		}
+	}
+	for (size_t i = 0; i < session->n_directs && i < 3; i++) {
+		args = add_arg(ctx, args, &n, "--direct");
+		args = add_arg(ctx, args, &n,
+			       talloc_asprintf(ctx, "%s=%s", session->directs[i].guest,
+					       session->directs[i].host));
+	}
+	for (int v = LOG_LEVEL_WARN; v < (int)log_level; v++)
+		args = add_arg(ctx, args, &n, "-v");
+	return args;
+}
+
+static char **guest_command(TALLOC_CTX *ctx, const struct run_request *request)
+{
+	const struct profile *p = request->profile;
+	const char *shell = p->shell ? p->shell : "/bin/sh";
+	char **argv;
+
+	if (request->command && request->command[0])
+		return request->command;
+	if (!request->login_shell && p->command && p->command[0])
+		return (char **)p->command;
+	argv = talloc_array(ctx, char *, 3);
+	argv[0] = talloc_strdup(argv, shell);
+	argv[1] = talloc_strdup(argv, "-l");
+	argv[2] = NULL;
+	return argv;
+}
+
+int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
+{
+	const struct profile *p = request->profile;
+	struct session session = {.trace = request->trace, .trace_fd = STDERR_FILENO};
+	struct view view = {.lifeline = -1};
+	int status = GROOT_EXIT_FAILURE;
+	char *base, *run_dir, *mount;
+
+	if (!p->rootfs.path || access(p->rootfs.path, F_OK) < 0) {
+		log_error("%s: the rootfs %s does not exist; create it with 'groot provision %s'",
+			  p->file, p->rootfs.path ? p->rootfs.path : "(none)",
+			  p->name ? p->name : p->file);
+		return GROOT_EXIT_FAILURE;
+	}
+	if (!looks_like_rootfs(p->rootfs.path)) {
+		log_error("%s: %s is not a root filesystem (no bin/, usr/ or etc/ in it); "
+			  "point rootfs.path at a guest tree",
+			  p->file, p->rootfs.path);
+		return GROOT_EXIT_FAILURE;
+	}
+	session.fake_root = request->force_root || p->user.kind == USER_ROOT;
+	session.shim_path = find_helper(ctx, "groot-shim", "shim", "GROOT_SHIM");
+	const char *fs = find_helper(ctx, "groot-fs", "fuse", "GROOT_FS");
+	if (!session.shim_path || !fs) {
+		log_error("cannot find %s next to groot or in %s; reinstall groot",
+			  fs ? "groot-shim" : "groot-fs", GROOT_LIBEXECDIR);
+		return GROOT_EXIT_FAILURE;
+	}
+	if (p->interpreters) {
+		session.interpreters = p->interpreters;
+		session.n_interpreters = p->n_interpreters;
+	}
+
+	base = run_base(ctx);
+	if (!base) {
+		log_error("cannot create a run directory: %s", strerror(errno));
+		return GROOT_EXIT_FAILURE;
+	}
+	view_remove_stale(base);
+	run_dir = talloc_asprintf(ctx, "%s/XXXXXX", base);
+	if (!mkdtemp(run_dir)) {
+		log_error("cannot create a run directory in %s: %s", base, strerror(errno));
+		return GROOT_EXIT_FAILURE;
+	}
+	FILE *pid_file = fopen(talloc_asprintf(ctx, "%s/pid", run_dir), "we");
+	if (pid_file) {
+		fprintf(pid_file, "%d\n", getpid());
+		fclose(pid_file);
+	}
+	mount = talloc_asprintf(ctx, "%s/mnt", run_dir);
+	mkdir(mount, 0755);
+	session.run_dir = run_dir;
+	session.mount = mount;
+	session.mount_length = strlen(mount);
+
+	struct view_options view_options = {fs, view_arguments(ctx, request, &session, run_dir)};
+	if (view_start(&view_options, mount, &view) < 0)
+		goto out;
+
+	const char *workdir = request->workdir ? request->workdir : p->workdir ? p->workdir : "/";
+	char *workdir_host = talloc_asprintf(ctx, "%s%s", mount, workdir);
+	char **envp = profile_build_environ(ctx, p, environ);
+	struct launch launch = {
+		.workdir = workdir_host,
+		.argv = guest_command(ctx, request),
+		.envp = envp,
+		.filter = {session.fake_root, GROOT_SHIM_BASE, GROOT_SHIM_BASE + GROOT_SHIM_SIZE},
+		.view_pid = view.pid,
+	};
+	/* Like a shell waiting for its job: ^C and ^\ are for the guest. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	status = tracer_run(&session, &launch);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+
+out:
+	view_stop(&view);
+	rmdir(mount);
+	if (p->rootfs.upper == UPPER_EPHEMERAL)
+		remove_tree(talloc_asprintf(ctx, "%s/upper", run_dir));
+	unlink(talloc_asprintf(ctx, "%s/pid", run_dir));
+	if (rmdir(run_dir) < 0)
+		log_debug("cannot remove %s: %s", run_dir, strerror(errno));
+	return status;
+}

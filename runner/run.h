@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* One run of a guest command: profile → run directory → view → tracer → cleanup. */
+#ifndef GROOT_RUN_H
+#define GROOT_RUN_H
+
+#include <stdbool.h>
+
+#include "profile.h"
+
+struct run_request {
+	struct profile *profile;
+	char **command;          /* the command to run, or NULL for the profile's */
+	bool login_shell;        /* groot shell */
+	const char *workdir;     /* overrides the profile's */
+	bool force_root;         /* -0 */
+	bool trace;              /* --trace */
+	struct bind *extra_binds; /* from the command line */
+	unsigned n_extra_binds;
+};
+
+/* Returns the exit status groot must exit with. */
+int run_guest(TALLOC_CTX *ctx, const struct run_request *request);
+
+#endif

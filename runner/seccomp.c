@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The filter stops the tracee only for syscalls in the table; everything
+ * else runs at full speed. Lookup is a binary search on the syscall number
+ * (a linear list would cost every read() and write() ~130 compares).
+ * Syscalls issued from the loader-shim's fixed range are let through
+ * untraced, so the shim's own opens and mmaps cost nothing.
+ */
+#include "seccomp.h"
+#include "syscalls.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+
+#if defined(__x86_64__)
+#define GROOT_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define X32_SYSCALL_BIT 0x40000000
+#elif defined(__aarch64__)
+#define GROOT_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+struct rule {
+	uint32_t number;
+	uint32_t action;
+};
+
+struct emitter {
+	struct sock_filter *prog;
+	unsigned capacity, length;
+	int overflow;
+};
+
+static unsigned emit(struct emitter *e, uint16_t code, uint32_t k, uint8_t jt, uint8_t jf)
+{
+	if (e->length >= e->capacity) {
+		e->overflow = 1;
+		return e->length;
+	}
+	e->prog[e->length] = (struct sock_filter){code, jt, jf, k};
+	return e->length++;
+}
+
+/* Emit a search over rules[lo, hi): each leaf returns its action, a miss returns ALLOW. */
+static void emit_search(struct emitter *e, const struct rule *rules, size_t lo, size_t hi)
+{
+	if (hi - lo <= 4) {
+		for (size_t i = lo; i < hi; i++) {
+			emit(e, BPF_JMP | BPF_JEQ | BPF_K, rules[i].number, 0, 1);
+			emit(e, BPF_RET | BPF_K, rules[i].action, 0, 0);
+		}
+		emit(e, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+		return;
+	}
+	size_t mid = lo + (hi - lo) / 2;
+	/* nr >= rules[mid] → the "ja" to the upper half; else fall into the lower half. */
+	emit(e, BPF_JMP | BPF_JGE | BPF_K, rules[mid].number, 0, 1);
+	unsigned jump = emit(e, BPF_JMP | BPF_JA, 0, 0, 0);
+	emit_search(e, rules, lo, mid);
+	if (!e->overflow)
+		e->prog[jump].k = e->length - (jump + 1);
+	emit_search(e, rules, mid, hi);
+}
+
+static int compare_rules(const void *a, const void *b)
+{
+	const struct rule *x = a, *y = b;
+
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+int build_seccomp_filter(const struct filter_options *options, struct sock_filter *prog,
+			 unsigned capacity)
+{
+	struct rule rules[SYSCALL_TABLE_SIZE];
+	size_t n = 0;
+	struct emitter e = {prog, capacity, 0, 0};
+
+	for (unsigned i = 0; i < syscall_count(); i++) {
+		const struct syscall_desc *d = syscall_at(i);
+		uint32_t action = SECCOMP_RET_TRACE;
+
+		if (!d)
+			continue;
+		if (handler_is_identity(d->handler) && !options->fake_identity)
+			continue;
+		if (d->handler == HANDLE_CHOWN && d->paths[0].arg < 0 && !options->fake_identity)
+			continue; /* fchown: only its EPERM matters, and only under fake root */
+		if (d->handler == HANDLE_ENOSYS)
+			action = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
+		rules[n++] = (struct rule){(uint32_t)d->number, action};
+	}
+	qsort(rules, n, sizeof(rules[0]), compare_rules);
+
+	/* Another ABI (i386 int 0x80, x32) would bypass the table: refuse it. */
+	emit(&e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	emit(&e, BPF_JMP | BPF_JEQ | BPF_K, GROOT_AUDIT_ARCH, 1, 0);
+	emit(&e, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, 0, 0);
+
+	/* The shim's range [start, end) lies within one 4 GiB window: compare the high word, then the low. */
+	uint32_t high = (uint32_t)(options->shim_start >> 32);
+	uint32_t low_start = (uint32_t)options->shim_start;
+	uint32_t low_end = (uint32_t)options->shim_end;
+	emit(&e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4, 0,
+	     0);
+	emit(&e, BPF_JMP | BPF_JEQ | BPF_K, high, 0, 4);
+	emit(&e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer), 0, 0);
+	emit(&e, BPF_JMP | BPF_JGE | BPF_K, low_start, 0, 2);
+	emit(&e, BPF_JMP | BPF_JGE | BPF_K, low_end, 1, 0);
+	emit(&e, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+
+	emit(&e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+#ifdef X32_SYSCALL_BIT
+	emit(&e, BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 0, 1);
+	emit(&e, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, 0, 0);
+#endif
+	emit_search(&e, rules, 0, n);
+	return e.overflow ? -ENOSPC : (int)e.length;
+}
+
+int install_seccomp_filter(const struct filter_options *options)
+{
+	struct sock_filter insns[1024];
+	int n = build_seccomp_filter(options, insns, 1024);
+
+	if (n < 0)
+		return n;
+	struct sock_fprog prog = {(unsigned short)n, insns};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* The seccomp filter, generated from the syscall table. */
+#ifndef GROOT_SECCOMP_H
+#define GROOT_SECCOMP_H
+
+#include <stdbool.h>
+#include <linux/filter.h>
+
+struct filter_options {
+	bool fake_identity; /* trap get*id/set*id (user: root) */
+	unsigned long shim_start, shim_end; /* syscalls from here run untraced */
+};
+
+/* Build the BPF program into prog (storage of at most capacity insns). Returns insn count or -ENOSPC. */
+int build_seccomp_filter(const struct filter_options *options, struct sock_filter *prog,
+			 unsigned capacity);
+
+/* In the tracee, before its first execve: no_new_privs + the filter. Returns 0 or -errno. */
+int install_seccomp_filter(const struct filter_options *options);
+
+#endif

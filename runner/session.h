@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A session: one run of the guest. What the tracer needs to translate paths
+ * (the view's mountpoint, the direct binds) and to fake identity.
+ */
+#ifndef GROOT_SESSION_H
+#define GROOT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct interpreter;
+
+struct direct_bind {
+	const char *guest; /* absolute guest path, no trailing slash */
+	size_t guest_length;
+	const char *host;  /* absolute host path */
+	size_t host_length;
+	bool read_only;
+};
+
+struct session {
+	const char *run_dir;   /* $RUN, removed at exit */
+	const char *mount;     /* $RUN/mnt: where the view is mounted */
+	size_t mount_length;
+	struct direct_bind *directs;
+	size_t n_directs;
+	bool fake_root;        /* user: root / -0 */
+	bool trace;            /* --trace: print each trapped syscall */
+	int trace_fd;
+	const char *shim_path; /* host path of groot-shim */
+	const struct interpreter *interpreters;
+	size_t n_interpreters;
+};
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* One ptrace stop of one tracee: what a syscall handler works with. */
+#ifndef GROOT_STOP_H
+#define GROOT_STOP_H
+
+#include <stdbool.h>
+#include <sys/user.h>
+
+#include "session.h"
+#include "syscalls.h"
+#include "tracee.h"
+
+struct stop {
+	const struct session *session;
+	struct tracee *tracee;
+	const struct syscall_desc *desc;
+	struct user_regs_struct regs;
+	bool regs_dirty;    /* write the registers back before resuming */
+	bool want_exit;     /* resume with PTRACE_SYSCALL: the handler needs the exit stop */
+	struct scratch scratch;
+};
+
+/* Skip the syscall; the guest sees result (a value, or -errno). */
+static inline void stop_skip(struct stop *stop, long result)
+{
+	REG_SYSCALL(&stop->regs) = (unsigned long long)-1;
+	REG_RESULT(&stop->regs) = (unsigned long long)result;
+	stop->regs_dirty = true;
+}
+
+static inline unsigned long stop_arg(struct stop *stop, int index)
+{
+	return (unsigned long)*reg_arg(&stop->regs, index);
+}
+
+static inline void stop_set_arg(struct stop *stop, int index, unsigned long value)
+{
+	*reg_arg(&stop->regs, index) = value;
+	stop->regs_dirty = true;
+}
+
+/* Handlers: enter runs at the seccomp stop, exit at the syscall-exit stop (when want_exit). */
+void handle_path_enter(struct stop *stop);
+void handle_chown_exit(struct stop *stop);
+void handle_readlink_enter(struct stop *stop);
+void handle_getcwd_exit(struct stop *stop);
+void handle_sockaddr_in_enter(struct stop *stop);
+void handle_sockaddr_out_exit(struct stop *stop);
+void handle_identity_enter(struct stop *stop);
+void handle_execve_enter(struct stop *stop);
+void handle_execve_exit(struct stop *stop);
+
+/* Print one trapped syscall for --trace. */
+void trace_syscall(const struct stop *stop, const char *guest, const char *host);
+
+#endif

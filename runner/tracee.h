@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tracee: one traced thread. Its registers, its memory, and the little
+ * state kept between a syscall's enter and exit stops.
+ */
+#ifndef GROOT_TRACEE_H
+#define GROOT_TRACEE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "syscalls.h"
+
+struct exec_plan;
+struct session;
+
+struct tracee {
+	pid_t pid;
+	bool attached;           /* seen its first stop */
+	enum syscall_handler pending; /* handler to finish at the syscall-exit stop */
+	unsigned long saved[4];  /* enter-stop data the exit stop needs */
+	struct user_regs_struct saved_regs; /* for execve: restored if it fails */
+	struct exec_plan *plan;  /* execve in flight */
+	char *exe;               /* guest path /proc/self/exe shows (talloc, shared on fork) */
+};
+
+/* Register access by syscall argument index, for the architecture being built. */
+#if defined(__x86_64__)
+#define REG_SYSCALL(r) ((r)->orig_rax)
+#define REG_RESULT(r) ((r)->rax)
+#define REG_SP(r) ((r)->rsp)
+static inline unsigned long long *reg_arg(struct user_regs_struct *r, int index)
+{
+	switch (index) {
+	case 0: return &r->rdi;
+	case 1: return &r->rsi;
+	case 2: return &r->rdx;
+	case 3: return &r->r10;
+	case 4: return &r->r8;
+	default: return &r->r9;
+	}
+}
+#endif
+
+/* Tracee table: O(1) by pid. */
+int tracees_init(void);
+struct tracee *tracee_get(pid_t pid);    /* NULL when unknown */
+struct tracee *tracee_add(pid_t pid);    /* NULL on ENOMEM */
+void tracee_remove(pid_t pid);
+size_t tracees_alive(void);
+
+/* Memory of a stopped tracee. */
+/* Read a NUL-terminated string of at most size-1 bytes; returns its length or -errno (-ENAMETOOLONG when it does not fit). */
+ssize_t tracee_read_string(pid_t pid, unsigned long address, char *buf, size_t size);
+int tracee_read(pid_t pid, unsigned long address, void *buf, size_t size);
+int tracee_write(pid_t pid, unsigned long address, const void *buf, size_t size);
+
+/*
+ * Scratch space below the stack pointer (past the x86_64 red zone) for
+ * strings the tracer substitutes: one per stop, reset at each stop.
+ */
+struct scratch {
+	unsigned long next; /* lowest address used so far */
+};
+void scratch_init(struct scratch *s, const struct user_regs_struct *regs);
+/* Copy data below the stack; returns its tracee address or 0 on failure (errno set). */
+unsigned long scratch_push(pid_t pid, struct scratch *s, const void *data, size_t size);
+
+int tracee_get_regs(pid_t pid, struct user_regs_struct *regs);
+int tracee_set_regs(pid_t pid, const struct user_regs_struct *regs);
+
+#endif

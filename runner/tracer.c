@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The event loop. Tracees are seized (not PTRACE_TRACEME) so that group
+ * stops are reported as PTRACE_EVENT_STOP and job control keeps working:
+ * a stopped guest stays stopped under PTRACE_LISTEN until it is continued.
+ */
+#include "tracer.h"
+#include "stop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <talloc.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "loadscript.h"
+
+#define TRACE_OPTIONS                                                                              \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                        \
+	 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)
+
+extern char **environ;
+
+static void resume(struct tracee *t, int signal)
+{
+	int request = t && t->pending != HANDLE_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
+
+	if (ptrace(request, t ? t->pid : 0, NULL, (void *)(long)signal) < 0 && errno != ESRCH)
+		log_warn("cannot resume %d: %s", t ? t->pid : 0, strerror(errno));
+}
+
+static void handle_enter(const struct session *session, struct tracee *t)
+{
+	struct stop stop = {.session = session, .tracee = t};
+
+	if (tracee_get_regs(t->pid, &stop.regs) < 0)
+		return; /* it died meanwhile */
+	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
+	if (!stop.desc)
+		return;
+	scratch_init(&stop.scratch, &stop.regs);
+
+	switch (stop.desc->handler) {
+	case HANDLE_PATH:
+		handle_path_enter(&stop);
+		break;
+	case HANDLE_CHOWN:
+		if (stop.desc->paths[0].arg >= 0)
+			handle_path_enter(&stop);
+		stop.want_exit = session->fake_root &&
+				 REG_SYSCALL(&stop.regs) != (unsigned long long)-1;
+		break;
+	case HANDLE_READLINK:
+		handle_readlink_enter(&stop);
+		break;
+	case HANDLE_GETCWD:
+		stop.want_exit = true;
+		break;
+	case HANDLE_EXECVE:
+		handle_execve_enter(&stop);
+		break;
+	case HANDLE_SOCKADDR_IN:
+		handle_sockaddr_in_enter(&stop);
+		break;
+	case HANDLE_SOCKADDR_OUT:
+		stop.want_exit = true;
+		break;
+	case HANDLE_REFUSE:
+		if (session->trace)
+			trace_syscall(&stop, NULL, NULL);
+		stop_skip(&stop, -EPERM);
+		break;
+	case HANDLE_GETID:
+	case HANDLE_GETRESID:
+	case HANDLE_GETGROUPS:
+	case HANDLE_SETID:
+		handle_identity_enter(&stop);
+		break;
+	case HANDLE_ENOSYS:
+	case HANDLE_NONE:
+		break;
+	}
+	if (stop.regs_dirty && tracee_set_regs(t->pid, &stop.regs) < 0)
+		log_debug("cannot set registers of %d: %s", t->pid, strerror(errno));
+	if (stop.want_exit)
+		t->pending = stop.desc->handler;
+}
+
+static void handle_exit(const struct session *session, struct tracee *t)
+{
+	struct stop stop = {.session = session, .tracee = t};
+	enum syscall_handler pending = t->pending;
+
+	t->pending = HANDLE_NONE;
+	if (tracee_get_regs(t->pid, &stop.regs) < 0)
+		return;
+	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
+	switch (pending) {
+	case HANDLE_GETCWD:
+		handle_getcwd_exit(&stop);
+		break;
+	case HANDLE_SOCKADDR_OUT:
+		handle_sockaddr_out_exit(&stop);
+		break;
+	case HANDLE_CHOWN:
+		handle_chown_exit(&stop);
+		break;
+	case HANDLE_EXECVE:
+		handle_execve_exit(&stop);
+		break;
+	default:
+		break;
+	}
+	if (stop.regs_dirty && tracee_set_regs(t->pid, &stop.regs) < 0)
+		log_debug("cannot set registers of %d: %s", t->pid, strerror(errno));
+}
+
+/* A new thread or process: it inherits what /proc/self/exe shows. */
+static void adopt_child(struct tracee *parent, pid_t child_pid)
+{
+	struct tracee *child = tracee_add(child_pid);
+
+	if (child && parent && parent->exe && !child->exe)
+		child->exe = talloc_strdup(child, parent->exe);
+}
+
+/*
+ * execve from a non-leader thread: the kernel gives the leader's pid to the
+ * thread that exec'd. Move the exec state to the pid it now has.
+ */
+static struct tracee *handle_exec_event(struct tracee *t)
+{
+	unsigned long former = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &former) < 0 || (pid_t)former == t->pid)
+		return t;
+	struct tracee *old = tracee_get((pid_t)former);
+	if (!old)
+		return t;
+	t->pending = old->pending;
+	t->plan = talloc_steal(t, old->plan);
+	t->saved_regs = old->saved_regs;
+	old->plan = NULL;
+	tracee_remove((pid_t)former);
+	return t;
+}
+
+static _Noreturn void start_first_tracee(const struct launch *launch, int sync_fd)
+{
+	char byte;
+	int err;
+
+	/* Wait until the tracer has seized us: every guest syscall must be seen. */
+	if (read(sync_fd, &byte, 1) != 1)
+		_exit(GROOT_EXIT_FAILURE);
+	close(sync_fd);
+	/* The runner ignores ^C while it waits; the guest must not inherit that. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	if (chdir(launch->workdir) < 0)
+		log_warn("cannot enter the working directory %s: %s", launch->workdir,
+			 strerror(errno));
+	err = install_seccomp_filter(&launch->filter);
+	if (err < 0) {
+		log_error("cannot install the seccomp filter: %s (is seccomp allowed here?)",
+			  strerror(-err));
+		_exit(GROOT_EXIT_FAILURE);
+	}
+	/* execvp searches the PATH of the current environment: make it the guest's. */
+	environ = (char **)launch->envp;
+	execvp(launch->argv[0], launch->argv);
+	err = errno;
+	if (err == ENOENT) {
+		log_error("%s: command not found in the guest", launch->argv[0]);
+		_exit(GROOT_EXIT_NOT_FOUND);
+	}
+	log_error("%s: cannot execute: %s", launch->argv[0], strerror(err));
+	_exit(GROOT_EXIT_NOT_EXECUTABLE);
+}
+
+static bool is_group_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+int tracer_run(const struct session *session, const struct launch *launch)
+{
+	int sync_pipe[2], exit_status = GROOT_EXIT_FAILURE;
+	pid_t first;
+
+	if (tracees_init() < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0) {
+		log_error("cannot set up the tracer: %s", strerror(errno));
+		return GROOT_EXIT_FAILURE;
+	}
+	first = fork();
+	if (first < 0) {
+		log_error("cannot fork: %s", strerror(errno));
+		return GROOT_EXIT_FAILURE;
+	}
+	if (first == 0) {
+		close(sync_pipe[1]);
+		start_first_tracee(launch, sync_pipe[0]);
+	}
+	close(sync_pipe[0]);
+	if (ptrace(PTRACE_SEIZE, first, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
+		int err = errno;
+		kill(first, SIGKILL);
+		log_error("cannot trace the guest: %s%s", strerror(err),
+			  err == EPERM ? " (ptrace is forbidden here: check "
+					 "/proc/sys/kernel/yama/ptrace_scope or the container's "
+					 "seccomp profile)"
+				       : "");
+		return GROOT_EXIT_FAILURE;
+	}
+	tracee_add(first);
+	if (write(sync_pipe[1], "g", 1) != 1)
+		log_warn("cannot start the guest: %s", strerror(errno));
+	close(sync_pipe[1]);
+
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: nothing left */
+		}
+		if (pid == launch->view_pid) {
+			log_error("the view (groot-fs) exited unexpectedly; stopping the guest");
+			return GROOT_EXIT_FAILURE; /* PTRACE_O_EXITKILL kills the tracees when we exit */
+		}
+		struct tracee *t = tracee_get(pid);
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (pid == first) {
+				exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
+								: 128 + WTERMSIG(status);
+				if (WIFEXITED(status) && exit_status == GROOT_SHIM_FAILURE_STATUS)
+					log_error("the loader-shim failed (exit status %d): this is a "
+						  "groot bug, please report it",
+						  exit_status);
+			}
+			tracee_remove(pid);
+			if (tracees_alive() == 0)
+				break;
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		if (!t)
+			t = tracee_add(pid); /* a new child can stop before its parent's event */
+		if (!t) {
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
+			continue;
+		}
+
+		int sig = WSTOPSIG(status), event = status >> 16;
+		if (sig == (SIGTRAP | 0x80)) {
+			if (t->pending != HANDLE_NONE)
+				handle_exit(session, t);
+			resume(t, 0);
+		} else if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
+			handle_enter(session, t);
+			resume(t, 0);
+		} else if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+					      event == PTRACE_EVENT_CLONE)) {
+			unsigned long child = 0;
+			if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &child) == 0)
+				adopt_child(t, (pid_t)child);
+			resume(t, 0);
+		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
+			resume(handle_exec_event(t), 0);
+		} else if (event == PTRACE_EVENT_STOP) {
+			if (is_group_stop_signal(sig))
+				ptrace(PTRACE_LISTEN, pid, NULL, NULL); /* job control: stay stopped */
+			else
+				resume(t, 0);
+		} else {
+			resume(t, sig); /* a signal for the guest: deliver it */
+		}
+	}
+	return exit_status;
+}

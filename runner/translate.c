@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest path → host path. The common case is a string prefix: absolute
+ * paths go under the view's mountpoint, relative ones are left alone (cwd
+ * and dirfds already live in the view). Only paths with ".." are walked.
+ */
+#include "translate.h"
+#include "session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+bool path_has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	return false;
+}
+
+static bool has_prefix_component(const char *path, const char *prefix, size_t length)
+{
+	return strncmp(path, prefix, length) == 0 && (path[length] == '/' || path[length] == '\0');
+}
+
+static const struct direct_bind *find_direct(const struct session *session, const char *guest)
+{
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+		if (has_prefix_component(guest, d->guest, d->guest_length))
+			return d;
+	}
+	return NULL;
+}
+
+static int concat(char *out, size_t size, const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b);
+
+	if (la + lb + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(out, a, la);
+	memcpy(out + la, b, lb + 1);
+	return 0;
+}
+
+/* The host directory a relative path starts from: the tracee's cwd or dirfd. */
+static int read_base(pid_t pid, int dirfd, char *out, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
+	n = readlink(link, out, size - 1);
+	if (n < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	out[n] = '\0';
+	return 0;
+}
+
+int translate_path(const struct session *session, pid_t pid, int dirfd, const char *guest,
+		   char *out, size_t size)
+{
+	char base[PATH_MAX];
+	int err;
+
+	if (guest[0] == '/') {
+		if (!path_has_dotdot(guest)) {
+			const struct direct_bind *d = find_direct(session, guest);
+			if (!d)
+				return concat(out, size, session->mount, session->mount_length, guest) ?: 1;
+			if (d->host_length == d->guest_length &&
+			    memcmp(d->host, d->guest, d->guest_length) == 0)
+				return 0;
+			return concat(out, size, d->host, d->host_length, guest + d->guest_length) ?: 1;
+		}
+		err = canonicalize_path(session->mount, NULL, guest, out, size);
+		return err < 0 ? err : 1;
+	}
+	if (!path_has_dotdot(guest))
+		return 0;
+	err = read_base(pid, dirfd, base, sizeof(base));
+	if (err < 0)
+		return 0; /* let the kernel report the bad dirfd */
+	if (!has_prefix_component(base, session->mount, session->mount_length))
+		return 0; /* a direct bind: the host's own ".." is the right one */
+	err = canonicalize_path(session->mount, base, guest, out, size);
+	return err < 0 ? err : 1;
+}
+
+int detranslate_path(const struct session *session, const char *host, char *out, size_t size)
+{
+	if (has_prefix_component(host, session->mount, session->mount_length)) {
+		const char *rest = host + session->mount_length;
+		return concat(out, size, "/", *rest ? 0 : 1, rest);
+	}
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+		if (has_prefix_component(host, d->host, d->host_length))
+			return concat(out, size, d->guest, d->guest_length, host + d->host_length);
+	}
+	return concat(out, size, "", 0, host);
+}

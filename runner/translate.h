@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The path model (ARCHITECTURE.md): guest paths to host paths and back. */
+#ifndef GROOT_TRANSLATE_H
+#define GROOT_TRANSLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct session;
+
+/*
+ * Translate a guest path used by tracee pid relative to dirfd (AT_FDCWD or
+ * a guest fd). Writes the host path to out. Returns 1 when out differs from
+ * the guest path, 0 when the kernel can use the guest path as is, or -errno.
+ */
+int translate_path(const struct session *session, pid_t pid, int dirfd, const char *guest,
+		   char *out, size_t size);
+
+/* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
+int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
+
+/* True when a path has a ".." component (the only case the kernel could climb above the root). */
+bool path_has_dotdot(const char *path);
+
+/*
+ * Resolve path (absolute = from root, else from base) component by
+ * component on the host, clamping ".." at root, following symlinks of every
+ * component but the last (the kernel handles that one with the syscall's own
+ * follow rules). root and base are host paths; base must lie under root.
+ * The result is a host path. Returns 0 or -errno (ELOOP, ENAMETOOLONG).
+ */
+int canonicalize_path(const char *root, const char *base, const char *path, char *out,
+		      size_t size);
+
+#endif
