@@ -15,6 +15,7 @@
 #define GROOT_EXEC_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,6 +61,7 @@ struct exec_object {
 	uint16_t e_phentsize;
 	uint64_t phdr_vaddr;      /* vaddr of the program headers in memory, 0 if not mapped */
 	uint64_t load_bias;       /* chosen base for ET_DYN, 0 for ET_EXEC */
+	uint64_t max_align;       /* largest power-of-two PT_LOAD p_align, >= the page size */
 	size_t n_segments;
 	struct exec_segment {
 		uint64_t vaddr, memsz, filesz, offset;
@@ -74,7 +76,8 @@ struct exec_plan {
 	int skip_argv;
 	char execfn[PATH_MAX];   /* AT_EXECFN and comm source: bprm->filename (guest view) */
 	char exe_guest[PATH_MAX]; /* what /proc/self/exe must show: the final ELF, resolved */
-	bool executable_stack;   /* PT_GNU_STACK with PF_X (or absent) */
+	char comm[16];           /* the task name the kernel would set (TASK_COMM_LEN) */
+	bool executable_stack;   /* PT_GNU_STACK with PF_X (absent = not executable on x86_64) */
 	bool has_interp;
 	struct exec_object program;
 	struct exec_object interp;

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exec_prepare: the kernel's do_execveat_common -> bprm_execve ->
+ * exec_binprm -> search_binary_handler, run against the view (fs/exec.c,
+ * Linux 6.x). Handlers are tried in the kernel's list order: binfmt_misc
+ * (insert_binfmt puts it first), binfmt_script, binfmt_elf; ENOEXEC from one
+ * means "try the next", any other error ends the exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "exec-internal.h"
+#include "profile.h"
+
+/* exec_binprm: "This allows 4 levels of binfmt rewrites before failing hard." (depth > 5) */
+#define EXEC_MAX_DEPTH 5
+
+/* The state of one exec request as it goes through rewrites: struct linux_binprm, in short. */
+struct binprm {
+	struct exec_plan *plan;
+	const struct exec_host *host;
+	const char *interp;        /* bprm->interp: the name the next script handler passes on */
+	bool path_inaccessible;    /* BINPRM_FLAGS_PATH_INACCESSIBLE */
+	int fd;                    /* bprm->file */
+	char host_path[PATH_MAX];  /* what fd was opened from */
+	unsigned char buf[EXEC_BUF_SIZE];
+	int skip;                  /* guest argv entries removed so far */
+};
+
+/*
+ * open_exec / do_open_execat: the path must name a regular file we may
+ * execute on a mount that allows it; otherwise EACCES. The tracer is the
+ * tracee's uid, so its access check is the tracee's. Unlike the kernel we
+ * need read permission too (we read the file where the kernel maps it).
+ */
+static int open_executable(const struct exec_host *host, int dirfd, const char *path, int flags,
+			   char host_path[PATH_MAX], int *fd_out)
+{
+	int oflags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	struct statvfs vfs;
+	struct stat st;
+	int fd, r;
+
+	r = host->resolve(host->opaque, dirfd, path, flags, host_path, PATH_MAX);
+	if (r < 0)
+		return r;
+	if ((flags & AT_SYMLINK_NOFOLLOW) && path[0] != '\0')
+		oflags |= O_NOFOLLOW;
+	fd = open(host_path, oflags);
+	if (fd < 0)
+		return errno == EISDIR ? -EACCES : -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) ||
+	    faccessat(AT_FDCWD, host_path, X_OK, AT_EACCESS) < 0) {
+		close(fd);
+		return -EACCES;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* prepare_binprm: the first BINPRM_BUF_SIZE bytes, NUL-padded. */
+static int read_head(struct binprm *bprm)
+{
+	ssize_t n;
+
+	memset(bprm->buf, 0, sizeof(bprm->buf));
+	do
+		n = pread(bprm->fd, bprm->buf, sizeof(bprm->buf), 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : 0;
+}
+
+/* remove_arg_zero: drop argv[0], our own prefix first, then the guest's. */
+static void remove_arg_zero(struct binprm *bprm)
+{
+	struct exec_plan *plan = bprm->plan;
+
+	if (plan->n_prefix > 0) {
+		talloc_free((void *)plan->prefix[0]);
+		memmove(plan->prefix, plan->prefix + 1, (size_t)(plan->n_prefix - 1) * sizeof(char *));
+		plan->n_prefix--;
+	} else {
+		/* argc == 0 became argv = {""} in the kernel (5.18+), which this removes. */
+		bprm->skip++;
+	}
+}
+
+/*
+ * Replace argv[0] with `strings` (in order) - what binfmt_script and
+ * binfmt_misc do with copy_string_kernel, here written front to back.
+ */
+static int splice_argv(struct binprm *bprm, const char *const *strings, int n)
+{
+	struct exec_plan *plan = bprm->plan;
+
+	remove_arg_zero(bprm);
+	if (plan->n_prefix + n > EXEC_MAX_PREFIX)
+		return -E2BIG;
+	for (int i = 0; i < n; i++)
+		if (strlen(strings[i]) + 1 > EXEC_MAX_ARG_STRLEN)
+			return -E2BIG;
+	memmove(plan->prefix + n, plan->prefix, (size_t)plan->n_prefix * sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		plan->prefix[i] = talloc_strdup(plan, strings[i]);
+		if (!plan->prefix[i])
+			return -ENOMEM;
+	}
+	plan->n_prefix += n;
+	return 0;
+}
+
+/* The next file to run replaces the current one (exec_binprm: bprm->file = bprm->interpreter). */
+static int switch_file(struct binprm *bprm, const char *guest_path)
+{
+	char host_path[PATH_MAX];
+	int fd, r;
+
+	bprm->interp = talloc_strdup(bprm->plan, guest_path);
+	if (!bprm->interp)
+		return -ENOMEM;
+	r = open_executable(bprm->host, AT_FDCWD, guest_path, 0, host_path, &fd);
+	if (r < 0)
+		return r;
+	close(bprm->fd);
+	bprm->fd = fd;
+	memcpy(bprm->host_path, host_path, sizeof(host_path));
+	return 0;
+}
+
+/* binfmt_script's load_script. Returns 0 when it rewrote the exec, or -errno. */
+static int load_script(struct binprm *bprm)
+{
+	struct shebang shebang;
+	const char *strings[3];
+	int n = 0, r;
+
+	r = shebang_parse(bprm->buf, &shebang);
+	if (r < 0)
+		return r;
+	/* The interpreter could not open a /dev/fd/N path to an fd closed by this exec. */
+	if (bprm->path_inaccessible)
+		return -ENOENT;
+	/*
+	 * "#!" alone in a short file yields an empty name; open_exec("") does
+	 * not refuse it (getname_kernel) and opens the cwd, a directory: EACCES.
+	 */
+	if (shebang.name[0] == '\0')
+		return -EACCES;
+	strings[n++] = shebang.name;
+	if (shebang.has_arg)
+		strings[n++] = shebang.arg;
+	strings[n++] = bprm->interp;
+	r = splice_argv(bprm, strings, n);
+	if (r < 0)
+		return r;
+	return switch_file(bprm, shebang.name);
+}
+
+static const struct interpreter *match_misc(const struct binprm *bprm)
+{
+	const struct exec_host *host = bprm->host;
+
+	for (size_t i = 0; i < host->n_interpreters; i++) {
+		const struct interpreter *e = &host->interpreters[i];
+
+		if (e->magic) {
+			bool same = true;
+
+			if (e->offset > EXEC_BUF_SIZE || e->magic_len > EXEC_BUF_SIZE - e->offset)
+				continue;
+			for (size_t j = 0; same && j < e->magic_len; j++) {
+				unsigned char mask = e->mask ? e->mask[j] : 0xff;
+
+				same = ((bprm->buf[e->offset + j] ^ e->magic[j]) & mask) == 0;
+			}
+			if (same)
+				return e;
+		} else if (e->extension) {
+			/* binfmt_misc 'E': the text after the last dot of bprm->interp. */
+			const char *dot = strrchr(bprm->interp, '.');
+
+			if (dot && strcmp(dot + 1, e->extension) == 0)
+				return e;
+		}
+	}
+	return NULL;
+}
+
+/* binfmt_misc's load_misc_binary with a profile-declared entry (no 'P', 'O', 'C' flags). */
+static int load_misc(struct binprm *bprm)
+{
+	const struct interpreter *e = match_misc(bprm);
+	const char *strings[EXEC_MAX_PREFIX];
+	int n = 0, r;
+
+	if (!e)
+		return -ENOEXEC;
+	if (bprm->path_inaccessible)
+		return -ENOENT;
+	strings[n++] = e->path;
+	for (size_t i = 0; e->args && e->args[i]; i++) {
+		if (n == EXEC_MAX_PREFIX - 1)
+			return -E2BIG;
+		strings[n++] = e->args[i];
+	}
+	strings[n++] = bprm->interp;
+	r = splice_argv(bprm, strings, n);
+	if (r < 0)
+		return r;
+	return switch_file(bprm, e->path);
+}
+
+/* The final path of an open file, as /proc/self/fd shows it. */
+static int fd_real_path(int fd, char *out, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, size - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == size - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return 0;
+}
+
+/* binfmt_elf's load_elf_binary, up to the point of no return. */
+static int load_elf(struct binprm *bprm)
+{
+	struct exec_plan *plan = bprm->plan;
+	struct elf_program_info info;
+	_cleanup_fd_ int interp_fd = -1;
+	int r;
+
+	r = elf_parse_program(bprm->fd, bprm->buf, &plan->program, &info);
+	if (r < 0)
+		return r;
+	if (info.has_interp) {
+		r = open_executable(bprm->host, AT_FDCWD, info.interp, 0, plan->interp.host_path,
+				    &interp_fd);
+		if (r < 0)
+			return r;
+		r = elf_parse_interpreter(interp_fd, &plan->interp);
+		if (r < 0)
+			return r;
+		r = fd_real_path(interp_fd, plan->interp.host_path, sizeof(plan->interp.host_path));
+		if (r < 0)
+			return r;
+		plan->has_interp = true;
+		plan->interp.load_bias = elf_choose_bias(&plan->interp, EXEC_INTERP_DYN_BASE);
+	}
+	plan->executable_stack = info.executable_stack;
+	plan->program.load_bias = elf_choose_bias(&plan->program, EXEC_PROGRAM_DYN_BASE);
+	return fd_real_path(bprm->fd, plan->program.host_path, sizeof(plan->program.host_path));
+}
+
+/* search_binary_handler, one level. */
+static int search_binary_handler(struct binprm *bprm, bool *rewritten)
+{
+	int r;
+
+	r = read_head(bprm);
+	if (r < 0)
+		return r;
+	*rewritten = true;
+	r = load_misc(bprm);
+	if (r != -ENOEXEC)
+		return r;
+	r = load_script(bprm);
+	if (r != -ENOEXEC)
+		return r;
+	*rewritten = false;
+	return load_elf(bprm);
+}
+
+/* __set_task_comm: at most TASK_COMM_LEN - 1 bytes. */
+static void set_comm(struct exec_plan *plan, const char *name)
+{
+	size_t len = strnlen(name, sizeof(plan->comm) - 1);
+
+	memcpy(plan->comm, name, len);
+	plan->comm[len] = '\0';
+}
+
+/* The names the kernel gives the exec (alloc_bprm, begin_new_exec). */
+static int fill_names(struct exec_plan *plan, const struct exec_request *request,
+		      const struct binprm *bprm)
+{
+	const char *base;
+	int r;
+
+	/* AT_EXECFN and comm come from bprm->filename, i.e. the first file, never an interpreter. */
+	base = strrchr(plan->execfn, '/');
+	set_comm(plan, base ? base + 1 : plan->execfn);
+	/* Linux 6.13+: execveat(fd, "", AT_EMPTY_PATH) names the task after the file's dentry. */
+	if (request->dirfd != AT_FDCWD && request->path[0] == '\0') {
+		base = strrchr(plan->program.host_path, '/');
+		set_comm(plan, base ? base + 1 : plan->program.host_path);
+	}
+	if (bprm->host->detranslate) {
+		r = bprm->host->detranslate(bprm->host->opaque, plan->program.host_path,
+					    plan->exe_guest, sizeof(plan->exe_guest));
+		if (r < 0)
+			return r;
+	} else {
+		memcpy(plan->exe_guest, plan->program.host_path, sizeof(plan->exe_guest));
+	}
+	return 0;
+}
+
+/* alloc_bprm: bprm->filename, and the /dev/fd/N naming of dirfd-relative execs. */
+static int set_filename(struct exec_plan *plan, const struct exec_request *request)
+{
+	int n;
+
+	if (request->dirfd == AT_FDCWD || request->path[0] == '/')
+		n = snprintf(plan->execfn, sizeof(plan->execfn), "%s", request->path);
+	else if (request->path[0] == '\0')
+		n = snprintf(plan->execfn, sizeof(plan->execfn), "/dev/fd/%d", request->dirfd);
+	else
+		n = snprintf(plan->execfn, sizeof(plan->execfn), "/dev/fd/%d/%s", request->dirfd,
+			     request->path);
+	/* The kernel's kasprintf has no limit; ours is PATH_MAX (ENAMETOOLONG already covers most). */
+	return n < 0 || (size_t)n >= sizeof(plan->execfn) ? -ENAMETOOLONG : 0;
+}
+
+static int run_handlers(struct binprm *bprm, const struct exec_request *request)
+{
+	int r;
+
+	r = open_executable(bprm->host, request->dirfd, request->path, request->flags,
+			    bprm->host_path, &bprm->fd);
+	if (r < 0)
+		return r;
+	for (int depth = 0;; depth++) {
+		bool rewritten;
+
+		if (depth > EXEC_MAX_DEPTH)
+			return -ELOOP;
+		r = search_binary_handler(bprm, &rewritten);
+		if (r < 0 || !rewritten)
+			return r;
+	}
+}
+
+int exec_prepare(TALLOC_CTX *ctx, const struct exec_request *request,
+		 const struct exec_host *host, struct exec_plan **plan_out)
+{
+	struct binprm bprm = { .host = host, .fd = -1 };
+	struct exec_plan *plan;
+	int r;
+
+	/* do_execveat_common: only these flags; getname: PATH_MAX counts the NUL. */
+	if (request->flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if (strnlen(request->path, PATH_MAX) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (request->path[0] == '\0' && !(request->flags & AT_EMPTY_PATH))
+		return -ENOENT;
+
+	plan = talloc_zero(ctx, struct exec_plan);
+	if (!plan)
+		return -ENOMEM;
+	bprm.plan = plan;
+	r = set_filename(plan, request);
+	if (r < 0)
+		goto fail;
+	bprm.interp = plan->execfn;
+	bprm.path_inaccessible = request->dirfd != AT_FDCWD && request->path[0] != '/' &&
+				 request->dirfd_cloexec;
+
+	r = run_handlers(&bprm, request);
+	if (r < 0)
+		goto fail;
+	plan->skip_argv = bprm.skip < request->argc ? bprm.skip : request->argc;
+	r = fill_names(plan, request, &bprm);
+	if (r < 0)
+		goto fail;
+	close(bprm.fd);
+	*plan_out = plan;
+	return 0;
+fail:
+	if (bprm.fd >= 0)
+		close(bprm.fd);
+	talloc_free(plan);
+	return r;
+}
