@@ -177,7 +177,7 @@ static int convert_rootfs(TALLOC_CTX *ctx, const struct ynode *root, struct prof
 
 	n = ynode_get(rootfs, "path");
 	if (!n) {
-		const struct ynode *at = rootfs ? rootfs : root;
+		const struct ynode *at = rootfs ? ynode_key(root, "rootfs") : root;
 
 		return profile_fail_at(err, at->file, rootfs ? at->line : 1, rootfs ? at->col : 1,
 				       "rootfs.path is required (add 'rootfs: {path: DIR}' naming "

@@ -55,13 +55,15 @@ static char *config_dir(TALLOC_CTX *ctx)
 static const char **search_dirs(TALLOC_CTX *ctx, const char *near_dir)
 {
 	const char **dirs = talloc_zero_array(ctx, const char *, 5);
+	char cwd[PATH_MAX];
 	size_t n = 0;
 
 	if (!dirs)
 		return NULL;
 	if (near_dir)
 		dirs[n++] = near_dir;
-	dirs[n++] = ".";
+	if (!near_dir || !getcwd(cwd, sizeof(cwd)) || strcmp(cwd, near_dir) != 0)
+		dirs[n++] = ".";
 	dirs[n] = config_dir(dirs);
 	if (dirs[n])
 		n++;
@@ -83,7 +85,7 @@ int profile_find(TALLOC_CTX *ctx, const char *name_or_path, const char *near_dir
 					  PROFILE_DEFAULT_NAME);
 	if (profile_is_path(name_or_path)) {
 		if (near_dir && name_or_path[0] != '/')
-			*path = talloc_asprintf(ctx, "%s/%s", near_dir, name_or_path);
+			*path = profile_absolute(ctx, name_or_path, near_dir);
 		else
 			*path = talloc_strdup(ctx, name_or_path);
 		if (!*path)

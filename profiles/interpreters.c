@@ -104,9 +104,9 @@ static int convert_interpreter(TALLOC_CTX *ctx, const char *name, const struct y
 		return r;
 	if (it->path[0] != '/')
 		return profile_fail(err, path,
-				    "interpreters.%s.interpreter: '%s' must be an absolute path in the "
-				    "guest",
-				    name, it->path);
+				    "interpreters.%s.interpreter: '%s' is not absolute (write "
+				    "its path in the guest, e.g. /usr/bin/%s)",
+				    name, it->path, it->path);
 	if (extension) {
 		r = profile_get_string(ctx, extension, &it->extension, err);
 		if (r < 0)
@@ -134,8 +134,8 @@ static int convert_interpreter(TALLOC_CTX *ctx, const char *name, const struct y
 			return r;
 		if (mask_len != it->magic_len)
 			return profile_fail(err, mask,
-					    "interpreters.%s.mask: %zu bytes for a magic of %zu "
-					    "(give one mask byte per magic byte)",
+					    "interpreters.%s.mask: %zu bytes long but the magic "
+					    "is %zu (give one mask byte per magic byte)",
 					    name, mask_len, it->magic_len);
 	}
 	if (offset) {
@@ -148,8 +148,8 @@ static int convert_interpreter(TALLOC_CTX *ctx, const char *name, const struct y
 		v = strtol(value, &end, 10);
 		if (!value[0] || *end || v < 0 || (size_t)v + it->magic_len > BINPRM_BUF_SIZE)
 			return profile_fail(err, offset,
-					    "interpreters.%s.offset: '%s' is not an offset that "
-					    "keeps the magic within the first %d bytes",
+					    "interpreters.%s.offset: '%s' does not keep the magic "
+					    "within the %d bytes the kernel reads (lower it)",
 					    name, value, BINPRM_BUF_SIZE);
 		it->offset = (size_t)v;
 	}

@@ -244,10 +244,6 @@ static int fail_unknown_key(const struct ynode *key, const struct schema_key *ke
 	for (size_t i = 0; keys[i].name && n < ARRAY_SIZE(names) - 1; i++)
 		names[n++] = keys[i].name;
 	names[n] = NULL;
-	close = profile_closest(key->value, names);
-	if (close)
-		return profile_fail(err, key, "unknown key '%s' (did you mean '%s'?)", key->value,
-				    close);
 	for (size_t s = 0; s < ARRAY_SIZE(sections); s++) {
 		if (sections[s].keys == keys)
 			continue;
@@ -258,6 +254,10 @@ static int fail_unknown_key(const struct ynode *key, const struct schema_key *ke
 						    "unknown key '%s' here (it belongs under '%s')",
 						    key->value, sections[s].path);
 	}
+	close = profile_closest(key->value, names);
+	if (close)
+		return profile_fail(err, key, "unknown key '%s' (did you mean '%s'?)", key->value,
+				    close);
 	for (size_t i = 0; i < n && used < sizeof(valid); i++)
 		used += (size_t)snprintf(valid + used, sizeof(valid) - used, "%s%s",
 					 i ? ", " : "", names[i]);

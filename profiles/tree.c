@@ -128,9 +128,20 @@ static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, s
 	}
 }
 
-static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_t *parser)
+static bool tab_at(FILE *f, size_t index)
+{
+	return fseek(f, (long)index, SEEK_SET) == 0 && fgetc(f) == '\t';
+}
+
+static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_t *parser,
+		       FILE *f)
 {
 	const char *problem = parser->problem ? parser->problem : "cannot parse";
+
+	if (parser->error == YAML_SCANNER_ERROR && tab_at(f, parser->problem_mark.index))
+		return profile_fail_at(err, file, (unsigned)parser->problem_mark.line + 1,
+				       (unsigned)parser->problem_mark.column + 1,
+				       "invalid YAML: a tab character (indent with spaces)");
 
 	if (parser->error == YAML_READER_ERROR)
 		return profile_fail_at(err, file, 1, 1,
@@ -159,7 +170,7 @@ static int parse_file(TALLOC_CTX *ctx, const char *file, FILE *f, struct ynode *
 		return -ENOMEM;
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		r = fail_syntax(err, file, &parser);
+		r = fail_syntax(err, file, &parser, f);
 		yaml_parser_delete(&parser);
 		return r;
 	}
@@ -172,7 +183,7 @@ static int parse_file(TALLOC_CTX *ctx, const char *file, FILE *f, struct ynode *
 		goto out;
 	}
 	if (!yaml_parser_load(&parser, &extra)) {
-		r = fail_syntax(err, file, &parser);
+		r = fail_syntax(err, file, &parser, f);
 		goto out;
 	}
 	if (yaml_document_get_root_node(&extra)) {
