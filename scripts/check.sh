@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The whole test suite, from a fresh Debian 12 machine: dependencies, builds
+# (gcc, clang, ASan/UBSan), unit tests, fixtures, then the integration tests
+# as an unprivileged user (and a subset as root).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${GROOT_CACHE:-$HOME/.cache/groot}
+test_user=groot-test
+work=/var/tmp/groot-check
+
+"$repo/scripts/install-deps.sh"
+
+if [ "$(id -u)" -eq 0 ]; then
+	id -u "$test_user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$test_user"
+	# The unprivileged user must reach the build and the tests: stage the tree if it can't.
+	if [ -z "${GROOT_CHECK_STAGED:-}" ] && ! runuser -u "$test_user" -- test -r "$repo/meson.build"; then
+		echo "groot: $repo is not readable by $test_user; staging the tree in $work/src"
+		rm -rf "$work/src"
+		mkdir -p "$work/src"
+		tar -C "$repo" --exclude='./build*' --exclude='./.git' -cf - . | tar -C "$work/src" -xf -
+		chmod -R a+rX "$work"
+		exec env GROOT_CHECK_STAGED=1 GROOT_CACHE="$cache" "$work/src/scripts/check.sh"
+	fi
+fi
+cd "$repo"
+
+echo "== build (gcc, clang, sanitizers)"
+scripts/build.sh build gcc
+scripts/build.sh build-clang clang
+scripts/build.sh build-asan gcc -Dsanitize=true
+
+echo "== unit tests"
+meson test -C build-asan --suite unit --print-errorlogs
+meson test -C build-clang --suite unit --print-errorlogs
+
+echo "== fixtures"
+tests/fixtures/tiny-rootfs.sh "$cache/rootfs/tiny"
+trixie="$cache/rootfs/debian-trixie"
+if [ "$(id -u)" -eq 0 ]; then
+	tests/fixtures/trixie-rootfs.sh "$trixie"
+fi
+
+pytest_args=(-q -p no:cacheprovider "$repo/tests/integration")
+if [ "$(id -u)" -ne 0 ]; then
+	echo "== integration tests (as $(id -un))"
+	GROOT_BUILD_DIR="$repo/build" python3 -m pytest "${pytest_args[@]}"
+	exit $?
+fi
+
+# As root: /dev/fuse is 0600 on these machines; the rootless user needs it.
+chmod 666 /dev/fuse
+mkdir -p "$work/fixtures"
+rm -rf "$work/fixtures/tiny"
+cp -a "$cache/rootfs/tiny" "$work/fixtures/tiny"
+if [ ! -d "$work/fixtures/debian-trixie" ]; then
+	# Hard links: instant, and the view never writes a lower layer.
+	cp -al "$trixie" "$work/fixtures/debian-trixie.tmp" 2>/dev/null ||
+		cp -a "$trixie" "$work/fixtures/debian-trixie.tmp"
+	mv "$work/fixtures/debian-trixie.tmp" "$work/fixtures/debian-trixie"
+fi
+chmod a+rx "$work" "$work/fixtures"
+env_vars=(
+	GROOT_BUILD_DIR="$repo/build"
+	GROOT_TINY_ROOTFS="$work/fixtures/tiny"
+	GROOT_TRIXIE_ROOTFS="$work/fixtures/debian-trixie"
+)
+
+echo "== integration tests as root (the root subset)"
+env "${env_vars[@]}" GROOT_TESTS_AS_ROOT=1 python3 -m pytest "${pytest_args[@]}" -m root_subset
+
+echo "== integration tests as the unprivileged user $test_user"
+cd /
+runuser -u "$test_user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="/home/$test_user" \
+	USER="$test_user" LANG=C.UTF-8 "${env_vars[@]}" \
+	python3 -m pytest "${pytest_args[@]}"
