@@ -44,7 +44,7 @@ fi
 pytest_args=(-q -p no:cacheprovider "$repo/tests/integration")
 if [ "$(id -u)" -ne 0 ]; then
 	echo "== integration tests (as $(id -un))"
-	GROOT_BUILD_DIR="$repo/build" python3 -m pytest "${pytest_args[@]}"
+	GROOT_BUILD_DIR="$repo/build" /usr/bin/python3 -m pytest "${pytest_args[@]}"
 	exit $?
 fi
 
@@ -67,10 +67,10 @@ env_vars=(
 )
 
 echo "== integration tests as root (the root subset)"
-env "${env_vars[@]}" GROOT_TESTS_AS_ROOT=1 python3 -m pytest "${pytest_args[@]}" -m root_subset
+env "${env_vars[@]}" GROOT_TESTS_AS_ROOT=1 /usr/bin/python3 -m pytest "${pytest_args[@]}" -m root_subset
 
 echo "== integration tests as the unprivileged user $test_user"
 cd /
 runuser -u "$test_user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="/home/$test_user" \
 	USER="$test_user" LANG=C.UTF-8 "${env_vars[@]}" \
-	python3 -m pytest "${pytest_args[@]}"
+	/usr/bin/python3 -m pytest "${pytest_args[@]}"

@@ -46,7 +46,8 @@ def test_absolute_symlink_resolves_inside_the_guest(groot, profile, tiny_rootfs)
     r = run_groot("run", profile, "--", "cat", "/etc/abs-link")
     assert r.returncode == 0, r
     assert r.stdout == (tiny_rootfs / "etc/os-release").read_text()
-    r = run_groot("run", profile, "--", "readlink", "/etc/abs-link", "/usr/os-release-rel")
+    r = run_groot("run", profile, "--", "sh", "-c",
+                  "readlink /etc/abs-link; readlink /usr/os-release-rel")
     assert r.stdout.split() == ["/etc/os-release", "../etc/os-release"], r
     r = run_groot("run", profile, "--", "ls", "/usr/abs-bin/busybox")
     assert r.returncode == 0 and r.stdout.strip() == "/usr/abs-bin/busybox", r
@@ -59,7 +60,8 @@ def test_relative_dotdot_cannot_leave_the_guest(groot, profile, tiny_rootfs):
     lines = r.stdout.splitlines()
     assert "ID=groot-tiny" in lines
     assert "/" in lines
-    assert set(lines[lines.index("/") + 1:]) == set(os.listdir(tiny_rootfs))
+    visible = {name for name in os.listdir(tiny_rootfs) if not name.startswith(".")}
+    assert set(lines[lines.index("/") + 1:]) == visible
 
 
 def test_getcwd_is_the_guest_path(groot, profile):
