@@ -30,8 +30,9 @@ static int fail_bind(struct profile_error *err, const char *origin, const char *
 	return profile_fail_errno(err, EINVAL, "%s: bind '%s': %s", origin, spec, what);
 }
 
+/* MAYBE_DEST: OPTS came from "SRC:X", where X may be a mistyped destination. */
 static int parse_options(const char *spec, const char *opts, const char *origin, unsigned *flags,
-			 struct profile_error *err)
+			 bool maybe_dest, struct profile_error *err)
 {
 	char copy[256];
 	bool ro = false, rw = false;
@@ -58,7 +59,8 @@ static int parse_options(const char *spec, const char *opts, const char *origin,
 			*flags |= BIND_CREATE;
 		else if (strcmp(t, "direct") == 0)
 			*flags |= BIND_DIRECT;
-		else if (strchr(t, '/'))
+		else if (strchr(t, '/') || (maybe_dest && !strchr(opts, ',') &&
+						!profile_closest(t, option_names)))
 			return fail_bind(err, origin, spec,
 					 "destination '%s' must be an absolute guest path (write "
 					 "SRC:/DEST)%s",
@@ -125,14 +127,14 @@ int profile_parse_bind(TALLOC_CTX *ctx, const char *spec, const char *base_dir, 
 		dest = talloc_strndup(ctx, first + 1, (size_t)(second - first - 1));
 		if (!dest)
 			return -ENOMEM;
-		r = parse_options(spec, second + 1, origin, &out->flags, err);
+		r = parse_options(spec, second + 1, origin, &out->flags, false, err);
 	} else if (first && first[1] == '/') {
 		dest = talloc_strdup(ctx, first + 1);
 		if (!dest)
 			return -ENOMEM;
 		r = 0;
 	} else if (first) {
-		r = parse_options(spec, first + 1, origin, &out->flags, err);
+		r = parse_options(spec, first + 1, origin, &out->flags, true, err);
 	} else {
 		r = 0;
 	}

@@ -50,6 +50,9 @@ static int decode_bytes(TALLOC_CTX *ctx, const struct ynode *node, const char *w
 						    what, s[i], s[i + 1]);
 			bytes[n++] = (unsigned char)(hi << 4 | lo);
 		}
+	} else if (node->double_quoted) {
+		memcpy(bytes, s, node->len);
+		n = node->len;
 	} else {
 		for (size_t i = 0; i < node->len; i++) {
 			if (s[i] != '\\') {

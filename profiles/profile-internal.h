@@ -27,6 +27,7 @@ struct ynode {
 	const char *value; /* NUL-terminated; len excludes the NUL (values may hold NULs) */
 	size_t len;
 	bool plain; /* unquoted: only plain scalars can be null, integers or booleans */
+	bool double_quoted; /* YAML already decoded its escapes */
 	/* YNODE_SEQUENCE: items; YNODE_MAPPING: keys[i] → items[i], keys are scalars */
 	size_t n;
 	struct ynode **keys;

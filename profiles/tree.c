@@ -116,6 +116,7 @@ static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, s
 			node->value = v;
 		}
 		node->plain = in->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		node->double_quoted = in->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 		return 0;
 	case YAML_SEQUENCE_NODE:
 		node->kind = YNODE_SEQUENCE;
