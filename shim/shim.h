@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * groot-shim internals: freestanding (no libc), raw system calls, all code
+ * and data inside [GROOT_SHIM_BASE, GROOT_SHIM_BASE + GROOT_SHIM_SIZE).
+ */
+#ifndef GROOT_SHIM_H
+#define GROOT_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loadscript.h"
+
+#define SHIM_PAGE_SIZE 4096UL
+#define SHIM_PAGE_DOWN(x) ((x) & ~(SHIM_PAGE_SIZE - 1))
+#define SHIM_PAGE_UP(x) (((x) + SHIM_PAGE_SIZE - 1) & ~(SHIM_PAGE_SIZE - 1))
+
+/* string.c: what the compiler may call even with -fno-builtin. */
+void *memcpy(void *dest, const void *src, size_t n);
+void *memset(void *dest, int c, size_t n);
+size_t strlen(const char *s);
+
+/* fail.c: print "groot-shim: what[: detail] (error N) (this is a groot bug)" and exit. */
+__attribute__((noreturn)) void shim_fail(const char *what, const char *detail, long error);
+
+/* load.c: map one object; returns its load bias. */
+uint64_t shim_load_object(const struct loadscript *script, const struct loadscript_object *object);
+
+/* stack.c: patch the kernel's auxv for the loaded program. */
+void shim_fix_auxv(uint64_t initial_sp, const struct loadscript *script, uint64_t program_bias,
+		   uint64_t interp_bias, const char *execfn);
+
+#endif
