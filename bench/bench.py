@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""groot against native chroot and PRoot, in one run, as ratios.
+
+Usage (as root, after make build): bench/bench.py [--rootfs DIR] [--runs N] [WORKLOAD...]
+Workloads: exec (300x /bin/true), walk (find /usr; ls -lR /usr), stat (10k stats).
+Each command runs --runs times per runner; the best time counts (least noise).
+"""
+import argparse
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+BUILD = pathlib.Path(os.environ.get("GROOT_BUILD_DIR", REPO / "build"))
+GROOT = BUILD / "runner" / "groot"
+
+WORKLOADS = {
+    "exec": "for i in $(seq 300); do /bin/true; done",
+    "walk": "find /usr > /dev/null; ls -lR /usr > /dev/null",
+    "stat": "find /usr/share -maxdepth 3 -exec stat -c %s {} + > /dev/null",
+}
+
+
+def best_time(argv, runs):
+    best = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            print(f"# {argv[0]} failed ({proc.returncode}): "
+                  f"{proc.stderr.decode(errors='replace')[-300:]!r}", file=sys.stderr)
+            return None
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rootfs", default=os.path.expanduser("~/.cache/groot/rootfs/debian-trixie"))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench.py needs root for the native chroot baseline")
+    profile_dir = tempfile.mkdtemp(prefix="groot-bench-")
+    profile = pathlib.Path(profile_dir) / "bench.yaml"
+    profile.write_text(f"version: 1\nname: bench\nrootfs:\n  path: {args.rootfs}\n  upper: none\n")
+    runners = {
+        "native": ["chroot", args.rootfs, "/bin/bash", "-c"],
+        "groot": [str(GROOT), "run", str(profile), "--", "/bin/bash", "-c"],
+    }
+    if shutil.which("proot"):
+        runners["proot"] = ["proot", "-r", args.rootfs, "/bin/bash", "-c"]
+    print(f"# rootfs {args.rootfs}, best of {args.runs}, seconds")
+    print(f"{'workload':10} " + " ".join(f"{name:>9}" for name in runners) +
+          "  groot/native  proot/groot")
+    for workload in args.workloads:
+        script = WORKLOADS[workload]
+        times = {name: best_time(argv + [script], args.runs) for name, argv in runners.items()}
+        line = f"{workload:10} " + " ".join(
+            f"{times[n]:9.3f}" if times[n] else f"{'failed':>9}" for n in runners)
+        line += f"  {times['groot'] / times['native']:11.2f}x" if times["groot"] else "  -"
+        if times.get("proot") and times["groot"]:
+            line += f"  {times['proot'] / times['groot']:10.2f}x"
+        print(line, flush=True)
+    shutil.rmtree(profile_dir)
+
+
+if __name__ == "__main__":
+    main()

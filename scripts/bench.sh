@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Benchmarks: groot against native chroot and PRoot in one run (ratios, not timed tests).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+scripts/install-deps.sh
+scripts/build.sh build gcc
+build/runner/groot provision debian-trixie
+exec /usr/bin/python3 bench/bench.py "$@"
