@@ -210,11 +210,16 @@ static int list_dir(TALLOC_CTX *ctx, const char *dir, bool need_version,
 
 		if (!path)
 			return -ENOMEM;
-		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			talloc_free(path);
 			continue;
+		}
 		const char *description = peek_description(ctx, path, &is_profile);
-		if (need_version && !is_profile)
+		if (need_version && !is_profile) {
+			talloc_free(path);
+			talloc_free((char *)description);
 			continue;
+		}
 		*entries = talloc_realloc(ctx, *entries, struct profile_entry, *n + 1);
 		if (!*entries)
 			return -ENOMEM;

@@ -33,7 +33,7 @@ static const struct schema_key bootstrap_keys[] = {
 	{ "variant", SHAPE_SCALAR, NULL, "variant: minbase" },
 	{ "include", SHAPE_SCALAR_OR_LIST, NULL, "include: [ca-certificates, less]" },
 	{ "mirror", SHAPE_SCALAR, NULL, "mirror: http://deb.debian.org/debian" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key rootfs_keys[] = {
@@ -43,7 +43,7 @@ static const struct schema_key rootfs_keys[] = {
 	{ "upper_path", SHAPE_SCALAR, NULL, "upper_path: ${env:HOME}/.cache/groot/upper/NAME" },
 	{ "bootstrap", SHAPE_MAPPING, bootstrap_keys,
 	  "bootstrap: {tool: debootstrap, suite: trixie}" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key bind_keys[] = {
@@ -53,7 +53,7 @@ static const struct schema_key bind_keys[] = {
 	{ "try", SHAPE_SCALAR, NULL, "try: true" },
 	{ "create", SHAPE_SCALAR, NULL, "create: true" },
 	{ "direct", SHAPE_SCALAR, NULL, "direct: true" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key env_keys[] = {
@@ -63,7 +63,7 @@ static const struct schema_key env_keys[] = {
 	{ "set", SHAPE_STRING_MAP, NULL, "set: {EDITOR: vi}" },
 	{ "unset", SHAPE_STRING_LIST, NULL, "unset: [MAIL]" },
 	{ "path", SHAPE_STRING_LIST, NULL, "path: [/usr/local/bin, /usr/bin, /bin]" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key determinism_keys[] = {
@@ -71,14 +71,14 @@ static const struct schema_key determinism_keys[] = {
 	{ "inodes", SHAPE_SCALAR, NULL, "inodes: stable" },
 	{ "source_date_epoch", SHAPE_SCALAR, NULL, "source_date_epoch: 1700000000" },
 	{ "clamp_mtime", SHAPE_SCALAR, NULL, "clamp_mtime: true" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key uname_keys[] = {
 	{ "release", SHAPE_SCALAR, NULL, "release: 6.1.0-groot" },
 	{ "version", SHAPE_SCALAR, NULL, "version: \"#1 SMP\"" },
 	{ "machine", SHAPE_SCALAR, NULL, "machine: x86_64" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key interpreter_keys[] = {
@@ -88,7 +88,7 @@ static const struct schema_key interpreter_keys[] = {
 	{ "extension", SHAPE_SCALAR, NULL, "extension: exe" },
 	{ "interpreter", SHAPE_SCALAR, NULL, "interpreter: /usr/bin/qemu-aarch64-static" },
 	{ "args", SHAPE_STRING_LIST, NULL, "args: [-L, /usr/aarch64-linux-gnu]" },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct schema_key top_keys[] = {
@@ -108,7 +108,7 @@ static const struct schema_key top_keys[] = {
 	{ "uname", SHAPE_MAPPING, uname_keys, "uname: {release: 6.1.0-groot}" },
 	{ "interpreters", SHAPE_NAMED_MAPPINGS, interpreter_keys,
 	  "interpreters: {qemu-aarch64: {magic: ..., interpreter: ...}}" },
-	{ NULL },
+	{ 0 },
 };
 
 /* Where each nested table lives, for "it belongs under 'rootfs'" hints. */

@@ -55,13 +55,14 @@ static const struct {
 
 int main(void)
 {
+	TALLOC_CTX *ctx = talloc_new(NULL);
 	struct profile_error err;
 	struct profile *p;
 	struct bind b;
 
 	make_test_dir();
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		int r = profile_parse_bind(NULL, good[i].spec, "/base", "cli", &b, &err);
+		int r = profile_parse_bind(ctx, good[i].spec, "/base", "cli", &b, &err);
 
 		is_int(r, 0, "'%s' parses", good[i].spec);
 		if (r < 0) {
@@ -75,11 +76,11 @@ int main(void)
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(err.message, sizeof(err.message), "(none)");
-		is_int(profile_parse_bind(NULL, bad[i].spec, "/base", "cli", &b, &err), -EINVAL,
+		is_int(profile_parse_bind(ctx, bad[i].spec, "/base", "cli", &b, &err), -EINVAL,
 		       "'%s' refused", bad[i].spec);
 		is_str(err.message, bad[i].message, "'%s': message", bad[i].spec);
 	}
-	is_int(profile_parse_bind(NULL, "rel", NULL, "cli", &b, &err), 0, "no base: cwd");
+	is_int(profile_parse_bind(ctx, "rel", NULL, "cli", &b, &err), 0, "no base: cwd");
 	{
 		char expected[400];
 
@@ -92,19 +93,21 @@ int main(void)
 			 write_file("p.yaml", "version: 1\nrootfs: {path: /r}\nbinds: [/a:/x, /b:/y]\n"),
 			 &p, &err) < 0) {
 		ok(0, "profile for add_bind: %s", err.message);
+		talloc_free(ctx);
 		return done_testing();
 	}
-	profile_parse_bind(NULL, "/c:/y:ro", NULL, "command line", &b, &err);
+	profile_parse_bind(ctx, "/c:/y:ro", NULL, "command line", &b, &err);
 	is_int(profile_add_bind(p, &b), 0, "add a bind on an existing destination");
 	is_int(p->n_binds, 2, "... replaces it");
 	is_str(p->binds[1].source, "/c", "... in place");
 	is_int(p->binds[1].flags, BIND_RO, "... with its flags");
 	is_str(p->binds[1].origin, "command line", "... and its origin");
-	profile_parse_bind(NULL, "/d:/z", NULL, NULL, &b, &err);
+	profile_parse_bind(ctx, "/d:/z", NULL, NULL, &b, &err);
 	b.origin = NULL;
 	is_int(profile_add_bind(p, &b), 0, "add a new bind");
 	is_int(p->n_binds, 3, "... appended");
 	is_str(p->binds[2].origin, "command line", "... origin defaults to 'command line'");
 	talloc_free(p);
+	talloc_free(ctx);
 	return done_testing();
 }
