@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "format.h"
+
 /* A bind or direct bind point, or a directory on the way to one. */
 enum vnode_kind {
 	VNODE_PATH,   /* intermediate directory: real if the rootfs has it, else synthetic */
@@ -68,7 +70,13 @@ struct inode {
 	struct inode *hash_next;
 	uint64_t refs; /* kernel lookups + children pointing at us; guarded by the stripe lock */
 
-	int fd;     /* O_PATH of the topmost backing object, -1 when synthetic */
+	/*
+	 * O_PATH of the topmost backing object, -1 when synthetic. Copy-up swaps it
+	 * once (under 'lock'); the replaced fd stays open in 'lower_fd' until the
+	 * inode dies, so a handler that loaded the old value never sees it reused.
+	 */
+	int fd;
+	int lower_fd;
 	int layer;  /* index into fs->layers, or LAYER_NONE / LAYER_BIND */
 	mode_t type; /* S_IFMT bits */
 	/* Directories in a multi-layer view: one O_PATH fd per layer, -1 where absent or hidden. */
@@ -80,7 +88,13 @@ struct inode {
 	struct inode *parent;
 	char *name;
 
+	/* Serialises copy-up and fake-metadata changes of this inode. */
 	pthread_mutex_t lock;
+	bool unlinked; /* removed by a whiteout while still open: report nlink 0 */
+
+	/* Fake metadata cache (user.containers.override_stat), loaded on first stat. */
+	enum { OVERRIDE_UNKNOWN, OVERRIDE_NONE, OVERRIDE_PRESENT } override_state;
+	struct override_stat override;
 };
 
 struct fs {
@@ -133,6 +147,52 @@ void fs_fix_stat(struct fs *fs, struct stat *st);
 /* The inode number the guest sees for a backing (dev, ino) (or a guest path, when stable). */
 uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path);
 
+/* Loads and stores that copy-up may race with. */
+static inline int inode_fd(struct inode *inode)
+{
+	return __atomic_load_n(&inode->fd, __ATOMIC_ACQUIRE);
+}
+
+static inline int inode_dir_fd(struct inode *dir, int layer)
+{
+	if (dir->dir_fds)
+		return __atomic_load_n(&dir->dir_fds[layer], __ATOMIC_ACQUIRE);
+	return dir->layer == layer ? inode_fd(dir) : -1;
+}
+
+/* inode.c: the backing object changed (copy-up): index the inode under its new key. */
+void inode_rekey(struct fs *fs, struct inode *inode, uint64_t dev, uint64_t ino);
+
+/* copyup.c */
+/* Make 'inode' exist in the writable layer (a no-op when it does or lives in a rw bind). */
+int copy_up(struct fs *fs, struct inode *inode, bool with_data);
+/* The fd of the directory where entries of 'dir' are written (copying it up first). */
+int writable_dir_fd(struct fs *fs, struct inode *dir, int *out);
+/* Is the inode's current backing object in the writable layer (or a rw bind)? */
+bool inode_is_upper(struct fs *fs, struct inode *inode);
+
+/* metadata.c */
+/* The inode's fake metadata, loading it on first use. Returns true when present. */
+bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out);
+/* Persist fake metadata on the (copied-up) inode and cache it. */
+int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *ov);
+/* Overwrite uid, gid, mode and type of a guest stat with the inode's fake metadata. */
+void meta_apply(struct fs *fs, struct inode *inode, struct stat *st);
+/* Set fake metadata on a path in a layer directory (new objects, before any inode exists). */
+int meta_store_at(int dirfd, const char *name, const struct override_stat *ov);
+
+/* union.c: whiteouts and opaque directories in the writable layer */
+/* Does any layer below the writable one have 'name' (or a whiteout of it) in 'dir'? */
+bool union_name_below(struct fs *fs, struct inode *dir, const char *name);
+int union_make_whiteout(int upper_dirfd, const char *name);
+/* Remove a whiteout of 'name' in upper_dirfd (either format); 1 when one was there. */
+int union_remove_whiteout(int upper_dirfd, const char *name);
+int union_make_opaque(int dirfd);
+/* Is the merged directory empty (".", ".." only)? 1 yes, 0 no, -errno. */
+int union_dir_is_empty(struct fs *fs, struct inode *dir);
+/* Delete whiteouts and the opaque marker from an upper directory before rmdir. */
+int union_clear_dir(int dirfd);
+
 /* symlink.c */
 /* Rewrite a symlink target read from the link 'link' (see docs/groot-fs.md). */
 int symlink_rewrite(struct fs *fs, struct inode *link, const char *target, char **out);
@@ -150,9 +210,13 @@ struct dir_handle {
 int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out);
 void dir_handle_free(struct dir_handle *dh);
 
-/* ops_read.c, ops_write.c */
+/* ops_read.c, ops_write.c, ops_dir.c */
 void fill_read_ops(struct fuse_lowlevel_ops *ops);
 void fill_write_ops(struct fuse_lowlevel_ops *ops);
+void fill_dir_ops(struct fuse_lowlevel_ops *ops);
+double timeout_of(struct fs *fs, struct inode *inode);
+/* Build an entry reply for a fresh reference (dropped again on failure). */
+int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);
 
 /* Helpers shared by the handlers. */
 static inline struct fs *req_fs(fuse_req_t req)

@@ -47,6 +47,7 @@ struct inode *inode_new(void)
 	if (!inode)
 		return NULL;
 	inode->fd = -1;
+	inode->lower_fd = -1;
 	inode->layer = LAYER_NONE;
 	pthread_mutex_init(&inode->lock, NULL);
 	return inode;
@@ -56,6 +57,8 @@ static void inode_destroy(struct fs *fs, struct inode *inode)
 {
 	if (inode->fd >= 0)
 		close(inode->fd);
+	if (inode->lower_fd >= 0)
+		close(inode->lower_fd);
 	if (inode->dir_fds) {
 		for (int i = 0; i < fs->n_layers; i++)
 			if (inode->dir_fds[i] >= 0 && inode->dir_fds[i] != inode->fd)
@@ -117,6 +120,44 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 	buckets[b] = fresh;
 	pthread_mutex_unlock(m);
 	return fresh;
+}
+
+void inode_rekey(struct fs *fs, struct inode *inode, uint64_t dev, uint64_t ino)
+{
+	unsigned from = bucket_of(inode->key_dev, inode->key_ino), to = bucket_of(dev, ino);
+	pthread_mutex_t *a = stripe_of(from), *b = stripe_of(to);
+	struct inode **pp, *cur;
+
+	if (inode == &fs->root || inode->key_dev == 0)
+		return; /* not in the table, or keyed by its vnode: the key does not follow */
+	/* Two stripes, always taken in address order. */
+	if (a > b) {
+		pthread_mutex_t *t = a;
+
+		a = b;
+		b = t;
+	}
+	pthread_mutex_lock(a);
+	if (b != a)
+		pthread_mutex_lock(b);
+	for (cur = buckets[to]; cur; cur = cur->hash_next)
+		if (cur->key_dev == dev && cur->key_ino == ino && cur->bind == inode->bind)
+			break;
+	/* A lookup raced us and indexed the new object first: keep both, harmlessly. */
+	if (!cur) {
+		for (pp = &buckets[from]; *pp && *pp != inode; pp = &(*pp)->hash_next)
+			;
+		if (*pp) {
+			*pp = inode->hash_next;
+			inode->key_dev = dev;
+			inode->key_ino = ino;
+			inode->hash_next = buckets[to];
+			buckets[to] = inode;
+		}
+	}
+	if (b != a)
+		pthread_mutex_unlock(b);
+	pthread_mutex_unlock(a);
 }
 
 void inode_ref(struct inode *inode)

@@ -75,18 +75,10 @@ int fs_open_layers(struct fs *fs)
 	return 0;
 }
 
-/* The O_PATH fd of 'dir' in layer l, or -1 when the directory has no part there. */
-static int dir_fd_in_layer(struct inode *dir, int l)
-{
-	if (dir->dir_fds)
-		return dir->dir_fds[l];
-	return dir->layer == l ? dir->fd : -1;
-}
-
 static int lowest_layer_of(struct fs *fs, struct inode *dir)
 {
 	for (int l = 0; l < fs->n_layers; l++)
-		if (dir_fd_in_layer(dir, l) >= 0)
+		if (inode_dir_fd(dir, l) >= 0)
 			return l;
 	return fs->n_layers;
 }
@@ -141,7 +133,7 @@ static int lookup_in_layers(struct fs *fs, struct inode *parent, const char *nam
 	struct stat top_st;
 
 	for (int l = fs->n_layers - 1; l >= 0; l--) {
-		int dfd = parent->bind ? (l == 0 ? parent->fd : -1) : dir_fd_in_layer(parent, l);
+		int dfd = parent->bind ? (l == 0 ? parent->fd : -1) : inode_dir_fd(parent, l);
 		struct stat st;
 		int fd;
 
@@ -372,9 +364,11 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 {
 	char *path = NULL;
 
+	int fd = inode_fd(inode);
+
 	memset(st, 0, sizeof(*st));
-	if (inode->fd >= 0) {
-		if (fstatat(inode->fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+	if (fd >= 0) {
+		if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 	} else {
 		/* Synthetic: a directory on the way to a bind point, or a direct bind's link. */
@@ -389,7 +383,7 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 		st->st_nlink = inode->type == S_IFDIR ? 2 : 1;
 		st->st_blksize = 4096;
 	}
-	if (fs->opts->stable_inodes || inode->fd < 0) {
+	if (fs->opts->stable_inodes || fd < 0) {
 		path = inode_guest_path(fs, inode);
 		if (!path)
 			return -errno;
@@ -399,5 +393,9 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 		st->st_ino = (ino_t)fs_map_ino(fs, st->st_dev, st->st_ino, NULL);
 	}
 	fs_fix_stat(fs, st);
+	if (fd >= 0)
+		meta_apply(fs, inode, st);
+	if (inode->unlinked)
+		st->st_nlink = 0;
 	return 0;
 }

@@ -24,6 +24,7 @@ static struct fs the_fs;
 static pthread_t main_thread;
 static pthread_mutex_t unmount_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool unmounted;
+static atomic_bool lifeline_closed;
 
 /* Both the lifeline thread and main() may get here; the mount goes away once. */
 static void unmount_once(struct fs *fs)
@@ -63,6 +64,7 @@ static void *lifeline_thread(void *arg)
 			break;
 	}
 	log_info("lifeline closed: unmounting %s", fs->mountpoint);
+	atomic_store(&lifeline_closed, true);
 	unmount_once(fs);
 	fuse_session_exit(fs->se);
 	pthread_kill(main_thread, SIGTERM);
@@ -175,6 +177,7 @@ int main(int argc, char **argv)
 
 	fill_read_ops(&ops);
 	fill_write_ops(&ops);
+	fill_dir_ops(&ops);
 	fs->se = new_session(fs, &ops);
 	if (!fs->se)
 		die(GROOT_EXIT_FAILURE, "cannot create the FUSE session");
@@ -205,5 +208,6 @@ int main(int argc, char **argv)
 	unmount_once(fs);
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);
-	return r < 0 ? GROOT_EXIT_FAILURE : 0;
+	/* The loop reports the connection we tore down ourselves as an error: it is not one. */
+	return r < 0 && !atomic_load(&lifeline_closed) ? GROOT_EXIT_FAILURE : 0;
 }

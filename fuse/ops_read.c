@@ -17,7 +17,7 @@
 #include "format.h"
 #include "log.h"
 
-static double timeout_of(struct fs *fs, struct inode *inode)
+double timeout_of(struct fs *fs, struct inode *inode)
 {
 	return inode->bind ? fs->bind_timeout : fs->timeout;
 }
@@ -36,7 +36,7 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 /* Build the reply for a fresh reference on 'inode' (dropped again on failure). */
-static int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e)
+int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e)
 {
 	int r;
 
@@ -392,34 +392,6 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fuse_reply_err(req, 0);
 }
 
-static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	struct fs *fs = req_fs(req);
-	struct inode *inode = inode_from_id(fs, ino);
-	char path[PROC_FD_PATH_MAX];
-	int fd;
-
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	if (inode->fd < 0) {
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	proc_fd_path(path, inode->fd);
-	fd = open(path, (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC);
-	if (fd < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	fi->fh = (uint64_t)fd;
-	/* File contents change only through us: keep the page cache across opens. */
-	fi->keep_cache = !inode->bind;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		close(fd);
-}
-
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	close((int)fi->fh);
@@ -446,7 +418,6 @@ void fill_read_ops(struct fuse_lowlevel_ops *ops)
 	ops->readdir = fs_readdir;
 	ops->readdirplus = fs_readdirplus;
 	ops->releasedir = fs_releasedir;
-	ops->open = fs_open;
 	ops->read = fs_read;
 	ops->release = fs_release;
 	ops->flush = fs_flush;

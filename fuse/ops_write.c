@@ -1,80 +1,293 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Write-side handlers. Without a writable layer every change is EROFS, and
- * the kernel must hear EROFS rather than ENOSYS (which it would cache).
+ * Changing existing objects: open for writing, write, truncate, chmod,
+ * chown, utimes, xattrs, fsync. Every change copies the object up first.
+ * Under --fake-root, chown and chmod from any caller succeed into fake
+ * metadata (metadata.c); otherwise they are real and the kernel judges them
+ * with the daemon's (= the caller's) uid.
  */
 #include "fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
-static void reply_erofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-				struct fuse_file_info *fi)
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	char path[PROC_FD_PATH_MAX];
+	int fd, r;
+
+	if (inode_fd(inode) < 0) {
+		fuse_reply_err(req, inode->type == S_IFDIR ? EISDIR : ELOOP);
+		return;
+	}
+	if (writing) {
+		if (!fs_inode_writable(fs, inode)) {
+			fuse_reply_err(req, EROFS);
+			return;
+		}
+		/* O_TRUNC: no point in copying data that is about to go. */
+		r = copy_up(fs, inode, !(fi->flags & O_TRUNC));
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+	}
+	proc_fd_path(path, inode_fd(inode));
+	fd = open(path, (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC);
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	/* File contents change only through us: keep the page cache across opens. */
+	fi->keep_cache = !inode->bind;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		close(fd);
 }
 
-static void reply_erofs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-			      dev_t rdev)
+static void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
+			 struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	ssize_t n;
+
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = (int)fi->fh;
+	out.buf[0].pos = off;
+	n = fuse_buf_copy(&out, in, FUSE_BUF_SPLICE_NONBLOCK);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
 }
 
-static void reply_erofs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	int r = datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh);
+
+	fuse_reply_err(req, r < 0 ? errno : 0);
 }
 
-static void reply_erofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	char path[PROC_FD_PATH_MAX];
+	int fd, r = 0;
+
+	if (!inode_is_upper(fs, inode) || inode_fd(inode) < 0) {
+		fuse_reply_err(req, 0); /* nothing of ours to flush: lower layers are not written */
+		return;
+	}
+	proc_fd_path(path, inode_fd(inode));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (datasync ? fdatasync(fd) : fsync(fd)) < 0)
+		r = errno;
+	if (fd >= 0)
+		close(fd);
+	fuse_reply_err(req, r);
 }
 
-static void reply_erofs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
-				const char *name)
+static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+			 struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	fuse_reply_err(req, fallocate((int)fi->fh, mode, off, len) < 0 ? errno : 0);
 }
 
-static void reply_erofs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
-			       fuse_ino_t newparent, const char *newname, unsigned int flags)
+/* chown/chmod as fake metadata: start from what the guest sees now. */
+static int set_fake_owner_mode(struct fs *fs, struct inode *inode, int valid,
+			       const struct stat *attr)
 {
-	fuse_reply_err(req, EROFS);
+	struct override_stat ov;
+	struct stat cur;
+	int r = fs_stat_inode(fs, inode, &cur);
+
+	if (r < 0)
+		return r;
+	ov.uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : cur.st_uid;
+	ov.gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : cur.st_gid;
+	ov.mode = (valid & FUSE_SET_ATTR_MODE) ? (attr->st_mode & 07777) : (cur.st_mode & 07777);
+	/* A recorded type (fake device) stays; a real one needs no record. */
+	ov.has_type = (cur.st_mode & S_IFMT) != inode->type;
+	ov.rdev = cur.st_rdev;
+	if (ov.has_type)
+		ov.mode |= cur.st_mode & S_IFMT;
+	if ((valid & FUSE_SET_ATTR_MODE) && inode->type != S_IFLNK) {
+		/* The real bits follow, keeping owner access so the daemon can still serve it. */
+		char path[PROC_FD_PATH_MAX];
+		mode_t real = (attr->st_mode & 07777) | (inode->type == S_IFDIR ? 0700 : 0600);
+
+		proc_fd_path(path, inode_fd(inode));
+		if (chmod(path, real) < 0)
+			return -errno;
+	}
+	return meta_store(fs, inode, &ov);
 }
 
-static void reply_erofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
-			     const char *newname)
+static int set_times(struct fs *fs, struct inode *inode, int valid, const struct stat *attr)
 {
-	fuse_reply_err(req, EROFS);
+	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+	char path[PROC_FD_PATH_MAX];
+
+	if (valid & FUSE_SET_ATTR_ATIME_NOW)
+		ts[0].tv_nsec = UTIME_NOW;
+	else if (valid & FUSE_SET_ATTR_ATIME)
+		ts[0] = attr->st_atim;
+	if (valid & FUSE_SET_ATTR_MTIME_NOW)
+		ts[1].tv_nsec = UTIME_NOW;
+	else if (valid & FUSE_SET_ATTR_MTIME)
+		ts[1] = attr->st_mtim;
+	if (inode->type == S_IFLNK) {
+		/* No way through an O_PATH fd to a symlink: go through its parent. */
+		struct inode *parent;
+		char *name;
+		int dirfd, r;
+
+		pthread_rwlock_rdlock(&fs->tree_lock);
+		parent = inode->parent;
+		name = inode->name ? strdup(inode->name) : NULL;
+		if (parent)
+			inode_ref(parent);
+		pthread_rwlock_unlock(&fs->tree_lock);
+		r = parent && name ? writable_dir_fd(fs, parent, &dirfd) : -EROFS;
+		if (r == 0 && utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+		free(name);
+		if (parent)
+			inode_unref(fs, parent, 1);
+		return r;
+	}
+	proc_fd_path(path, inode_fd(inode));
+	return utimensat(AT_FDCWD, path, ts, 0) < 0 ? -errno : 0;
 }
 
-static void reply_erofs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-			       struct fuse_file_info *fi)
+static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int valid)
 {
-	fuse_reply_err(req, EROFS);
+	bool truncating = (valid & FUSE_SET_ATTR_SIZE);
+	char path[PROC_FD_PATH_MAX];
+	int r;
+
+	if (!fs_inode_writable(fs, inode))
+		return -EROFS;
+	r = copy_up(fs, inode, !(truncating && attr->st_size == 0));
+	if (r < 0)
+		return r;
+	proc_fd_path(path, inode_fd(inode));
+	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE)) {
+		if (fs->opts->fake_root) {
+			r = set_fake_owner_mode(fs, inode, valid, attr);
+		} else {
+			uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
+			gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
+
+			if ((valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+			    fchownat(inode_fd(inode), "", uid, gid,
+				     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+				r = -errno;
+			if (r == 0 && (valid & FUSE_SET_ATTR_MODE) &&
+			    chmod(path, attr->st_mode & 07777) < 0)
+				r = -errno;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (truncating) {
+		int fd;
+
+		if (inode->type != S_IFREG)
+			return inode->type == S_IFDIR ? -EISDIR : -EINVAL;
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = ftruncate(fd, attr->st_size) < 0 ? -errno : 0;
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+		     FUSE_SET_ATTR_MTIME_NOW))
+		return set_times(fs, inode, valid, attr);
+	return 0;
 }
 
-static void reply_erofs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-				 const char *value, size_t size, int flags)
+static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
+		       struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, EROFS);
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
+	struct stat st;
+	int r = do_setattr(fs, inode, attr, valid);
+
+	if (r == 0)
+		r = fs_stat_inode(fs, inode, &st);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, timeout_of(fs, inode));
 }
 
-static void reply_erofs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+static bool is_reserved_xattr(const char *name)
 {
-	fuse_reply_err(req, EROFS);
+	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
+	       strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+}
+
+static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *name, char *path)
+{
+	int r;
+
+	if (is_reserved_xattr(name))
+		return -EPERM;
+	if (inode->type != S_IFREG && inode->type != S_IFDIR)
+		return -EPERM; /* what the kernel says for user.* on other types */
+	if (!fs_inode_writable(fs, inode))
+		return -EROFS;
+	r = copy_up(fs, inode, true);
+	if (r < 0)
+		return r;
+	proc_fd_path(path, inode_fd(inode));
+	return 0;
+}
+
+static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			size_t size, int flags)
+{
+	struct fs *fs = req_fs(req);
+	char path[PROC_FD_PATH_MAX];
+	int r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
+
+	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
+		r = -errno;
+	fuse_reply_err(req, -r);
+}
+
+static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct fs *fs = req_fs(req);
+	char path[PROC_FD_PATH_MAX];
+	int r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
+
+	if (r == 0 && removexattr(path, name) < 0)
+		r = -errno;
+	fuse_reply_err(req, -r);
 }
 
 void fill_write_ops(struct fuse_lowlevel_ops *ops)
 {
-	ops->setattr = reply_erofs_setattr;
-	ops->mknod = reply_erofs_mknod;
-	ops->mkdir = reply_erofs_mkdir;
-	ops->unlink = reply_erofs_name;
-	ops->rmdir = reply_erofs_name;
-	ops->symlink = reply_erofs_symlink;
-	ops->rename = reply_erofs_rename;
-	ops->link = reply_erofs_link;
-	ops->create = reply_erofs_create;
-	ops->setxattr = reply_erofs_setxattr;
-	ops->removexattr = reply_erofs_removexattr;
+	ops->open = fs_open;
+	ops->write_buf = fs_write_buf;
+	ops->fsync = fs_fsync;
+	ops->fsyncdir = fs_fsyncdir;
+	ops->fallocate = fs_fallocate;
+	ops->setattr = fs_setattr;
+	ops->setxattr = fs_setxattr;
+	ops->removexattr = fs_removexattr;
 }

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Namespace changes: create, mknod, mkdir, symlink, link, unlink, rmdir,
+ * rename. The kernel holds the parent directory's lock for each of them, so
+ * the whiteout and opaque-marker sequences below never interleave within one
+ * directory. Each handler replies exactly once.
+ */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct vnode *vnode_child(struct inode *dir, const char *name)
+{
+	for (const struct vnode *v = dir->vnode ? dir->vnode->children : NULL; v; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+static bool in_union(struct fs *fs, struct inode *dir)
+{
+	return fs_multi_layer(fs) && !dir->bind;
+}
+
+/* Names we can create: not too long, not a bind point, not one of our markers. */
+static int check_new_name(struct fs *fs, struct inode *parent, const char *name)
+{
+	if (strlen(name) > 255)
+		return -ENAMETOOLONG;
+	if (vnode_child(parent, name))
+		return -EEXIST;
+	if (in_union(fs, parent) && format_is_whiteout_name(name))
+		return -EINVAL; /* it would read back as a whiteout */
+	return 0;
+}
+
+/* Under fake root the real file keeps owner access, whatever the guest asked for. */
+static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
+{
+	if (!fs->opts->fake_root)
+		return mode;
+	return mode | (dir ? 0700 : 0600);
+}
+
+static int record_mode(struct fs *fs, int dirfd, const char *name, mode_t mode, bool dir)
+{
+	struct override_stat ov = { .uid = 0, .gid = 0, .mode = mode & 07777 };
+
+	if (real_mode(fs, mode, dir) == mode)
+		return 0;
+	ov.uid = fs->opts->fake_root ? 0 : fs->uid;
+	ov.gid = fs->opts->fake_root ? 0 : fs->gid;
+	int r = meta_store_at(dirfd, name, &ov);
+	return r == -ENOTSUP ? 0 : r;
+}
+
+static int prepare_create(struct fs *fs, struct inode *parent, const char *name, int *dirfd)
+{
+	int r = check_new_name(fs, parent, name);
+
+	if (r < 0)
+		return r;
+	r = writable_dir_fd(fs, parent, dirfd);
+	if (r < 0)
+		return r;
+	if (in_union(fs, parent)) {
+		r = union_remove_whiteout(*dirfd, name);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void reply_new_entry(fuse_req_t req, struct fs *fs, struct inode *parent, const char *name)
+{
+	struct fuse_entry_param e;
+	struct inode *inode;
+	int r = fs_lookup_child(fs, parent, name, &inode);
+
+	if (r == 0)
+		r = make_entry(fs, inode, &e);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id);
+	int dirfd, r;
+
+	r = prepare_create(fs, parent, name, &dirfd);
+	if (r == 0 && mknodat(dirfd, name, real_mode(fs, mode, false), rdev) < 0) {
+		r = -errno;
+		if (r == -EPERM && fs->opts->fake_root) {
+			/* Devices are recorded, not created: a regular file carrying the type. */
+			struct override_stat ov = { .mode = mode, .has_type = true, .rdev = rdev };
+			int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			r = fd < 0 ? -errno : meta_store_at(dirfd, name, &ov);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0 && fd >= 0)
+				unlinkat(dirfd, name, 0);
+		}
+	} else if (r == 0 && S_ISREG(mode)) {
+		r = record_mode(fs, dirfd, name, mode, false);
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_new_entry(req, fs, parent, name);
+}
+
+static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id);
+	int dirfd, r;
+
+	r = prepare_create(fs, parent, name, &dirfd);
+	if (r == 0 && mkdirat(dirfd, name, real_mode(fs, mode, true)) < 0)
+		r = -errno;
+	if (r == 0 && union_name_below(fs, parent, name)) {
+		/* A new directory must not show what a deleted one of that name held. */
+		int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		r = fd < 0 ? -errno : union_make_opaque(fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == 0)
+		r = record_mode(fs, dirfd, name, mode, true);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_new_entry(req, fs, parent, name);
+}
+
+static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id, const char *name)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id);
+	size_t n = fs->mountpoint_len;
+	int dirfd, r;
+
+	/* A target the tracer translated by mistake is stored as the guest path it names. */
+	if (strncmp(target, fs->mountpoint, n) == 0 && target[n] == '/')
+		target += n;
+	r = prepare_create(fs, parent, name, &dirfd);
+	if (r == 0 && symlinkat(target, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_new_entry(req, fs, parent, name);
+}
+
+static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id), *inode;
+	struct fuse_entry_param e;
+	int dirfd, fd = -1, r;
+
+	r = prepare_create(fs, parent, name, &dirfd);
+	if (r == 0) {
+		fd = openat(dirfd, name, (fi->flags | O_CREAT | O_CLOEXEC) & ~O_NOFOLLOW,
+			    real_mode(fs, mode, false));
+		if (fd < 0)
+			r = -errno;
+	}
+	if (r == 0)
+		r = record_mode(fs, dirfd, name, mode, false);
+	if (r == 0)
+		r = fs_lookup_child(fs, parent, name, &inode);
+	if (r == 0)
+		r = make_entry(fs, inode, &e);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		close(fd);
+}
+
+static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const char *name)
+{
+	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino), *parent = inode_from_id(fs, parent_id);
+	char path[PROC_FD_PATH_MAX];
+	int dirfd, r = 0;
+
+	if (inode->type == S_IFDIR)
+		r = -EPERM;
+	else if (inode->bind != parent->bind)
+		r = -EXDEV;
+	if (r == 0)
+		r = copy_up(fs, inode, true);
+	if (r == 0)
+		r = prepare_create(fs, parent, name, &dirfd);
+	if (r == 0) {
+		proc_fd_path(path, inode_fd(inode));
+		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+			r = -errno;
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_new_entry(req, fs, parent, name);
+}
+
+/* Does this merged directory have a part in a layer below the writable one? */
+static bool has_lower_part(struct fs *fs, struct inode *dir)
+{
+	if (!dir->dir_fds)
+		return false;
+	for (int l = 0; l < fs->n_layers; l++)
+		if (l != fs->upper && inode_dir_fd(dir, l) >= 0)
+			return true;
+	return false;
+}
+
+static int remove_entry(struct fs *fs, struct inode *parent, const char *name, bool dir)
+{
+	struct inode *child;
+	bool below, made_whiteout = false;
+	int dirfd, r;
+
+	if (strlen(name) > 255)
+		return -ENAMETOOLONG;
+	if (vnode_child(parent, name))
+		return -EBUSY;
+	r = fs_lookup_child(fs, parent, name, &child);
+	if (r < 0)
+		return r;
+	if (dir && child->type != S_IFDIR)
+		r = -ENOTDIR;
+	else if (!dir && child->type == S_IFDIR)
+		r = -EISDIR;
+	else if (dir && child->vnode && child->vnode->children)
+		r = -EBUSY;
+	else if (dir && in_union(fs, parent))
+		r = union_dir_is_empty(fs, child) == 1 ? 0 : -ENOTEMPTY;
+	if (r == 0)
+		r = writable_dir_fd(fs, parent, &dirfd);
+	if (r < 0)
+		goto out;
+	below = union_name_below(fs, parent, name);
+	if (below) {
+		/* Whiteout first: the lower entry must never show through. */
+		r = union_make_whiteout(dirfd, name);
+		if (r < 0)
+			goto out;
+		made_whiteout = true;
+	}
+	if (inode_is_upper(fs, child) || !below) {
+		if (dir && in_union(fs, parent) && inode_dir_fd(child, fs->upper) >= 0)
+			r = union_clear_dir(inode_dir_fd(child, fs->upper));
+		if (r == 0 && unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0)
+			r = -errno;
+		if (r < 0 && made_whiteout) {
+			char wh[256];
+
+			if (format_whiteout_name(name, wh, sizeof(wh)) == 0)
+				unlinkat(dirfd, wh, 0);
+		}
+	} else {
+		/* Only the whiteout hides it: an open file of it now has no name. */
+		child->unlinked = true;
+	}
+out:
+	inode_unref(fs, child, 1);
+	return r;
+}
+
+static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = req_fs(req);
+
+	fuse_reply_err(req, -remove_entry(fs, inode_from_id(fs, parent), name, false));
+}
+
+static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = req_fs(req);
+
+	fuse_reply_err(req, -remove_entry(fs, inode_from_id(fs, parent), name, true));
+}
+
+static void move_inode(struct fs *fs, struct inode *inode, struct inode *parent, const char *name)
+{
+	char *copy = strdup(name);
+	struct inode *old;
+
+	if (!copy)
+		return; /* the guest path goes stale; only relative symlink clamping reads it */
+	inode_ref(parent);
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	old = inode->parent;
+	inode->parent = parent;
+	free(inode->name);
+	inode->name = copy;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (old)
+		inode_unref(fs, old, 1);
+}
+
+static int opaque_at(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = union_make_opaque(fd);
+	close(fd);
+	return r;
+}
+
+static int do_rename(struct fs *fs, struct inode *parent, const char *name, struct inode *newparent,
+		     const char *newname, unsigned flags)
+{
+	bool exchange = flags & RENAME_EXCHANGE, uni = in_union(fs, parent);
+	bool src_below, dst_below;
+	struct inode *src = NULL, *dst = NULL;
+	int olddir, newdir, r;
+
+	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if (strlen(name) > 255 || strlen(newname) > 255)
+		return -ENAMETOOLONG;
+	if (vnode_child(parent, name) || vnode_child(newparent, newname))
+		return -EBUSY;
+	if (parent->bind != newparent->bind)
+		return -EXDEV;
+	r = fs_lookup_child(fs, parent, name, &src);
+	if (r < 0)
+		return r;
+	r = fs_lookup_child(fs, newparent, newname, &dst);
+	if (r == -ENOENT && !exchange)
+		r = 0;
+	if (r < 0)
+		goto out;
+	if (dst == src)
+		goto out; /* two names of one file: rename(2) does nothing */
+	if ((flags & RENAME_NOREPLACE) && dst) {
+		r = -EEXIST;
+		goto out;
+	}
+	if (dst && !exchange) {
+		if (src->type == S_IFDIR && dst->type != S_IFDIR)
+			r = -ENOTDIR;
+		else if (src->type != S_IFDIR && dst->type == S_IFDIR)
+			r = -EISDIR;
+		else if (dst->type == S_IFDIR && uni && union_dir_is_empty(fs, dst) != 1)
+			r = -ENOTEMPTY;
+		if (r < 0)
+			goto out;
+	}
+	/* Like overlayfs without redirect_dir: merged directories do not move (mv copies). */
+	if (uni && (has_lower_part(fs, src) || (exchange && has_lower_part(fs, dst)))) {
+		r = -EXDEV;
+		goto out;
+	}
+	r = copy_up(fs, src, true);
+	if (r == 0 && exchange)
+		r = copy_up(fs, dst, true);
+	if (r == 0)
+		r = writable_dir_fd(fs, parent, &olddir);
+	if (r == 0)
+		r = writable_dir_fd(fs, newparent, &newdir);
+	if (r < 0)
+		goto out;
+	src_below = union_name_below(fs, parent, name);
+	dst_below = union_name_below(fs, newparent, newname);
+	if (uni && !exchange) {
+		if (dst && dst->type == S_IFDIR && inode_dir_fd(dst, fs->upper) >= 0)
+			r = union_clear_dir(inode_dir_fd(dst, fs->upper));
+		if (r == 0)
+			r = union_remove_whiteout(newdir, newname) < 0 ? -EIO : 0;
+		if (r < 0)
+			goto out;
+	}
+	if (renameat2(olddir, name, newdir, newname, exchange ? RENAME_EXCHANGE : 0) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (uni && !exchange && src_below)
+		r = union_make_whiteout(olddir, name);
+	if (r == 0 && uni && src->type == S_IFDIR && dst_below)
+		r = opaque_at(newdir, newname);
+	if (r == 0 && uni && exchange && dst->type == S_IFDIR && src_below)
+		r = opaque_at(olddir, name);
+	move_inode(fs, src, newparent, newname);
+	if (exchange)
+		move_inode(fs, dst, parent, name);
+	else if (dst && !inode_is_upper(fs, dst))
+		dst->unlinked = true;
+out:
+	if (src)
+		inode_unref(fs, src, 1);
+	if (dst)
+		inode_unref(fs, dst, 1);
+	return r;
+}
+
+static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	struct fs *fs = req_fs(req);
+
+	fuse_reply_err(req, -do_rename(fs, inode_from_id(fs, parent), name,
+				       inode_from_id(fs, newparent), newname, flags));
+}
+
+void fill_dir_ops(struct fuse_lowlevel_ops *ops)
+{
+	ops->mknod = fs_mknod;
+	ops->mkdir = fs_mkdir;
+	ops->symlink = fs_symlink;
+	ops->create = fs_create;
+	ops->link = fs_link;
+	ops->unlink = fs_unlink;
+	ops->rmdir = fs_rmdir;
+	ops->rename = fs_rename;
+}

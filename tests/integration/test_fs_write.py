@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: MIT
+"""groot-fs writable layers: every operation on the view is compared with the same
+operation on a plain directory (the ground truth), the lower layer must stay
+untouched, and the result must survive a remount."""
+import ctypes
+import errno
+import os
+import shutil
+import stat
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conftest_fs import fuse_usable, mount_view, snapshot  # noqa: E402,F401
+
+libc = ctypes.CDLL(None, use_errno=True)
+RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
+
+
+def renameat2(old, new, flags):
+    if libc.renameat2(-100, os.fsencode(old), -100, os.fsencode(new), flags) < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), old)
+
+
+def make_lower(root):
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "conf").write_text("key=value\n")
+    (root / "etc" / "big").write_bytes(bytes((i * 7 + i // 251) % 256 for i in range(300_000)))
+    (root / "dir" / "sub").mkdir(parents=True)
+    (root / "dir" / "sub" / "leaf").write_text("leaf\n")
+    (root / "dir" / "a").write_text("a\n")
+    (root / "dir" / "b").write_text("b\n")
+    (root / "olddir").mkdir()
+    (root / "olddir" / "content").write_text("old\n")
+    (root / "ro").write_text("read only\n")
+    os.chmod(root / "ro", 0o444)
+    os.symlink("etc/conf", root / "link")
+    (root / "hard1").write_text("hard\n")
+    os.link(root / "hard1", root / "hard2")
+
+
+def write_file(path, data, mode="w"):
+    with open(path, mode) as f:
+        f.write(data)
+
+
+# Each scenario takes a root path and does things a package manager does.
+SCENARIOS = {
+    "create": lambda r: write_file(f"{r}/new", "fresh\n"),
+    "append_lower": lambda r: write_file(f"{r}/etc/conf", "more=1\n", "a"),
+    "overwrite_middle": lambda r: (lambda f: (f.seek(3), f.write(b"XYZ"), f.close()))(
+        open(f"{r}/etc/big", "r+b")),
+    "truncate_lower": lambda r: os.truncate(f"{r}/etc/big", 1000),
+    "truncate_zero": lambda r: open(f"{r}/etc/big", "w").close(),
+    "unlink_lower": lambda r: os.unlink(f"{r}/dir/a"),
+    "unlink_then_recreate": lambda r: (os.unlink(f"{r}/dir/a"), write_file(f"{r}/dir/a", "2\n")),
+    "rmtree_then_mkdir": lambda r: (shutil.rmtree(f"{r}/olddir"), os.mkdir(f"{r}/olddir"),
+                                    write_file(f"{r}/olddir/other", "x")),
+    "rmdir_nonempty": lambda r: os.rmdir(f"{r}/dir"),
+    "rmdir_emptied": lambda r: (os.unlink(f"{r}/dir/sub/leaf"), os.rmdir(f"{r}/dir/sub")),
+    "mkdir_rmdir": lambda r: (os.mkdir(f"{r}/nd"), os.mkdir(f"{r}/nd/x"), os.rmdir(f"{r}/nd/x")),
+    "rename_lower_file": lambda r: os.rename(f"{r}/dir/a", f"{r}/etc/a2"),
+    "rename_over_lower": lambda r: os.rename(f"{r}/dir/a", f"{r}/dir/b"),
+    "rename_new_dir": lambda r: (os.makedirs(f"{r}/n1/n2"), write_file(f"{r}/n1/n2/f", "f"),
+                                 os.rename(f"{r}/n1", f"{r}/n3")),
+    "rename_noreplace": lambda r: renameat2(f"{r}/dir/a", f"{r}/dir/b", RENAME_NOREPLACE),
+    "rename_exchange": lambda r: renameat2(f"{r}/dir/a", f"{r}/dir/b", RENAME_EXCHANGE),
+    "rename_onto_itself": lambda r: os.rename(f"{r}/hard1", f"{r}/hard2"),
+    "hardlink": lambda r: (os.link(f"{r}/etc/conf", f"{r}/conf2"),
+                           write_file(f"{r}/conf2", "via link\n", "a")),
+    "symlink": lambda r: (os.symlink("/etc/conf", f"{r}/abs"), os.symlink("x/../y", f"{r}/rel")),
+    "chmod_lower": lambda r: os.chmod(f"{r}/etc/conf", 0o600),
+    "chmod_dir": lambda r: os.chmod(f"{r}/dir/sub", 0o750),
+    "utime": lambda r: (os.utime(f"{r}/etc/conf", (1000, 2000)),
+                        os.utime(f"{r}/link", (3000, 4000), follow_symlinks=False)),
+    "mkfifo": lambda r: os.mkfifo(f"{r}/fifo"),
+    "xattr": lambda r: os.setxattr(f"{r}/etc/conf", "user.note", b"hello"),
+    "unlink_missing": lambda r: os.unlink(f"{r}/nothing"),
+    "mkdir_exists": lambda r: os.mkdir(f"{r}/dir"),
+    "long_name": lambda r: write_file(f"{r}/" + "n" * 256, "x"),
+    "open_excl_exists": lambda r: os.open(f"{r}/etc/conf", os.O_CREAT | os.O_EXCL | os.O_WRONLY),
+}
+
+
+def run(fn, root):
+    try:
+        fn(root)
+        return None
+    except OSError as e:
+        return e.errno
+
+
+def canonical(tree, mnt):
+    """Symlink targets as the guest sees them (the tracer strips the mountpoint)."""
+    out = {}
+    for rel, (kind, mode, size, data) in tree.items():
+        if kind == stat.S_IFLNK and isinstance(data, str) and data.startswith(mnt + "/"):
+            data = data[len(mnt):]
+            size = len(data)
+        out[rel] = (kind, mode, size, data)
+    return out
+
+
+def xattrs(root):
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            if os.path.islink(p):
+                continue
+            out[os.path.relpath(p, root)] = {
+                k: os.getxattr(p, k) for k in os.listxattr(p) if k.startswith("user.")}
+    return out
+
+
+def times(root, rels):
+    return {rel: (os.lstat(os.path.join(root, rel)).st_atime_ns,
+                  os.lstat(os.path.join(root, rel)).st_mtime_ns) for rel in rels}
+
+
+@pytest.mark.parametrize("mode", ["upper", "in-place"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_operation_matches_plain_directory(mount_view, tmp_path, name, mode):
+    truth = tmp_path / "truth"
+    make_lower(truth)
+    lower = tmp_path / "lower"
+    make_lower(lower)
+    if mode == "upper":
+        upper = tmp_path / "upper"
+        upper.mkdir()
+        args = ["--lower", str(lower), "--upper", str(upper)]
+    else:
+        args = ["--lower", str(lower), "--in-place"]
+    lower_before = snapshot(lower)
+
+    v = mount_view(*args)
+    want_err = run(SCENARIOS[name], str(truth))
+    got_err = run(SCENARIOS[name], v.mnt)
+    assert got_err == want_err
+    if name == "utime":  # before anything reads the files and moves their atime
+        assert times(v.mnt, ["etc/conf", "link"]) == times(truth, ["etc/conf", "link"])
+    want = snapshot(truth)
+    assert canonical(snapshot(v.mnt), v.mnt) == want
+    assert xattrs(v.mnt) == xattrs(truth)
+    if mode == "upper":
+        assert snapshot(lower) == lower_before, "the lower layer was written"
+
+    # Persistence: the same tree after a remount.
+    v.stop()
+    v2 = mount_view(*args)
+    assert canonical(snapshot(v2.mnt), v2.mnt) == want
+    if mode == "in-place":
+        assert snapshot(lower) == want
+
+
+def test_lower_directory_rename_is_exdev(mount_view, tmp_path):
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    make_lower(lower)
+    upper.mkdir()
+    v = mount_view("--lower", str(lower), "--upper", str(upper))
+    with pytest.raises(OSError) as e:
+        os.rename(f"{v.mnt}/dir", f"{v.mnt}/dir2")
+    assert e.value.errno == errno.EXDEV
+    shutil.move(f"{v.mnt}/dir", f"{v.mnt}/dir2")  # what mv does then
+    assert not os.path.exists(f"{v.mnt}/dir")
+    assert open(f"{v.mnt}/dir2/sub/leaf").read() == "leaf\n"
+
+
+def test_unlinked_open_file_has_no_links(mount_view, tmp_path):
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    make_lower(lower)
+    upper.mkdir()
+    v = mount_view("--lower", str(lower), "--upper", str(upper))
+    with open(f"{v.mnt}/etc/conf") as lower_file, open(f"{v.mnt}/new", "w") as upper_file:
+        os.unlink(f"{v.mnt}/etc/conf")
+        os.unlink(f"{v.mnt}/new")
+        assert os.fstat(lower_file.fileno()).st_nlink == 0
+        assert os.fstat(upper_file.fileno()).st_nlink == 0
+        assert lower_file.read() == "key=value\n"
+
+
+def test_whiteout_formats_are_read(mount_view, tmp_path):
+    """Layers made by other tools: .wh. files, 0/0 char devices, opaque markers and xattrs."""
+    base, mid = tmp_path / "base", tmp_path / "mid"
+    make_lower(base)
+    (mid / "dir").mkdir(parents=True)
+    (mid / ".wh.ro").write_bytes(b"")
+    (mid / "dir" / ".wh.a").write_bytes(b"")
+    (mid / "olddir").mkdir()
+    (mid / "olddir" / ".wh..wh..opq").write_bytes(b"")
+    (mid / "olddir" / "only-mid").write_text("mid\n")
+    (mid / "etc").mkdir()
+    (mid / "etc" / "conf").write_text("mid conf\n")
+    if os.geteuid() == 0:
+        os.mknod(mid / "link", stat.S_IFCHR | 0o600, os.makedev(0, 0))
+    v = mount_view("--lower", str(base), "--lower", str(mid))
+    names = sorted(os.listdir(v.mnt))
+    assert "ro" not in names and ".wh.ro" not in names
+    assert sorted(os.listdir(f"{v.mnt}/dir")) == ["b", "sub"]
+    assert sorted(os.listdir(f"{v.mnt}/olddir")) == ["only-mid"]
+    assert open(f"{v.mnt}/etc/conf").read() == "mid conf\n"
+    assert sorted(os.listdir(f"{v.mnt}/etc")) == ["big", "conf"]
+    with pytest.raises(FileNotFoundError):
+        os.stat(f"{v.mnt}/ro")
+    with pytest.raises(FileNotFoundError):
+        os.stat(f"{v.mnt}/.wh.ro")
+    if os.geteuid() == 0:
+        assert "link" not in names
+
+
+def test_opaque_xattr_is_read(mount_view, tmp_path):
+    base, top = tmp_path / "base", tmp_path / "top"
+    make_lower(base)
+    (top / "dir").mkdir(parents=True)
+    try:
+        os.setxattr(top / "dir", "user.overlay.opaque", b"y")
+    except OSError:
+        pytest.skip("no user xattrs here")
+    (top / "dir" / "z").write_text("z")
+    v = mount_view("--lower", str(base), "--lower", str(top))
+    assert os.listdir(f"{v.mnt}/dir") == ["z"]
+
+
+def test_written_format(mount_view, tmp_path):
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    make_lower(lower)
+    upper.mkdir()
+    v = mount_view("--lower", str(lower), "--upper", str(upper))
+    os.unlink(f"{v.mnt}/dir/a")
+    shutil.rmtree(f"{v.mnt}/olddir")
+    os.mkdir(f"{v.mnt}/olddir")
+    v.stop()
+    wh = upper / "dir" / ".wh.a"
+    assert wh.exists() and stat.S_ISREG(os.lstat(wh).st_mode) and wh.stat().st_size == 0
+    assert (upper / "olddir" / ".wh..wh..opq").exists()
+    assert not (upper / ".wh.olddir").exists()
