@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const option_names[] = { "ro", "rw", "try", "create", "direct", NULL };
+static const char *const option_names[] = {"ro", "rw", "try", "create", "direct", NULL};
 
 static int fail_bind(struct profile_error *err, const char *origin, const char *spec,
 		     const char *fmt, const char *a, const char *b)
@@ -59,15 +59,15 @@ static int parse_options(const char *spec, const char *opts, const char *origin,
 			*flags |= BIND_CREATE;
 		else if (strcmp(t, "direct") == 0)
 			*flags |= BIND_DIRECT;
-		else if (strchr(t, '/') || (maybe_dest && !strchr(opts, ',') &&
-						!profile_closest(t, option_names)))
+		else if (strchr(t, '/') ||
+			 (maybe_dest && !strchr(opts, ',') && !profile_closest(t, option_names)))
 			return fail_bind(err, origin, spec,
 					 "destination '%s' must be an absolute guest path (write "
 					 "SRC:/DEST)%s",
 					 t, "");
 		else if ((close = profile_closest(t, option_names)))
-			return fail_bind(err, origin, spec, "unknown option '%s' (did you mean '%s'?)",
-					 t, close);
+			return fail_bind(err, origin, spec,
+					 "unknown option '%s' (did you mean '%s'?)", t, close);
 		else
 			return fail_bind(err, origin, spec,
 					 "unknown option '%s' (options are ro, rw, try, create, "
@@ -76,7 +76,8 @@ static int parse_options(const char *spec, const char *opts, const char *origin,
 	}
 	if (ro && rw)
 		return fail_bind(err, origin, spec,
-				 "options 'ro' and 'rw' contradict each other (keep one)%s%s", "", "");
+				 "options 'ro' and 'rw' contradict each other (keep one)%s%s", "",
+				 "");
 	return 0;
 }
 
@@ -114,7 +115,7 @@ int profile_parse_bind(TALLOC_CTX *ctx, const char *spec, const char *base_dir, 
 	char *source, *dest = NULL;
 	int r;
 
-	*out = (struct bind){ 0 };
+	*out = (struct bind){0};
 	if (second && strchr(second + 1, ':'))
 		return fail_bind(err, origin, spec,
 				 "too many ':' (for paths holding ':' write {source: SRC, dest: "
@@ -153,14 +154,14 @@ static char *node_origin(TALLOC_CTX *ctx, const struct ynode *node)
 static int convert_bind_mapping(TALLOC_CTX *ctx, const struct ynode *map, struct bind *out,
 				struct profile_error *err)
 {
-	static const char *const keys[] = { "ro", "try", "create", "direct" };
-	static const unsigned flags[] = { BIND_RO, BIND_TRY, BIND_CREATE, BIND_DIRECT };
+	static const char *const keys[] = {"ro", "try", "create", "direct"};
+	static const unsigned flags[] = {BIND_RO, BIND_TRY, BIND_CREATE, BIND_DIRECT};
 	const struct ynode *s = ynode_get(map, "source"), *d = ynode_get(map, "dest");
 	const char *source, *dest = NULL;
 	char *origin, *dir;
 	int r;
 
-	*out = (struct bind){ 0 };
+	*out = (struct bind){0};
 	if (!s)
 		return profile_fail(err, map,
 				    "bind: 'source' is required (write {source: SRC, dest: DST})");
@@ -263,10 +264,11 @@ int profile_convert_binds(TALLOC_CTX *ctx, const struct ynode *binds, struct pro
 				continue;
 			/* The same node twice comes from a diamond of extends: harmless. */
 			if (other->file == item->file && other != item)
-				return profile_fail(err, item,
-						    "a second bind on '%s' (line %u binds it already; "
-						    "keep one)",
-						    bind.dest, other->line);
+				return profile_fail(
+				    err, item,
+				    "a second bind on '%s' (line %u binds it already; "
+				    "keep one)",
+				    bind.dest, other->line);
 		}
 		r = put_bind(p, &bind, &replaced);
 		if (r < 0)

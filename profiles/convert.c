@@ -26,8 +26,8 @@ int profile_get_string(TALLOC_CTX *ctx, const struct ynode *node, const char **o
 int profile_get_bool(const struct ynode *node, const char *what, bool *out,
 		     struct profile_error *err)
 {
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
+	static const char *const yes[] = {"true", "yes", "on"};
+	static const char *const no[] = {"false", "no", "off"};
 	char *value;
 	int r = profile_expand(NULL, node, &value, err);
 
@@ -167,9 +167,9 @@ static int get_guest_path(TALLOC_CTX *ctx, const struct ynode *node, const char 
 static int convert_rootfs(TALLOC_CTX *ctx, const struct ynode *root, struct profile *p,
 			  struct profile_error *err)
 {
-	static const char *const uppers[] = { "none", "in-place", "ephemeral", "persistent", NULL };
-	static const enum upper_mode modes[] = { UPPER_NONE, UPPER_IN_PLACE, UPPER_EPHEMERAL,
-						 UPPER_PERSISTENT };
+	static const char *const uppers[] = {"none", "in-place", "ephemeral", "persistent", NULL};
+	static const enum upper_mode modes[] = {UPPER_NONE, UPPER_IN_PLACE, UPPER_EPHEMERAL,
+						UPPER_PERSISTENT};
 	const struct ynode *rootfs = ynode_get(root, "rootfs");
 	const struct ynode *n, *upper, *upper_path, *bootstrap;
 	size_t index;
@@ -231,8 +231,9 @@ static int convert_rootfs(TALLOC_CTX *ctx, const struct ynode *root, struct prof
 	if (r == 0 && (n = ynode_get(bootstrap, "suite")))
 		r = profile_get_string(ctx, n, &p->rootfs.bootstrap.suite, err);
 	else if (r == 0)
-		return profile_fail(err, bootstrap,
-				    "rootfs.bootstrap.suite is required (add e.g. 'suite: trixie')");
+		return profile_fail(
+		    err, bootstrap,
+		    "rootfs.bootstrap.suite is required (add e.g. 'suite: trixie')");
 	if (r == 0 && (n = ynode_get(bootstrap, "variant")))
 		r = profile_get_string(ctx, n, &p->rootfs.bootstrap.variant, err);
 	if (r == 0 && (n = ynode_get(bootstrap, "mirror")))
@@ -249,9 +250,10 @@ static int convert_rootfs(TALLOC_CTX *ctx, const struct ynode *root, struct prof
 		for (size_t i = 0; list[i] && p->rootfs.bootstrap.include; i++) {
 			char *copy = talloc_strdup(ctx, list[i]), *save = NULL;
 
-			for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+			for (char *t = strtok_r(copy, ", ", &save); t;
+			     t = strtok_r(NULL, ", ", &save)) {
 				p->rootfs.bootstrap.include = talloc_realloc(
-					ctx, p->rootfs.bootstrap.include, const char *, count + 2);
+				    ctx, p->rootfs.bootstrap.include, const char *, count + 2);
 				if (!p->rootfs.bootstrap.include)
 					return -ENOMEM;
 				p->rootfs.bootstrap.include[count++] = t;
@@ -269,25 +271,41 @@ static int check_env_names(const struct ynode *node, const char *const *names, c
 {
 	for (size_t i = 0; names && names[i]; i++)
 		if (!names[i][0] || strchr(names[i], '='))
-			return profile_fail(err, node->kind == YNODE_SEQUENCE ? node->items[i] : node,
-					    "%s: '%s' is not a variable name (write the name alone, "
-					    "without '=')",
-					    what, names[i]);
+			return profile_fail(
+			    err, node->kind == YNODE_SEQUENCE ? node->items[i] : node,
+			    "%s: '%s' is not a variable name (write the name alone, "
+			    "without '=')",
+			    what, names[i]);
 	return 0;
 }
 
 /* The host variables kept when a profile says nothing: terminal, locale, display, proxies. */
 static const char *const default_inherit[] = {
-	"TERM", "COLORTERM", "LANG", "LANGUAGE", "LC_*", "TZ", "DISPLAY", "WAYLAND_DISPLAY",
-	"XDG_RUNTIME_DIR", "http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "HTTP_PROXY",
-	"HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", NULL,
+    "TERM",
+    "COLORTERM",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TZ",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "XDG_RUNTIME_DIR",
+    "http_proxy",
+    "https_proxy",
+    "ftp_proxy",
+    "no_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    NULL,
 };
 
 static int convert_env_lists(TALLOC_CTX *ctx, const struct ynode *env, struct profile *p,
 			     struct profile_error *err)
 {
-	static const char *const keys[] = { "keep", "drop", "unset", "path" };
-	const char ***lists[] = { &p->env.keep, &p->env.drop, &p->env.unset, &p->env.path };
+	static const char *const keys[] = {"keep", "drop", "unset", "path"};
+	const char ***lists[] = {&p->env.keep, &p->env.drop, &p->env.unset, &p->env.path};
 	char what[32];
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -317,7 +335,7 @@ static int convert_env(TALLOC_CTX *ctx, const struct ynode *root, struct profile
 	p->env.inherit = ENV_INHERIT_LIST;
 	p->env.inherit_names = (const char **)default_inherit;
 	if (inherit && inherit->kind == YNODE_SCALAR) {
-		static const char *const modes[] = { "all", "none", NULL };
+		static const char *const modes[] = {"all", "none", NULL};
 		size_t index;
 
 		r = get_choice(inherit, "env.inherit", modes, &index, err);
@@ -384,10 +402,11 @@ static int convert_user(TALLOC_CTX *ctx, const struct ynode *root, struct profil
 		p->user.kind = USER_UID;
 		p->user.uid = (uid_t)uid;
 	} else if (!value[0] || strpbrk(value, ":/ \t\n")) {
-		return profile_fail(err, user,
-				    "user: '%s' is not a user name (use root, host, a name from the "
-				    "guest's /etc/passwd, or a number)",
-				    value);
+		return profile_fail(
+		    err, user,
+		    "user: '%s' is not a user name (use root, host, a name from the "
+		    "guest's /etc/passwd, or a number)",
+		    value);
 	} else {
 		p->user.kind = USER_NAME;
 		p->user.name = value;
@@ -433,8 +452,9 @@ static int convert_hostname(TALLOC_CTX *ctx, const struct ynode *n, struct profi
 	if (r < 0)
 		return r;
 	len = strlen(p->hostname);
-	if (len == 0 || len > 64 || strspn(p->hostname, "abcdefghijklmnopqrstuvwxyz"
-							"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != len)
+	if (len == 0 || len > 64 ||
+	    strspn(p->hostname, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") != len)
 		return profile_fail(err, n,
 				    "hostname: '%s' is not a host name (use at most 64 letters, "
 				    "digits, '-' and '.')",
@@ -445,8 +465,8 @@ static int convert_hostname(TALLOC_CTX *ctx, const struct ynode *n, struct profi
 static int convert_determinism(const struct ynode *root, struct profile *p,
 			       struct profile_error *err)
 {
-	static const char *const readdir_modes[] = { "native", "sorted", NULL };
-	static const char *const inode_modes[] = { "native", "stable", NULL };
+	static const char *const readdir_modes[] = {"native", "sorted", NULL};
+	static const char *const inode_modes[] = {"native", "stable", NULL};
 	const struct ynode *d = ynode_get(root, "determinism");
 	const struct ynode *n;
 	size_t index = 0;
@@ -480,8 +500,8 @@ static int convert_determinism(const struct ynode *root, struct profile *p,
 static int convert_uname(TALLOC_CTX *ctx, const struct ynode *root, struct profile *p,
 			 struct profile_error *err)
 {
-	static const char *const keys[] = { "release", "version", "machine" };
-	const char **fields[] = { &p->uname.release, &p->uname.version, &p->uname.machine };
+	static const char *const keys[] = {"release", "version", "machine"};
+	const char **fields[] = {&p->uname.release, &p->uname.version, &p->uname.machine};
 	const struct ynode *u = ynode_get(root, "uname");
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -495,9 +515,8 @@ static int convert_uname(TALLOC_CTX *ctx, const struct ynode *root, struct profi
 			return r;
 		/* struct utsname fields hold 64 characters and a NUL. */
 		if (strlen(*fields[i]) > 64)
-			return profile_fail(err, n,
-					    "uname.%s: longer than 64 characters (shorten it)",
-					    keys[i]);
+			return profile_fail(
+			    err, n, "uname.%s: longer than 64 characters (shorten it)", keys[i]);
 	}
 	return 0;
 }

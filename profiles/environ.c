@@ -172,7 +172,7 @@ static void set_identity(struct env_builder *b, const struct profile *p, char *c
 
 char **profile_build_environ(TALLOC_CTX *ctx, const struct profile *p, char *const *host_env)
 {
-	struct env_builder b = { .ctx = talloc_new(ctx) };
+	struct env_builder b = {.ctx = talloc_new(ctx)};
 
 	if (!b.ctx)
 		return NULL;

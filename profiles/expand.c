@@ -118,7 +118,8 @@ static int expand_text(struct expansion *x, const char *s, size_t len, char **ou
 	int r;
 
 	if (++x->depth > 16)
-		return profile_fail(x->err, x->node, "defaults nested more than 16 deep (simplify)");
+		return profile_fail(x->err, x->node,
+				    "defaults nested more than 16 deep (simplify)");
 	while (result && i < len) {
 		const char *dollar = memchr(s + i, '$', len - i);
 		size_t lit = dollar ? (size_t)(dollar - (s + i)) : len - i;
@@ -164,10 +165,9 @@ static int expand_text(struct expansion *x, const char *s, size_t len, char **ou
 	return 0;
 }
 
-int profile_expand(TALLOC_CTX *ctx, const struct ynode *node, char **out,
-		   struct profile_error *err)
+int profile_expand(TALLOC_CTX *ctx, const struct ynode *node, char **out, struct profile_error *err)
 {
-	struct expansion x = { .ctx = ctx, .node = node, .err = err };
+	struct expansion x = {.ctx = ctx, .node = node, .err = err};
 	int r;
 
 	if (!memchr(node->value, '$', node->len)) {

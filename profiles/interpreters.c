@@ -45,9 +45,9 @@ static int decode_bytes(TALLOC_CTX *ctx, const struct ynode *node, const char *w
 			int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
 
 			if (hi < 0 || lo < 0)
-				return profile_fail(err, node,
-						    "%s: '%c%c' is not a hex byte (use 0-9 and a-f)",
-						    what, s[i], s[i + 1]);
+				return profile_fail(
+				    err, node, "%s: '%c%c' is not a hex byte (use 0-9 and a-f)",
+				    what, s[i], s[i + 1]);
 			bytes[n++] = (unsigned char)(hi << 4 | lo);
 		}
 	} else if (node->double_quoted) {
@@ -60,16 +60,17 @@ static int decode_bytes(TALLOC_CTX *ctx, const struct ynode *node, const char *w
 			} else if (i + 1 < node->len && s[i + 1] == '\\') {
 				bytes[n++] = '\\';
 				i++;
-			} else if (i + 3 < node->len && s[i + 1] == 'x' && hex_value(s[i + 2]) >= 0 &&
-				   hex_value(s[i + 3]) >= 0) {
-				bytes[n++] = (unsigned char)(hex_value(s[i + 2]) << 4 |
-							     hex_value(s[i + 3]));
+			} else if (i + 3 < node->len && s[i + 1] == 'x' &&
+				   hex_value(s[i + 2]) >= 0 && hex_value(s[i + 3]) >= 0) {
+				bytes[n++] =
+				    (unsigned char)(hex_value(s[i + 2]) << 4 | hex_value(s[i + 3]));
 				i += 3;
 			} else {
-				return profile_fail(err, node,
-						    "%s: bad escape at character %zu (write \\xHH for "
-						    "a byte, \\\\ for a backslash)",
-						    what, i + 1);
+				return profile_fail(
+				    err, node,
+				    "%s: bad escape at character %zu (write \\xHH for "
+				    "a byte, \\\\ for a backslash)",
+				    what, i + 1);
 			}
 		}
 	}
@@ -85,7 +86,8 @@ static int convert_interpreter(TALLOC_CTX *ctx, const char *name, const struct y
 {
 	const struct ynode *magic = ynode_get(map, "magic"), *mask = ynode_get(map, "mask");
 	const struct ynode *extension = ynode_get(map, "extension");
-	const struct ynode *offset = ynode_get(map, "offset"), *path = ynode_get(map, "interpreter");
+	const struct ynode *offset = ynode_get(map, "offset"),
+			   *path = ynode_get(map, "interpreter");
 	const struct ynode *args = ynode_get(map, "args");
 	char what[160];
 	size_t mask_len;
@@ -98,10 +100,11 @@ static int convert_interpreter(TALLOC_CTX *ctx, const char *name, const struct y
 				    "/usr/bin/qemu-aarch64-static' or similar)",
 				    name);
 	if (!magic == !extension)
-		return profile_fail(err, map,
-				    "interpreters.%s: give either 'magic' or 'extension' (binfmt_misc "
-				    "matches one or the other)",
-				    name);
+		return profile_fail(
+		    err, map,
+		    "interpreters.%s: give either 'magic' or 'extension' (binfmt_misc "
+		    "matches one or the other)",
+		    name);
 	r = profile_get_string(ctx, path, &it->path, err);
 	if (r < 0)
 		return r;
@@ -129,7 +132,8 @@ static int convert_interpreter(TALLOC_CTX *ctx, const char *name, const struct y
 			return r;
 	}
 	if (mask && !magic)
-		return profile_fail(err, mask, "interpreters.%s.mask: only used with 'magic'", name);
+		return profile_fail(err, mask, "interpreters.%s.mask: only used with 'magic'",
+				    name);
 	if (mask) {
 		snprintf(what, sizeof(what), "interpreters.%s.mask", name);
 		r = decode_bytes(ctx, mask, what, &it->mask, &mask_len, err);

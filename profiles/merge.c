@@ -116,10 +116,11 @@ static int check_version(const struct ynode *root, struct profile_error *err)
 		return profile_fail_at(err, root->file, 1, 1,
 				       "missing 'version' (add 'version: 1' as the first line)");
 	if (version->kind != YNODE_SCALAR || strcmp(version->value, "1") != 0)
-		return profile_fail(err, version,
-				    "unsupported version '%s' (this groot reads profiles of version "
-				    "1; write 'version: 1')",
-				    version->kind == YNODE_SCALAR ? version->value : "?");
+		return profile_fail(
+		    err, version,
+		    "unsupported version '%s' (this groot reads profiles of version "
+		    "1; write 'version: 1')",
+		    version->kind == YNODE_SCALAR ? version->value : "?");
 	return 0;
 }
 
@@ -232,10 +233,10 @@ static int resolve(struct resolver *r, const char *file, const struct ynode *fro
 	return *out ? 0 : -ENOMEM;
 }
 
-int profile_resolve(TALLOC_CTX *ctx, const char *file, struct ynode **merged,
-		    const char ***files, struct profile_error *err)
+int profile_resolve(TALLOC_CTX *ctx, const char *file, struct ynode **merged, const char ***files,
+		    struct profile_error *err)
 {
-	struct resolver r = { .ctx = ctx, .err = err };
+	struct resolver r = {.ctx = ctx, .err = err};
 	int ret = resolve(&r, file, NULL, merged);
 
 	if (ret == 0)

@@ -32,8 +32,7 @@ static bool looks_like_number(const char *s)
 
 static bool is_reserved(const char *s)
 {
-	static const char *const words[] = { "null", "true", "false", "yes", "no", "on", "off",
-					     "~" };
+	static const char *const words[] = {"null", "true", "false", "yes", "no", "on", "off", "~"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (strcasecmp(s, words[i]) == 0)
@@ -128,7 +127,7 @@ static void section(struct printer *pr, int indent, const char *key)
 
 static void print_rootfs(struct printer *pr)
 {
-	static const char *const uppers[] = { "none", "in-place", "ephemeral", "persistent" };
+	static const char *const uppers[] = {"none", "in-place", "ephemeral", "persistent"};
 	const struct profile *p = pr->p;
 
 	section(pr, 0, "rootfs");
@@ -153,8 +152,8 @@ static void print_rootfs(struct printer *pr)
 
 static void print_binds(struct printer *pr)
 {
-	static const char *const names[] = { "ro", "try", "create", "direct" };
-	static const unsigned flags[] = { BIND_RO, BIND_TRY, BIND_CREATE, BIND_DIRECT };
+	static const char *const names[] = {"ro", "try", "create", "direct"};
+	static const unsigned flags[] = {BIND_RO, BIND_TRY, BIND_CREATE, BIND_DIRECT};
 	const struct profile *p = pr->p;
 
 	if (p->n_binds == 0) {
@@ -175,8 +174,8 @@ static void print_binds(struct printer *pr)
 			return;
 		}
 		if (strchr(b->source, ':') || strchr(b->dest, ':')) {
-			spec = talloc_asprintf(pr->tmp, "{source: %s, dest: %s", quote(pr, b->source),
-					       quote(pr, b->dest));
+			spec = talloc_asprintf(pr->tmp, "{source: %s, dest: %s",
+					       quote(pr, b->source), quote(pr, b->dest));
 			for (size_t j = 0; spec && j < ARRAY_SIZE(names); j++)
 				if (b->flags & flags[j])
 					spec = talloc_asprintf_append(spec, ", %s: true", names[j]);
@@ -198,9 +197,9 @@ static void print_binds(struct printer *pr)
 
 static void print_env(struct printer *pr)
 {
-	static const char *const keys[] = { "keep", "drop", "unset", "path" };
+	static const char *const keys[] = {"keep", "drop", "unset", "path"};
 	const struct profile *p = pr->p;
-	const char *const *lists[] = { p->env.keep, p->env.drop, p->env.unset, p->env.path };
+	const char *const *lists[] = {p->env.keep, p->env.drop, p->env.unset, p->env.path};
 	char dotted[300];
 
 	section(pr, 0, "env");
@@ -308,7 +307,8 @@ static void print_interpreters(struct printer *pr)
 			line(pr, 4, "magic", quote_bytes(pr, it->magic, it->magic_len),
 			     ORIGIN("magic"));
 		if (it->mask)
-			line(pr, 4, "mask", quote_bytes(pr, it->mask, it->magic_len), ORIGIN("mask"));
+			line(pr, 4, "mask", quote_bytes(pr, it->mask, it->magic_len),
+			     ORIGIN("mask"));
 		if (it->magic)
 			line(pr, 4, "offset", talloc_asprintf(pr->tmp, "%zu", it->offset),
 			     ORIGIN("offset"));
@@ -323,7 +323,7 @@ static void print_interpreters(struct printer *pr)
 
 int profile_print(FILE *out, const struct profile *p)
 {
-	struct printer pr = { .out = out, .p = p, .tmp = talloc_new(NULL) };
+	struct printer pr = {.out = out, .p = p, .tmp = talloc_new(NULL)};
 
 	if (!pr.tmp)
 		return -ENOMEM;

@@ -21,12 +21,12 @@ enum ynode_kind { YNODE_SCALAR, YNODE_SEQUENCE, YNODE_MAPPING };
 /* One YAML node. Talloc children of the tree's context; never modified once parsed. */
 struct ynode {
 	enum ynode_kind kind;
-	const char *file; /* the file it was read from */
+	const char *file;   /* the file it was read from */
 	unsigned line, col; /* 1-based */
 	/* YNODE_SCALAR */
 	const char *value; /* NUL-terminated; len excludes the NUL (values may hold NULs) */
 	size_t len;
-	bool plain; /* unquoted: only plain scalars can be null, integers or booleans */
+	bool plain;	    /* unquoted: only plain scalars can be null, integers or booleans */
 	bool double_quoted; /* YAML already decoded its escapes */
 	/* YNODE_SEQUENCE: items; YNODE_MAPPING: keys[i] → items[i], keys are scalars */
 	size_t n;
@@ -40,11 +40,11 @@ struct profile_origins {
 
 /* errors.c */
 int profile_fail(struct profile_error *err, const struct ynode *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int profile_fail_at(struct profile_error *err, const char *file, unsigned line, unsigned col,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int profile_fail_errno(struct profile_error *err, int error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 unsigned profile_edit_distance(const char *a, const char *b);
 const char *profile_closest(const char *word, const char *const *candidates);
 
@@ -67,8 +67,8 @@ bool profile_is_path(const char *name_or_path);
 char *profile_dir_of(TALLOC_CTX *ctx, const char *file);
 
 /* merge.c */
-int profile_resolve(TALLOC_CTX *ctx, const char *file, struct ynode **merged,
-		    const char ***files, struct profile_error *err);
+int profile_resolve(TALLOC_CTX *ctx, const char *file, struct ynode **merged, const char ***files,
+		    struct profile_error *err);
 
 /* expand.c */
 int profile_expand(TALLOC_CTX *ctx, const struct ynode *node, char **out,

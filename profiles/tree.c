@@ -23,8 +23,7 @@ struct tree_builder {
 	struct profile_error *err;
 };
 
-static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth,
-		      struct ynode **out);
+static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, struct ynode **out);
 
 static int build_children(struct tree_builder *b, yaml_node_t *in, struct ynode *node,
 			  unsigned depth)
@@ -61,18 +60,19 @@ static int build_children(struct tree_builder *b, yaml_node_t *in, struct ynode 
 		int r;
 
 		if (key->type != YAML_SCALAR_NODE)
-			return profile_fail_at(b->err, b->file, (unsigned)key->start_mark.line + 1,
-					       (unsigned)key->start_mark.column + 1,
-					       "a key must be a plain name, got %s (write 'name: value')",
-					       key->type == YAML_MAPPING_NODE ? "a mapping" : "a list");
+			return profile_fail_at(
+			    b->err, b->file, (unsigned)key->start_mark.line + 1,
+			    (unsigned)key->start_mark.column + 1,
+			    "a key must be a plain name, got %s (write 'name: value')",
+			    key->type == YAML_MAPPING_NODE ? "a mapping" : "a list");
 		r = build_node(b, key, depth + 1, &k);
 		if (r < 0)
 			return r;
 		const struct ynode *first = ynode_key(node, k->value);
 		if (first)
-			return profile_fail(b->err, k,
-					    "duplicate key '%s' (first given at line %u; keep only one)",
-					    k->value, first->line);
+			return profile_fail(
+			    b->err, k, "duplicate key '%s' (first given at line %u; keep only one)",
+			    k->value, first->line);
 		r = build_node(b, value, depth + 1, &node->items[node->n]);
 		if (r < 0)
 			return r;
@@ -86,10 +86,10 @@ static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, s
 	struct ynode *node;
 
 	if (depth > MAX_DEPTH)
-		return profile_fail_at(b->err, b->file, (unsigned)in->start_mark.line + 1,
-				       (unsigned)in->start_mark.column + 1,
-				       "nesting deeper than %d levels (is an alias referring to itself?)",
-				       MAX_DEPTH);
+		return profile_fail_at(
+		    b->err, b->file, (unsigned)in->start_mark.line + 1,
+		    (unsigned)in->start_mark.column + 1,
+		    "nesting deeper than %d levels (is an alias referring to itself?)", MAX_DEPTH);
 	node = talloc_zero(b->ctx, struct ynode);
 	if (!node)
 		return -ENOMEM;
@@ -125,7 +125,8 @@ static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, s
 		node->kind = YNODE_MAPPING;
 		return build_children(b, in, node, depth);
 	default:
-		return profile_fail(b->err, node, "unexpected YAML node (use mappings, lists, strings)");
+		return profile_fail(b->err, node,
+				    "unexpected YAML node (use mappings, lists, strings)");
 	}
 }
 
@@ -134,8 +135,7 @@ static bool tab_at(FILE *f, size_t index)
 	return fseek(f, (long)index, SEEK_SET) == 0 && fgetc(f) == '\t';
 }
 
-static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_t *parser,
-		       FILE *f)
+static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_t *parser, FILE *f)
 {
 	const char *problem = parser->problem ? parser->problem : "cannot parse";
 
@@ -156,7 +156,8 @@ static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_
 				       problem, parser->context, parser->context_mark.line + 1);
 	return profile_fail_at(err, file, (unsigned)parser->problem_mark.line + 1,
 			       (unsigned)parser->problem_mark.column + 1,
-			       "invalid YAML: %s (check the indentation and quoting here)", problem);
+			       "invalid YAML: %s (check the indentation and quoting here)",
+			       problem);
 }
 
 static int parse_file(TALLOC_CTX *ctx, const char *file, FILE *f, struct ynode **out,
@@ -197,7 +198,7 @@ static int parse_file(TALLOC_CTX *ctx, const char *file, FILE *f, struct ynode *
 	}
 	yaml_document_delete(&extra);
 
-	struct tree_builder b = { .ctx = ctx, .doc = &doc, .file = file, .err = err };
+	struct tree_builder b = {.ctx = ctx, .doc = &doc, .file = file, .err = err};
 	r = build_node(&b, root, 0, out);
 	if (r == 0 && (*out)->kind != YNODE_MAPPING)
 		r = profile_fail(err, *out,
@@ -214,7 +215,7 @@ int profile_tree_parse(TALLOC_CTX *ctx, const char *file, struct ynode **out,
 		       struct profile_error *err)
 {
 	TALLOC_CTX *tmp = talloc_new(ctx);
-	struct stat st = { 0 };
+	struct stat st = {0};
 	FILE *f;
 	int r;
 
@@ -255,8 +256,9 @@ bool ynode_is_null(const struct ynode *node)
 		return true;
 	if (node->kind != YNODE_SCALAR || !node->plain)
 		return false;
-	return node->len == 0 || strcmp(node->value, "~") == 0 || strcmp(node->value, "null") == 0 ||
-	       strcmp(node->value, "Null") == 0 || strcmp(node->value, "NULL") == 0;
+	return node->len == 0 || strcmp(node->value, "~") == 0 ||
+	       strcmp(node->value, "null") == 0 || strcmp(node->value, "Null") == 0 ||
+	       strcmp(node->value, "NULL") == 0;
 }
 
 const struct ynode *ynode_key(const struct ynode *map, const char *key)

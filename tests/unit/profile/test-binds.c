@@ -12,45 +12,46 @@ static const struct {
 	const char *dest;
 	unsigned flags;
 } good[] = {
-	{ "/srv", "/srv", "/srv", 0 },
-	{ "/srv:/data", "/srv", "/data", 0 },
-	{ "/srv:/data:ro", "/srv", "/data", BIND_RO },
-	{ "/srv:/data:rw", "/srv", "/data", 0 },
-	{ "/srv:/data:ro,try,create,direct", "/srv", "/data",
-	  BIND_RO | BIND_TRY | BIND_CREATE | BIND_DIRECT },
-	{ "/tmp/.X11-unix:ro,try", "/tmp/.X11-unix", "/tmp/.X11-unix", BIND_RO | BIND_TRY },
-	{ "/srv//a/./b/:/x//y/./z/", "/srv/a/b", "/x/y/z", 0 },
-	{ "rel/dir:/d", "/base/rel/dir", "/d", 0 },
-	{ "../up:/d", "/base/../up", "/d", 0 },
-	{ "/srv:/data/", "/srv", "/data", 0 },
-	{ "/proc:/proc:direct", "/proc", "/proc", BIND_DIRECT },
+    {"/srv", "/srv", "/srv", 0},
+    {"/srv:/data", "/srv", "/data", 0},
+    {"/srv:/data:ro", "/srv", "/data", BIND_RO},
+    {"/srv:/data:rw", "/srv", "/data", 0},
+    {"/srv:/data:ro,try,create,direct", "/srv", "/data",
+     BIND_RO | BIND_TRY | BIND_CREATE | BIND_DIRECT},
+    {"/tmp/.X11-unix:ro,try", "/tmp/.X11-unix", "/tmp/.X11-unix", BIND_RO | BIND_TRY},
+    {"/srv//a/./b/:/x//y/./z/", "/srv/a/b", "/x/y/z", 0},
+    {"rel/dir:/d", "/base/rel/dir", "/d", 0},
+    {"../up:/d", "/base/../up", "/d", 0},
+    {"/srv:/data/", "/srv", "/data", 0},
+    {"/proc:/proc:direct", "/proc", "/proc", BIND_DIRECT},
 };
 
 static const struct {
 	const char *spec;
 	const char *message;
 } bad[] = {
-	{ "/a:/b:creat", "cli: bind '/a:/b:creat': unknown option 'creat' (did you mean 'create'?)" },
-	{ "/a:tyr", "cli: bind '/a:tyr': unknown option 'tyr' (did you mean 'try'?)" },
-	{ "/a:ro,data", "cli: bind '/a:ro,data': unknown option 'data' (options are ro, rw, try, create, "
-			"direct)" },
-	{ "/a:/b:xyzzy",
-	  "cli: bind '/a:/b:xyzzy': unknown option 'xyzzy' (options are ro, rw, try, create, direct)" },
-	{ "/a:data", "cli: bind '/a:data': destination 'data' must be an absolute guest path (write "
-		     "SRC:/DEST)" },
-	{ "/a:./b", "cli: bind '/a:./b': destination './b' must be an absolute guest path (write "
-		    "SRC:/DEST)" },
-	{ "/a:/b/..", "cli: bind '/a:/b/..': destination '/b/..' must not contain '..' (write "
-		      "SRC:/DEST)" },
-	{ "/a:/..", "cli: bind '/a:/..': destination '/..' must not contain '..' (write SRC:/DEST)" },
-	{ "/a://", "cli: bind '/a://': destination '//' is the guest root itself (write SRC:/DEST)" },
-	{ "", "cli: bind '': empty source (write SRC:DST)" },
-	{ "/a:/b:", "cli: bind '/a:/b:': empty option (write options separated by single commas, "
-		    "e.g. ro,try)" },
-	{ "/a:/b:rw,ro", "cli: bind '/a:/b:rw,ro': options 'ro' and 'rw' contradict each other "
-			 "(keep one)" },
-	{ "/a:/b:c:d", "cli: bind '/a:/b:c:d': too many ':' (for paths holding ':' write {source: "
-		       "SRC, dest: DST})" },
+    {"/a:/b:creat", "cli: bind '/a:/b:creat': unknown option 'creat' (did you mean 'create'?)"},
+    {"/a:tyr", "cli: bind '/a:tyr': unknown option 'tyr' (did you mean 'try'?)"},
+    {"/a:ro,data",
+     "cli: bind '/a:ro,data': unknown option 'data' (options are ro, rw, try, create, "
+     "direct)"},
+    {"/a:/b:xyzzy",
+     "cli: bind '/a:/b:xyzzy': unknown option 'xyzzy' (options are ro, rw, try, create, direct)"},
+    {"/a:data", "cli: bind '/a:data': destination 'data' must be an absolute guest path (write "
+		"SRC:/DEST)"},
+    {"/a:./b", "cli: bind '/a:./b': destination './b' must be an absolute guest path (write "
+	       "SRC:/DEST)"},
+    {"/a:/b/..", "cli: bind '/a:/b/..': destination '/b/..' must not contain '..' (write "
+		 "SRC:/DEST)"},
+    {"/a:/..", "cli: bind '/a:/..': destination '/..' must not contain '..' (write SRC:/DEST)"},
+    {"/a://", "cli: bind '/a://': destination '//' is the guest root itself (write SRC:/DEST)"},
+    {"", "cli: bind '': empty source (write SRC:DST)"},
+    {"/a:/b:", "cli: bind '/a:/b:': empty option (write options separated by single commas, "
+	       "e.g. ro,try)"},
+    {"/a:/b:rw,ro", "cli: bind '/a:/b:rw,ro': options 'ro' and 'rw' contradict each other "
+		    "(keep one)"},
+    {"/a:/b:c:d", "cli: bind '/a:/b:c:d': too many ':' (for paths holding ':' write {source: "
+		  "SRC, dest: DST})"},
 };
 
 int main(void)
@@ -89,9 +90,10 @@ int main(void)
 	}
 
 	/* Command-line binds merge into a loaded profile by destination. */
-	if (profile_load(NULL,
-			 write_file("p.yaml", "version: 1\nrootfs: {path: /r}\nbinds: [/a:/x, /b:/y]\n"),
-			 &p, &err) < 0) {
+	if (profile_load(
+		NULL,
+		write_file("p.yaml", "version: 1\nrootfs: {path: /r}\nbinds: [/a:/x, /b:/y]\n"), &p,
+		&err) < 0) {
 		ok(0, "profile for add_bind: %s", err.message);
 		talloc_free(ctx);
 		return done_testing();

@@ -10,9 +10,20 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static char *const host_env[] = {
-	"TERM=xterm-256color", "LANG=de_DE.UTF-8", "LC_TIME=C", "LC_ALL=", "PATH=/host/bin",
-	"HOME=/home/host", "USER=hostuser", "SSH_AUTH_SOCK=/tmp/ssh", "LD_PRELOAD=/evil.so",
-	"MAIL=/var/mail/x", "SECRET=1", "DISPLAY=:0", "NOEQUALS", NULL,
+    "TERM=xterm-256color",
+    "LANG=de_DE.UTF-8",
+    "LC_TIME=C",
+    "LC_ALL=",
+    "PATH=/host/bin",
+    "HOME=/home/host",
+    "USER=hostuser",
+    "SSH_AUTH_SOCK=/tmp/ssh",
+    "LD_PRELOAD=/evil.so",
+    "MAIL=/var/mail/x",
+    "SECRET=1",
+    "DISPLAY=:0",
+    "NOEQUALS",
+    NULL,
 };
 
 static const char *get(char **env, const char *name)
@@ -36,7 +47,7 @@ static size_t count(char **env)
 
 static char **build(const char *name, const char *yaml, struct profile **out)
 {
-	struct profile_error err = { "" };
+	struct profile_error err = {""};
 	const char *path = write_file(name, yaml);
 	char **env;
 
@@ -64,15 +75,17 @@ int main(void)
 	is_str(get(env, "LC_ALL"), "", "default: empty LC_ALL inherited as is");
 	is_str(get(env, "DISPLAY"), ":0", "default: DISPLAY inherited");
 	ok(!get(env, "SECRET") && !get(env, "SSH_AUTH_SOCK"), "default: others not inherited");
-	is_str(get(env, "PATH"), DEFAULT_PATH, "default: PATH is the guest default, not the host's");
+	is_str(get(env, "PATH"), DEFAULT_PATH,
+	       "default: PATH is the guest default, not the host's");
 	is_str(get(env, "HOME"), "/home/host", "default user host: host HOME");
 	is_str(get(env, "USER"), "hostuser", "default user host: host USER");
 	is_str(get(env, "LOGNAME"), "hostuser", "LOGNAME follows USER");
 	is_int(count(env), 9, "default: exactly 9 variables");
 	talloc_free(p);
 
-	env = build("all.yaml", "version: 1\nrootfs: {path: /r}\nuser: root\n"
-				"env: {inherit: all, drop: [LD_PRELOAD, 'S*'], keep: [SECRET]}\n",
+	env = build("all.yaml",
+		    "version: 1\nrootfs: {path: /r}\nuser: root\n"
+		    "env: {inherit: all, drop: [LD_PRELOAD, 'S*'], keep: [SECRET]}\n",
 		    &p);
 	is_str(get(env, "MAIL"), "/var/mail/x", "inherit all");
 	is_str(get(env, "PATH"), "/host/bin", "inherit all keeps the host PATH");
@@ -83,10 +96,11 @@ int main(void)
 	ok(!get(env, "NOEQUALS"), "host entries without '=' skipped");
 	talloc_free(p);
 
-	env = build("none.yaml", "version: 1\nrootfs: {path: /r}\nuser: root\n"
-				 "env:\n  inherit: none\n  keep: [SSH_AUTH_SOCK, TERM]\n"
-				 "  unset: [LOGNAME, TERM]\n"
-				 "  set: {EDITOR: vi, HOME: /srv/home, PATH: /set/bin}\n",
+	env = build("none.yaml",
+		    "version: 1\nrootfs: {path: /r}\nuser: root\n"
+		    "env:\n  inherit: none\n  keep: [SSH_AUTH_SOCK, TERM]\n"
+		    "  unset: [LOGNAME, TERM]\n"
+		    "  set: {EDITOR: vi, HOME: /srv/home, PATH: /set/bin}\n",
 		    &p);
 	is_str(get(env, "SSH_AUTH_SOCK"), "/tmp/ssh", "inherit none + keep");
 	ok(!get(env, "LANG"), "inherit none: LANG not inherited");
@@ -98,9 +112,10 @@ int main(void)
 	is_int(count(env), 5, "none: exactly 5 variables");
 	talloc_free(p);
 
-	env = build("path.yaml", "version: 1\nrootfs: {path: /r}\n"
-				 "env:\n  inherit: [TERM]\n  unset: [TERM]\n  set: {TERM: dumb, PATH: /x}\n"
-				 "  path: [/opt/bin, /usr/bin]\n",
+	env = build("path.yaml",
+		    "version: 1\nrootfs: {path: /r}\n"
+		    "env:\n  inherit: [TERM]\n  unset: [TERM]\n  set: {TERM: dumb, PATH: /x}\n"
+		    "  path: [/opt/bin, /usr/bin]\n",
 		    &p);
 	is_str(get(env, "TERM"), "dumb", "set wins over unset");
 	is_str(get(env, "PATH"), "/opt/bin:/usr/bin", "env.path joined and wins over set");
@@ -127,19 +142,21 @@ int main(void)
 
 	/* host identity when the host environment lacks HOME and USER: getpwuid */
 	{
-		struct profile_error err = { "" };
-		char *const bare[] = { "TERM=vt100", NULL };
+		struct profile_error err = {""};
+		char *const bare[] = {"TERM=vt100", NULL};
 		struct passwd *pw = getpwuid(getuid());
 
 		profile_load(NULL, write_file("bare.yaml", "version: 1\nrootfs: {path: /r}\n"), &p,
 			     &err);
 		env = profile_build_environ(p, p, bare);
-		is_str(get(env, "USER"), pw ? pw->pw_name : NULL, "host user from the passwd database");
-		is_str(get(env, "HOME"), pw ? pw->pw_dir : NULL, "host home from the passwd database");
+		is_str(get(env, "USER"), pw ? pw->pw_name : NULL,
+		       "host user from the passwd database");
+		is_str(get(env, "HOME"), pw ? pw->pw_dir : NULL,
+		       "host home from the passwd database");
 		talloc_free(p);
-		profile_load(NULL, write_file("empty.yaml",
-					      "version: 1\nrootfs: {path: /r}\nuser: root\n"),
-			     &p, &err);
+		profile_load(
+		    NULL, write_file("empty.yaml", "version: 1\nrootfs: {path: /r}\nuser: root\n"),
+		    &p, &err);
 		env = profile_build_environ(p, p, NULL);
 		is_int(count(env), 4, "no host environment: HOME, USER, LOGNAME, PATH");
 		talloc_free(p);

@@ -7,56 +7,56 @@
 #include <errno.h>
 
 static const char full_profile[] =
-	"version: 1\n"
-	"name: full\n"
-	"description: every key\n"
-	"rootfs:\n"
-	"  path: trees/base\n"
-	"  layers: [/srv/l1, ./l2/]\n"
-	"  upper: persistent\n"
-	"  upper_path: ${profile_dir}/upper\n"
-	"  bootstrap:\n"
-	"    tool: mmdebstrap\n"
-	"    suite: trixie\n"
-	"    variant: minbase\n"
-	"    include: [less, 'vim,curl']\n"
-	"    mirror: http://deb.example/debian\n"
-	"binds:\n"
-	"  - /srv/data:/data:ro,try\n"
-	"  - /opt\n"
-	"  - relative:/rel/\n"
-	"  - /sock:create,direct\n"
-	"  - {source: '/a:b', dest: '/c:d', ro: true, create: yes}\n"
-	"  - {source: /e}\n"
-	"env:\n"
-	"  inherit: [TERM, 'LC_*']\n"
-	"  keep: [SSH_AUTH_SOCK]\n"
-	"  drop: [LD_PRELOAD]\n"
-	"  set: {EDITOR: vi, GREETING: 'hello ${env:GROOT_TEST_WHO:-world}'}\n"
-	"  unset: [MAIL]\n"
-	"  path: [/opt/bin, /usr/bin]\n"
-	"user: 1000\n"
-	"workdir: /home//me/\n"
-	"shell: /bin/zsh\n"
-	"command: make -j4\n"
-	"hostname: box.example\n"
-	"determinism: {readdir: sorted, inodes: stable, source_date_epoch: 1700000000, "
-	"clamp_mtime: true}\n"
-	"uname: {release: 6.1.0-groot, version: '#1 SMP', machine: aarch64}\n"
-	"interpreters:\n"
-	"  aarch64:\n"
-	"    magic: '\\x7fELF\\x02\\x01\\x01\\x00'\n"
-	"    mask: 0xffffffffffffff00\n"
-	"    interpreter: /usr/bin/qemu-aarch64-static\n"
-	"    args: [-L, /usr/aarch64-linux-gnu]\n"
-	"  wine:\n"
-	"    extension: .exe\n"
-	"    offset: 0\n"
-	"    interpreter: /usr/bin/wine\n";
+    "version: 1\n"
+    "name: full\n"
+    "description: every key\n"
+    "rootfs:\n"
+    "  path: trees/base\n"
+    "  layers: [/srv/l1, ./l2/]\n"
+    "  upper: persistent\n"
+    "  upper_path: ${profile_dir}/upper\n"
+    "  bootstrap:\n"
+    "    tool: mmdebstrap\n"
+    "    suite: trixie\n"
+    "    variant: minbase\n"
+    "    include: [less, 'vim,curl']\n"
+    "    mirror: http://deb.example/debian\n"
+    "binds:\n"
+    "  - /srv/data:/data:ro,try\n"
+    "  - /opt\n"
+    "  - relative:/rel/\n"
+    "  - /sock:create,direct\n"
+    "  - {source: '/a:b', dest: '/c:d', ro: true, create: yes}\n"
+    "  - {source: /e}\n"
+    "env:\n"
+    "  inherit: [TERM, 'LC_*']\n"
+    "  keep: [SSH_AUTH_SOCK]\n"
+    "  drop: [LD_PRELOAD]\n"
+    "  set: {EDITOR: vi, GREETING: 'hello ${env:GROOT_TEST_WHO:-world}'}\n"
+    "  unset: [MAIL]\n"
+    "  path: [/opt/bin, /usr/bin]\n"
+    "user: 1000\n"
+    "workdir: /home//me/\n"
+    "shell: /bin/zsh\n"
+    "command: make -j4\n"
+    "hostname: box.example\n"
+    "determinism: {readdir: sorted, inodes: stable, source_date_epoch: 1700000000, "
+    "clamp_mtime: true}\n"
+    "uname: {release: 6.1.0-groot, version: '#1 SMP', machine: aarch64}\n"
+    "interpreters:\n"
+    "  aarch64:\n"
+    "    magic: '\\x7fELF\\x02\\x01\\x01\\x00'\n"
+    "    mask: 0xffffffffffffff00\n"
+    "    interpreter: /usr/bin/qemu-aarch64-static\n"
+    "    args: [-L, /usr/aarch64-linux-gnu]\n"
+    "  wine:\n"
+    "    extension: .exe\n"
+    "    offset: 0\n"
+    "    interpreter: /usr/bin/wine\n";
 
 static void test_every_key(void)
 {
-	struct profile_error err = { "" };
+	struct profile_error err = {""};
 	struct profile *p = NULL;
 	char expected[600];
 	const char *path = write_file("full.yaml", full_profile);
@@ -150,7 +150,10 @@ static void test_every_key(void)
 
 		is_str(a->name, "aarch64", "interpreter name");
 		is_int(a->magic_len, 8, "magic length");
-		ok(a->magic && memcmp(a->magic, "\x7f" "ELF\x02\x01\x01\x00", 8) == 0,
+		ok(a->magic && memcmp(a->magic,
+				      "\x7f"
+				      "ELF\x02\x01\x01\x00",
+				      8) == 0,
 		   "magic decoded from \\x escapes");
 		ok(a->mask && a->mask[0] == 0xff && a->mask[7] == 0x00, "mask decoded from 0x hex");
 		is_str(a->path, "/usr/bin/qemu-aarch64-static", "interpreter path");
@@ -165,7 +168,7 @@ static void test_every_key(void)
 
 static void test_defaults(void)
 {
-	struct profile_error err = { "" };
+	struct profile_error err = {""};
 	struct profile *p = NULL;
 	const char *path = write_file("tiny.yaml", "version: 1\nrootfs: {path: /srv/rootfs}\n");
 
@@ -186,7 +189,7 @@ static void test_defaults(void)
 	ok(p->command == NULL, "no command");
 	ok(p->hostname == NULL, "no hostname");
 	ok(!p->determinism.readdir_sorted && !p->determinism.stable_inodes &&
-		   !p->determinism.has_source_date_epoch && !p->determinism.clamp_mtime,
+	       !p->determinism.has_source_date_epoch && !p->determinism.clamp_mtime,
 	   "determinism off");
 	ok(!p->uname.release && !p->uname.version && !p->uname.machine, "uname untouched");
 	is_int(p->n_interpreters, 0, "no interpreters");
@@ -220,7 +223,7 @@ static void test_defaults(void)
 
 static void test_lookup(void)
 {
-	struct profile_error err = { "" };
+	struct profile_error err = {""};
 	struct profile *p = NULL;
 	char config[400];
 

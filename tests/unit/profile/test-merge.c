@@ -8,7 +8,7 @@
 
 static struct profile *load(const char *name)
 {
-	struct profile_error err = { "" };
+	struct profile_error err = {""};
 	struct profile *p = NULL;
 
 	if (profile_load(NULL, name, &p, &err) < 0)
@@ -20,26 +20,26 @@ static void test_child_over_parent(void)
 {
 	char expected[600];
 	struct profile *p;
-	const char *parent = write_file("base/parent.yaml",
-					"version: 1\n"
-					"name: parent\n"
-					"description: the parent\n"
-					"rootfs:\n"
-					"  path: ./tree\n"
-					"  upper: persistent\n"
-					"  upper_path: ${profile_dir}/upper\n"
-					"binds:\n"
-					"  - /a:/x\n"
-					"  - /b:/y:ro\n"
-					"env:\n"
-					"  keep: [K1]\n"
-					"  set: {A: '1', B: '2'}\n"
-					"command: [parent-cmd]\n"
-					"hostname: parent\n"
-					"determinism: {readdir: sorted}\n"
-					"interpreters:\n"
-					"  q: {extension: q, interpreter: /q}\n"
-					"  r: {extension: r, interpreter: /r}\n");
+	const char *parent =
+	    write_file("base/parent.yaml", "version: 1\n"
+					   "name: parent\n"
+					   "description: the parent\n"
+					   "rootfs:\n"
+					   "  path: ./tree\n"
+					   "  upper: persistent\n"
+					   "  upper_path: ${profile_dir}/upper\n"
+					   "binds:\n"
+					   "  - /a:/x\n"
+					   "  - /b:/y:ro\n"
+					   "env:\n"
+					   "  keep: [K1]\n"
+					   "  set: {A: '1', B: '2'}\n"
+					   "command: [parent-cmd]\n"
+					   "hostname: parent\n"
+					   "determinism: {readdir: sorted}\n"
+					   "interpreters:\n"
+					   "  q: {extension: q, interpreter: /q}\n"
+					   "  r: {extension: r, interpreter: /r}\n");
 	const char *child = write_file("child.yaml", "version: 1\n"
 						     "extends: base/parent.yaml\n"
 						     "rootfs:\n"
@@ -66,7 +66,8 @@ static void test_child_over_parent(void)
 	is_str(p->name, "parent", "name inherited (child has none)");
 	is_str(p->description, "the parent", "description inherited");
 	snprintf(expected, sizeof(expected), "%s/base/tree", test_dir);
-	is_str(p->rootfs.path, expected, "parent's relative path resolved against the parent's dir");
+	is_str(p->rootfs.path, expected,
+	       "parent's relative path resolved against the parent's dir");
 	is_int(p->rootfs.upper, UPPER_EPHEMERAL, "child's upper wins");
 	ok(p->rootfs.upper_path == NULL, "parent's upper_path dropped with persistence");
 	is_int(p->n_binds, 3, "binds merged by destination: 3");
@@ -171,24 +172,23 @@ static void test_expansion(void)
 	setenv("GROOT_A", "alpha", 1);
 	setenv("GROOT_EMPTY", "", 1);
 	unsetenv("GROOT_UNSET");
-	write_file("expand.yaml",
-		   "version: 1\n"
-		   "rootfs: {path: '${profile_dir}/r'}\n"
-		   "env:\n"
-		   "  set:\n"
-		   "    S1: ${env:GROOT_A}\n"
-		   "    S2: ${env:GROOT_UNSET:-fallback}\n"
-		   "    S3: ${env:GROOT_EMPTY:-used when empty}\n"
-		   "    S4: x${env:GROOT_EMPTY}y\n"
-		   "    S5: ${env:GROOT_UNSET:-${env:GROOT_A:-no}}\n"
-		   "    S6: $${env:GROOT_A}\n"
-		   "    S7: $HOME and $$ and a$b and $\n"
-		   "    S8: ${env:GROOT_A}-${env:GROOT_A}\n"
-		   "    S9: ${env:GROOT_UNSET:-}\n"
-		   "    S10: ${env:GROOT_UNSET:-a}b}\n"
-		   "binds: ['${env:GROOT_UNSET:-/srv}:/m-${env:GROOT_A}:ro']\n"
-		   "command: [echo, '${env:GROOT_A}']\n"
-		   "workdir: /${env:GROOT_A}\n");
+	write_file("expand.yaml", "version: 1\n"
+				  "rootfs: {path: '${profile_dir}/r'}\n"
+				  "env:\n"
+				  "  set:\n"
+				  "    S1: ${env:GROOT_A}\n"
+				  "    S2: ${env:GROOT_UNSET:-fallback}\n"
+				  "    S3: ${env:GROOT_EMPTY:-used when empty}\n"
+				  "    S4: x${env:GROOT_EMPTY}y\n"
+				  "    S5: ${env:GROOT_UNSET:-${env:GROOT_A:-no}}\n"
+				  "    S6: $${env:GROOT_A}\n"
+				  "    S7: $HOME and $$ and a$b and $\n"
+				  "    S8: ${env:GROOT_A}-${env:GROOT_A}\n"
+				  "    S9: ${env:GROOT_UNSET:-}\n"
+				  "    S10: ${env:GROOT_UNSET:-a}b}\n"
+				  "binds: ['${env:GROOT_UNSET:-/srv}:/m-${env:GROOT_A}:ro']\n"
+				  "command: [echo, '${env:GROOT_A}']\n"
+				  "workdir: /${env:GROOT_A}\n");
 	p = load("expand");
 	ok(p != NULL, "expansions load");
 	if (!p)

@@ -8,7 +8,7 @@
 
 static struct profile *load(const char *name)
 {
-	struct profile_error err = { "" };
+	struct profile_error err = {""};
 	struct profile *p = NULL;
 
 	if (profile_load(NULL, name, &p, &err) < 0)
@@ -28,32 +28,32 @@ static char *print_to_string(const struct profile *p, int *r)
 }
 
 static const char golden[] =
-	"# ./kid.yaml, extending @D/mom.yaml\n"
-	"version: 1                                      # from ./kid.yaml:1\n"
-	"name: kid                                       # default\n"
-	"rootfs:\n"
-	"  path: /srv/r                                  # from @D/mom.yaml:2\n"
-	"  upper: ephemeral                              # default\n"
-	"binds:\n"
-	"  - {source: \"/c:d\", dest: /e}                  # from @D/mom.yaml:3\n"
-	"  - \"/a:/b:ro,try\"                              # from ./kid.yaml:4\n"
-	"env:\n"
-	"  inherit: none                                 # from ./kid.yaml:5\n"
-	"  set:\n"
-	"    X: \"two words\"                              # from @D/mom.yaml:4\n"
-	"    Y: \"$${literal}\"                            # from ./kid.yaml:5\n"
-	"user: 42                                        # from @D/mom.yaml:5\n"
-	"shell: /bin/sh                                  # default\n"
-	"command: [make, \"-j\", \"true\", \"1\"]              # from ./kid.yaml:6\n"
-	"determinism:\n"
-	"  readdir: native                               # default\n"
-	"  inodes: stable                                # from ./kid.yaml:7\n"
-	"  clamp_mtime: false                            # default\n"
-	"interpreters:\n"
-	"  q:\n"
-	"    magic: '\\x7fQ\\\\''\\x00'                      # from @D/mom.yaml:7\n"
-	"    offset: 2                                   # from @D/mom.yaml:7\n"
-	"    interpreter: /q                             # from @D/mom.yaml:7\n";
+    "# ./kid.yaml, extending @D/mom.yaml\n"
+    "version: 1                                      # from ./kid.yaml:1\n"
+    "name: kid                                       # default\n"
+    "rootfs:\n"
+    "  path: /srv/r                                  # from @D/mom.yaml:2\n"
+    "  upper: ephemeral                              # default\n"
+    "binds:\n"
+    "  - {source: \"/c:d\", dest: /e}                  # from @D/mom.yaml:3\n"
+    "  - \"/a:/b:ro,try\"                              # from ./kid.yaml:4\n"
+    "env:\n"
+    "  inherit: none                                 # from ./kid.yaml:5\n"
+    "  set:\n"
+    "    X: \"two words\"                              # from @D/mom.yaml:4\n"
+    "    Y: \"$${literal}\"                            # from ./kid.yaml:5\n"
+    "user: 42                                        # from @D/mom.yaml:5\n"
+    "shell: /bin/sh                                  # default\n"
+    "command: [make, \"-j\", \"true\", \"1\"]              # from ./kid.yaml:6\n"
+    "determinism:\n"
+    "  readdir: native                               # default\n"
+    "  inodes: stable                                # from ./kid.yaml:7\n"
+    "  clamp_mtime: false                            # default\n"
+    "interpreters:\n"
+    "  q:\n"
+    "    magic: '\\x7fQ\\\\''\\x00'                      # from @D/mom.yaml:7\n"
+    "    offset: 2                                   # from @D/mom.yaml:7\n"
+    "    interpreter: /q                             # from @D/mom.yaml:7\n";
 
 static void test_print(void)
 {
@@ -108,8 +108,8 @@ static void test_print(void)
 
 static void test_stock(void)
 {
-	static const char *const names[] = { "debian-trixie", "debian-bookworm", "build-sandbox",
-					     "dev-shell" };
+	static const char *const names[] = {"debian-trixie", "debian-bookworm", "build-sandbox",
+					    "dev-shell"};
 	struct profile *p;
 
 	setenv("HOME", "/home/tester", 1);
@@ -147,7 +147,7 @@ static void test_stock(void)
 	p = load("build-sandbox");
 	if (p) {
 		ok(p->determinism.readdir_sorted && p->determinism.stable_inodes &&
-			   p->determinism.clamp_mtime && p->determinism.has_source_date_epoch,
+		       p->determinism.clamp_mtime && p->determinism.has_source_date_epoch,
 		   "build-sandbox: deterministic");
 		is_int(p->n_binds, 0, "build-sandbox: no host binds");
 		is_int(p->rootfs.upper, UPPER_PERSISTENT, "build-sandbox: persistent");
