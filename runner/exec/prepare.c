@@ -30,6 +30,7 @@ struct binprm {
 	bool path_inaccessible;    /* BINPRM_FLAGS_PATH_INACCESSIBLE */
 	int fd;                    /* bprm->file */
 	char host_path[PATH_MAX];  /* what fd was opened from */
+	char exe_link[PATH_MAX];   /* the final ELF as /proc/self/fd shows it */
 	unsigned char buf[EXEC_BUF_SIZE];
 	int skip;                  /* guest argv entries removed so far */
 };
@@ -218,8 +219,8 @@ static int load_misc(struct binprm *bprm)
 	return switch_file(bprm, e->path);
 }
 
-/* The final path of an open file, as /proc/self/fd shows it. */
-static int fd_real_path(int fd, char *out, size_t size)
+/* What /proc/self/fd shows for an open file: its real path, or "/memfd:x (deleted)" and such. */
+static int fd_link(int fd, char *out, size_t size)
 {
 	char link[64];
 	ssize_t n;
@@ -234,12 +235,33 @@ static int fd_real_path(int fd, char *out, size_t size)
 	return 0;
 }
 
+static bool is_reachable_path(const char *link)
+{
+	size_t len = strlen(link);
+
+	return link[0] == '/' && !(len >= 10 && strcmp(link + len - 10, " (deleted)") == 0);
+}
+
+/*
+ * The path the shim opens: the real path when there is one (symlinks and
+ * /proc magic links resolved, so it survives the exec), else what resolve
+ * gave (e.g. /proc/PID/fd/N for an fexecve'd memfd). `link` is fd_link's.
+ */
+static void set_shim_path(char host_path[PATH_MAX], const char *link, const char *resolved)
+{
+	const char *source = is_reachable_path(link) ? link : resolved;
+
+	if (source != host_path)
+		memcpy(host_path, source, PATH_MAX);
+}
+
 /* binfmt_elf's load_elf_binary, up to the point of no return. */
 static int load_elf(struct binprm *bprm)
 {
 	struct exec_plan *plan = bprm->plan;
 	struct elf_program_info info;
 	_cleanup_fd_ int interp_fd = -1;
+	char link[PATH_MAX];
 	int r;
 
 	r = elf_parse_program(bprm->fd, bprm->buf, &plan->program, &info);
@@ -253,15 +275,20 @@ static int load_elf(struct binprm *bprm)
 		r = elf_parse_interpreter(interp_fd, &plan->interp);
 		if (r < 0)
 			return r;
-		r = fd_real_path(interp_fd, plan->interp.host_path, sizeof(plan->interp.host_path));
+		r = fd_link(interp_fd, link, sizeof(link));
 		if (r < 0)
 			return r;
+		set_shim_path(plan->interp.host_path, link, plan->interp.host_path);
 		plan->has_interp = true;
 		plan->interp.load_bias = elf_choose_bias(&plan->interp, EXEC_INTERP_DYN_BASE);
 	}
 	plan->executable_stack = info.executable_stack;
 	plan->program.load_bias = elf_choose_bias(&plan->program, EXEC_PROGRAM_DYN_BASE);
-	return fd_real_path(bprm->fd, plan->program.host_path, sizeof(plan->program.host_path));
+	r = fd_link(bprm->fd, bprm->exe_link, sizeof(bprm->exe_link));
+	if (r < 0)
+		return r;
+	set_shim_path(plan->program.host_path, bprm->exe_link, bprm->host_path);
+	return 0;
 }
 
 /* search_binary_handler, one level. */
@@ -284,9 +311,10 @@ static int search_binary_handler(struct binprm *bprm, bool *rewritten)
 }
 
 /* __set_task_comm: at most TASK_COMM_LEN - 1 bytes. */
-static void set_comm(struct exec_plan *plan, const char *name)
+static void set_comm(struct exec_plan *plan, const char *name, size_t len)
 {
-	size_t len = strnlen(name, sizeof(plan->comm) - 1);
+	if (len > sizeof(plan->comm) - 1)
+		len = sizeof(plan->comm) - 1;
 
 	memcpy(plan->comm, name, len);
 	plan->comm[len] = '\0';
@@ -301,19 +329,30 @@ static int fill_names(struct exec_plan *plan, const struct exec_request *request
 
 	/* AT_EXECFN and comm come from bprm->filename, i.e. the first file, never an interpreter. */
 	base = strrchr(plan->execfn, '/');
-	set_comm(plan, base ? base + 1 : plan->execfn);
+	base = base ? base + 1 : plan->execfn;
+	set_comm(plan, base, strlen(base));
 	/* Linux 6.13+: execveat(fd, "", AT_EMPTY_PATH) names the task after the file's dentry. */
 	if (request->dirfd != AT_FDCWD && request->path[0] == '\0') {
-		base = strrchr(plan->program.host_path, '/');
-		set_comm(plan, base ? base + 1 : plan->program.host_path);
+		size_t len;
+
+		base = strrchr(bprm->exe_link, '/');
+		base = base ? base + 1 : bprm->exe_link;
+		len = strlen(base);
+		if (!is_reachable_path(bprm->exe_link) && len >= 10 &&
+		    strcmp(base + len - 10, " (deleted)") == 0)
+			len -= 10; /* d_path's decoration, not part of the name */
+		set_comm(plan, base, len);
 	}
-	if (bprm->host->detranslate) {
-		r = bprm->host->detranslate(bprm->host->opaque, plan->program.host_path,
+	/* /proc/self/exe of a deleted file or a memfd: the kernel's own text, nothing to detranslate. */
+	if (!is_reachable_path(bprm->exe_link)) {
+		memcpy(plan->exe_guest, bprm->exe_link, sizeof(plan->exe_guest));
+	} else if (bprm->host->detranslate) {
+		r = bprm->host->detranslate(bprm->host->opaque, bprm->exe_link,
 					    plan->exe_guest, sizeof(plan->exe_guest));
 		if (r < 0)
 			return r;
 	} else {
-		memcpy(plan->exe_guest, plan->program.host_path, sizeof(plan->exe_guest));
+		memcpy(plan->exe_guest, bprm->exe_link, sizeof(plan->exe_guest));
 	}
 	return 0;
 }

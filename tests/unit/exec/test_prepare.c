@@ -4,6 +4,7 @@
  * natively in a child, and the errno (or, for successful scripts, the argv,
  * AT_EXECFN and comm the program saw) must match the plan.
  */
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "exec-internal.h"
@@ -12,6 +13,7 @@
 
 static const char *argdump;      /* fixture_dir/ad: prints comm, AT_EXECFN, argv */
 static const char *argdump_real; /* what it links to */
+static const char *expected_host; /* what the shim must open; NULL = argdump_real */
 
 static void expect_errno(struct fixture_view *view, const char *path, int want, const char *what)
 {
@@ -115,7 +117,8 @@ static void expect_same_run(struct fixture_view *view, int dirfd, bool cloexec, 
 			native[i] = native[i] ? native[i] : '|';
 		printf("#   planned %.*s\n#   kernel  %.*s\n", (int)len, planned, (int)n, native);
 	}
-	is_str(plan->program.host_path, argdump_real, "%s: the shim maps the real file", what);
+	is_str(plan->program.host_path, expected_host ? expected_host : argdump_real,
+	       "%s: the file the shim maps", what);
 	talloc_free(ctx);
 }
 
@@ -279,6 +282,23 @@ static void argv_parity(struct fixture_view *host_view)
 	expect_same_run(host_view, dirfd, true, "", AT_EMPTY_PATH, (char *[]){ "x", NULL },
 			"fexecve(O_CLOEXEC ELF fd)");
 	close(dirfd);
+	{
+		/* fexecve of a memfd: no path to reopen but the fd itself. */
+		static char data[1 << 20], host[64];
+		int in = open(argdump, O_RDONLY | O_CLOEXEC);
+		ssize_t n = read(in, data, sizeof(data));
+
+		dirfd = memfd_create("argdump-in-memory", 0);
+		if (n <= 0 || write(dirfd, data, (size_t)n) != n)
+			perror("memfd");
+		close(in);
+		snprintf(host, sizeof(host), "/proc/self/fd/%d", dirfd);
+		expected_host = host;
+		expect_same_run(host_view, dirfd, false, "", AT_EMPTY_PATH, (char *[]){ "m", NULL },
+				"fexecve(memfd)");
+		expected_host = NULL;
+		close(dirfd);
+	}
 	symlink(argdump, fixture_path("adlink"));
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("adlink"), 0,
 			(char *[]){ "x", NULL }, "through a symlink");
@@ -358,6 +378,25 @@ int main(int argc, char **argv)
 	symlink(argdump_real, argdump);
 
 	errno_matrix(&host_view);
+	{
+		/*
+		 * Again with the guest's "/" at fixture_dir: symlinks make the same
+		 * absolute strings name the same files, so the kernel's verdict on
+		 * the host still applies.
+		 */
+		struct fixture_view chroot_view = { .root = fixture_dir };
+		const char *top[] = { "bin", "lib", "lib64", "usr" };
+		char self[PATH_MAX];
+
+		mkdir(fixture_path("tmp"), 0755);
+		snprintf(self, sizeof(self), "%s", fixture_path("tmp%s", strrchr(fixture_dir, '/')));
+		symlink("..", self);
+		for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+			snprintf(self, sizeof(self), "/%s", top[i]);
+			symlink(self, fixture_path("%s", top[i]));
+		}
+		errno_matrix(&chroot_view);
+	}
 	argv_parity(&host_view);
 	view_mapping();
 
