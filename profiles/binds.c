@@ -17,20 +17,24 @@
 #include "profile-internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const option_names[] = {"ro", "rw", "try", "create", "direct", NULL};
 
-static int fail_bind(struct profile_error *err, const char *origin, const char *spec,
-		     const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 4, 5))) static int
+fail_bind(struct profile_error *err, const char *origin, const char *spec, const char *fmt, ...)
 {
 	char what[512];
+	va_list ap;
 
-	snprintf(what, sizeof(what), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	return profile_fail_errno(err, EINVAL, "%s: bind '%s': %s", origin, spec, what);
 }
 
-/* MAYBE_DEST: OPTS came from "SRC:X", where X may be a mistyped destination. */
 static int parse_options(const char *spec, const char *opts, const char *origin, unsigned *flags,
 			 bool maybe_dest, struct profile_error *err)
 {
@@ -39,12 +43,11 @@ static int parse_options(const char *spec, const char *opts, const char *origin,
 	char *save = NULL;
 
 	if (strlen(opts) >= sizeof(copy))
-		return fail_bind(err, origin, spec, "options too long%s%s", "", "");
+		return fail_bind(err, origin, spec, "options too long");
 	if (!opts[0] || opts[strlen(opts) - 1] == ',' || strstr(opts, ",,") || opts[0] == ',')
 		return fail_bind(err, origin, spec,
 				 "empty option (write options separated by single commas, e.g. "
-				 "ro,try)%s%s",
-				 "", "");
+				 "ro,try)");
 	snprintf(copy, sizeof(copy), "%s", opts);
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		const char *close;
@@ -63,21 +66,20 @@ static int parse_options(const char *spec, const char *opts, const char *origin,
 			 (maybe_dest && !strchr(opts, ',') && !profile_closest(t, option_names)))
 			return fail_bind(err, origin, spec,
 					 "destination '%s' must be an absolute guest path (write "
-					 "SRC:/DEST)%s",
-					 t, "");
+					 "SRC:/DEST)",
+					 t);
 		else if ((close = profile_closest(t, option_names)))
 			return fail_bind(err, origin, spec,
 					 "unknown option '%s' (did you mean '%s'?)", t, close);
 		else
 			return fail_bind(err, origin, spec,
 					 "unknown option '%s' (options are ro, rw, try, create, "
-					 "direct)%s",
-					 t, "");
+					 "direct)",
+					 t);
 	}
 	if (ro && rw)
 		return fail_bind(err, origin, spec,
-				 "options 'ro' and 'rw' contradict each other (keep one)%s%s", "",
-				 "");
+				 "options 'ro' and 'rw' contradict each other (keep one)");
 	return 0;
 }
 
@@ -90,7 +92,7 @@ static int finish_bind(TALLOC_CTX *ctx, const char *spec, const char *source, co
 	int r;
 
 	if (!source[0])
-		return fail_bind(err, origin, spec, "empty source (write SRC:DST)%s%s", "", "");
+		return fail_bind(err, origin, spec, "empty source (write SRC:DST)");
 	out->source = profile_absolute(ctx, source, base_dir);
 	if (!out->source)
 		return -ENOMEM;
@@ -119,8 +121,7 @@ int profile_parse_bind(TALLOC_CTX *ctx, const char *spec, const char *base_dir, 
 	if (second && strchr(second + 1, ':'))
 		return fail_bind(err, origin, spec,
 				 "too many ':' (for paths holding ':' write {source: SRC, dest: "
-				 "DST})%s%s",
-				 "", "");
+				 "DST})");
 	source = talloc_strndup(ctx, spec, first ? (size_t)(first - spec) : strlen(spec));
 	if (!source)
 		return -ENOMEM;
