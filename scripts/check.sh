@@ -36,9 +36,9 @@ meson test -C build-clang --suite unit --print-errorlogs
 
 echo "== fixtures"
 tests/fixtures/tiny-rootfs.sh "$cache/rootfs/tiny"
-trixie="$cache/rootfs/debian-trixie"
+trixie="$cache/rootfs/trixie-dev"
 if [ "$(id -u)" -eq 0 ]; then
-	tests/fixtures/trixie-rootfs.sh "$trixie"
+	tests/fixtures/trixie-rootfs.sh "$trixie" python3,build-essential,git,file,procps
 fi
 
 pytest_args=(-q -p no:cacheprovider "$repo/tests/integration")
@@ -53,17 +53,17 @@ chmod 666 /dev/fuse
 mkdir -p "$work/fixtures"
 rm -rf "$work/fixtures/tiny"
 cp -a "$cache/rootfs/tiny" "$work/fixtures/tiny"
-if [ ! -d "$work/fixtures/debian-trixie" ]; then
+if [ ! -d "$work/fixtures/trixie-dev" ]; then
 	# Hard links: instant, and the view never writes a lower layer.
-	cp -al "$trixie" "$work/fixtures/debian-trixie.tmp" 2>/dev/null ||
-		cp -a "$trixie" "$work/fixtures/debian-trixie.tmp"
-	mv "$work/fixtures/debian-trixie.tmp" "$work/fixtures/debian-trixie"
+	cp -al "$trixie" "$work/fixtures/trixie-dev.tmp" 2>/dev/null ||
+		cp -a "$trixie" "$work/fixtures/trixie-dev.tmp"
+	mv "$work/fixtures/trixie-dev.tmp" "$work/fixtures/trixie-dev"
 fi
 chmod a+rx "$work" "$work/fixtures"
 env_vars=(
 	GROOT_BUILD_DIR="$repo/build"
 	GROOT_TINY_ROOTFS="$work/fixtures/tiny"
-	GROOT_TRIXIE_ROOTFS="$work/fixtures/debian-trixie"
+	GROOT_TRIXIE_ROOTFS="$work/fixtures/trixie-dev"
 )
 
 echo "== integration tests as root (the root subset)"

@@ -19,7 +19,7 @@ GROOT = BUILD_DIR / "runner" / "groot"
 CACHE = pathlib.Path(os.environ.get("GROOT_CACHE", pathlib.Path.home() / ".cache" / "groot"))
 TINY_ROOTFS = pathlib.Path(os.environ.get("GROOT_TINY_ROOTFS", CACHE / "rootfs" / "tiny"))
 TRIXIE_ROOTFS = pathlib.Path(os.environ.get("GROOT_TRIXIE_ROOTFS",
-                                            CACHE / "rootfs" / "debian-trixie"))
+                                            CACHE / "rootfs" / "trixie-dev"))
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 

@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: MIT
+"""A real foreign guest: Debian trixie, through its own dynamic loader."""
+import os
+import stat
+import subprocess
+
+import pytest
+
+from conftest import as_root, run_chroot, run_groot, write_profile
+
+pytestmark = pytest.mark.trixie
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    d = tmp_path_factory.mktemp("work")
+    os.chmod(d, 0o777)
+    return d
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory, trixie_rootfs, work):
+    return write_profile(tmp_path_factory.mktemp("profile"), trixie_rootfs, name="trixie",
+                         extra=f"binds:\n  - {work}:/work:direct\nworkdir: /work\n")
+
+
+@pytest.mark.root_subset
+def test_bash_coreutils_python_perl(profile):
+    r = run_groot("run", profile, "--", "bash", "-c",
+                  "echo $BASH_VERSION; ls /usr/bin/ls; python3 -c 'import sys; print(sys.version_info[0])';"
+                  " perl -e 'print 6*7, qq(\\n)'; cat /etc/debian_version")
+    assert r.returncode == 0, r
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("5."), r
+    assert lines[1:4] == ["/usr/bin/ls", "3", "42"], r
+    assert lines[4].startswith("13"), r
+
+
+def test_guest_metadata_wins_for_files_on_both_sides(profile, trixie_rootfs):
+    for path in ["/etc/os-release", "/usr/bin/bash", "/etc/passwd", "/usr/lib/os-release"]:
+        host = os.lstat(str(trixie_rootfs) + path)
+        r = run_groot("run", profile, "--", "stat", "-c", "%s %a %h %F", path)
+        assert r.returncode == 0, r
+        size, mode, links, kind = r.stdout.split(" ", 3)
+        assert int(size) == host.st_size, (path, r)
+        assert int(mode, 8) == stat.S_IMODE(host.st_mode), (path, r)
+        assert kind.strip() == ("symbolic link" if stat.S_ISLNK(host.st_mode) else "regular file")
+    r = run_groot("run", profile, "--", "cat", "/etc/os-release")
+    assert r.stdout == (trixie_rootfs / "etc/os-release").read_text()
+
+
+def test_statx_sees_guest_files(profile, trixie_rootfs):
+    """coreutils' stat uses statx: the guest's file, not the host's."""
+    r = run_groot("run", profile, "--", "python3", "-c",
+                  "import os; print(os.stat('/etc/debian_version').st_size)")
+    assert int(r.stdout) == os.stat(trixie_rootfs / "etc/debian_version").st_size, r
+
+
+def test_getcwd_after_cd_through_a_symlink(profile):
+    r = run_groot("run", profile, "--", "bash", "-c", "cd /lib && pwd && pwd -P && /bin/pwd")
+    assert r.stdout.split() == ["/lib", "/usr/lib", "/usr/lib"], r
+
+
+def test_readlink_of_absolute_links_in_the_guest(profile, trixie_rootfs):
+    links = []
+    for root, dirs, files in os.walk(trixie_rootfs / "etc/alternatives"):
+        links = [f for f in files if os.path.islink(os.path.join(root, f))][:5]
+        break
+    assert links
+    script = "; ".join(f"readlink /etc/alternatives/{name}" for name in links)
+    r = run_groot("run", profile, "--", "bash", "-c", script)
+    expected = [os.readlink(trixie_rootfs / "etc/alternatives" / name) for name in links]
+    assert r.stdout.split() == expected, r
+
+
+def test_find_matches_the_tree(profile, trixie_rootfs):
+    r = run_groot("run", profile, "--", "find", "/etc", "-xdev")
+    assert r.returncode == 0 or "Permission denied" in r.stderr, r
+    guest = set(r.stdout.split())
+    host = set()
+    for root, dirs, files in os.walk(trixie_rootfs / "etc"):
+        for name in dirs + files:
+            host.add("/" + os.path.relpath(os.path.join(root, name), trixie_rootfs))
+    host.add("/etc")
+    readable = {p for p in host if os.access(os.path.dirname(str(trixie_rootfs) + p), os.R_OK | os.X_OK)}
+    assert readable <= guest | {p for p in host if p not in readable}
+    assert guest <= host, guest - host
+
+
+def test_tar_round_trip(profile, work):
+    r = run_groot("run", profile, "--", "bash", "-c",
+                  "mkdir -p /work/src/sub && echo data > /work/src/sub/f && "
+                  "ln -sf /etc/hostname /work/src/abs && "
+                  "tar -C /work -cf /work/a.tar src && rm -rf /work/src && "
+                  "tar -C /work -xf /work/a.tar && cat /work/src/sub/f && readlink /work/src/abs")
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["data", "/etc/hostname"]
+
+
+def test_unix_socket_server(profile, work):
+    script = ("import socket, os, threading\n"
+              "p='/work/sock'\n"
+              "os.path.exists(p) and os.unlink(p)\n"
+              "s=socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)\n"
+              "print('bound', s.getsockname())\n"
+              "def client():\n"
+              "    c=socket.socket(socket.AF_UNIX); c.connect(p); c.send(b'ping'); c.close()\n"
+              "threading.Thread(target=client).start()\n"
+              "a,_=s.accept(); print(a.recv(4).decode())\n")
+    r = run_groot("run", profile, "--", "python3", "-c", script)
+    assert r.returncode == 0, r
+    assert r.stdout.split("\n")[:2] == ["bound /work/sock", "ping"], r
+
+
+def test_multithreaded_program(profile):
+    script = ("import threading, os\n"
+              "out=[]\n"
+              "def w(i):\n"
+              "    out.append(os.stat('/etc/passwd').st_size > 0 and open('/etc/hostname').read() is not None)\n"
+              "ts=[threading.Thread(target=w, args=(i,)) for i in range(16)]\n"
+              "[t.start() for t in ts]; [t.join() for t in ts]\n"
+              "print(sum(out))\n")
+    r = run_groot("run", profile, "--", "python3", "-c", script)
+    assert r.stdout.strip() == "16", r
+
+
+def test_fork_storm_of_200(profile):
+    r = run_groot("run", profile, "--", "bash", "-c",
+                  "for i in $(seq 200); do /bin/true & done; wait; echo done", timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "done", r
+
+
+@pytest.mark.root_subset
+@pytest.mark.parametrize("sig", [2, 9, 15])
+def test_signal_exit_codes(profile, sig):
+    r = run_groot("run", profile, "--", "bash", "-c", f"kill -{sig} $$")
+    assert r.returncode == 128 + sig, r
+
+
+@pytest.mark.root_subset
+def test_ls_matches_native_chroot(profile, trixie_rootfs):
+    if not as_root():
+        pytest.skip("the chroot ground truth needs root")
+    cmd = ["ls", "-ln", "--time-style=+%s", "/usr/bin", "/etc"]
+    native = run_chroot(trixie_rootfs, *cmd)
+    r = run_groot("run", profile, "--", *cmd)
+    assert r.stdout == native.stdout, r
