@@ -9,6 +9,7 @@
 
 #include "exec-internal.h"
 #include "fixtures.h"
+#include "profile.h"
 #include "tap.h"
 
 static const char *argdump;      /* fixture_dir/ad: prints comm, AT_EXECFN, argv */
@@ -311,15 +312,19 @@ static void argv_parity(struct fixture_view *host_view)
 /* The guest's "/" is fixture_dir/root: paths, PT_INTERP and /proc/self/exe live in the view. */
 static void view_mapping(void)
 {
-	struct fixture_view view = { .root = strdup(fixture_path("root")) };
+	char root[PATH_MAX], real_root[PATH_MAX];
+	struct fixture_view view = { .root = root };
 	struct exec_host host = fixture_host(&view);
 	struct exec_request request = { .dirfd = AT_FDCWD, .path = "/bin/prog", .argc = 1 };
 	struct exec_plan *plan = NULL;
 	void *ctx = talloc_new(NULL);
-	char want[PATH_MAX];
+	char want[PATH_MAX + 16];
 	struct fake_elf e;
 
-	mkdir(fixture_path("root"), 0755);
+	snprintf(root, sizeof(root), "%s", fixture_path("root"));
+	mkdir(root, 0755);
+	if (!realpath(root, real_root))
+		perror(root);
 	mkdir(fixture_path("root/bin"), 0755);
 	mkdir(fixture_path("root/lib"), 0755);
 	e = fake_elf_default();
@@ -331,7 +336,7 @@ static void view_mapping(void)
 
 	is_int(exec_prepare(ctx, &request, &host, &plan), 0, "view: ELF with PT_INTERP in the view");
 	ok(plan->has_interp, "view: has an interpreter");
-	snprintf(want, sizeof(want), "%s/lib/ld.so", realpath(view.root, NULL));
+	snprintf(want, sizeof(want), "%s/lib/ld.so", real_root);
 	is_str(plan->interp.host_path, want, "view: PT_INTERP resolved in the view");
 	is_str(plan->exe_guest, "/bin/prog", "view: /proc/self/exe in guest terms");
 	is_int(plan->program.load_bias, EXEC_PROGRAM_DYN_BASE & ~0xfffUL, "view: program bias");
@@ -360,6 +365,65 @@ static void view_mapping(void)
 	fixture_elf(fixture_path("root/bin/elf-script-interp"), &e);
 	request.path = "/bin/elf-script-interp";
 	is_int(exec_prepare(ctx, &request, &host, &plan), -ELIBBAD, "view: PT_INTERP is a script");
+	talloc_free(ctx);
+}
+
+/* Profile interpreters, binfmt_misc-like: tried first, magic under mask or extension. */
+static void misc_interpreters(void)
+{
+	static unsigned char magic[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					 2, 0, 0xb7, 0 };
+	static unsigned char mask[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0,
+					0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff };
+	static const char *qemu_args[] = { "-0", "ignored", NULL };
+	struct interpreter table[] = {
+		{ .name = "aarch64", .magic = magic, .mask = mask, .magic_len = sizeof(magic),
+		  .path = "/usr/bin/qemu", .args = qemu_args },
+		{ .name = "python", .extension = "py", .path = "/usr/bin/python" },
+	};
+	char root[PATH_MAX];
+	struct fixture_view view = { .root = root };
+	struct exec_host host = fixture_host(&view);
+	struct exec_request request = { .dirfd = AT_FDCWD, .path = "/bin/arm", .argc = 2 };
+	struct exec_plan *plan = NULL;
+	void *ctx = talloc_new(NULL);
+	struct fake_elf e;
+
+	snprintf(root, sizeof(root), "%s", fixture_path("misc"));
+	mkdir(root, 0755);
+	mkdir(fixture_path("misc/bin"), 0755);
+	mkdir(fixture_path("misc/usr"), 0755);
+	mkdir(fixture_path("misc/usr/bin"), 0755);
+	e = fake_elf_default();
+	e.machine = EM_AARCH64;
+	fixture_elf(fixture_path("misc/bin/arm"), &e);
+	fixture_text(fixture_path("misc/bin/tool.py"), "print('hi')\n", 0755);
+	e = fake_elf_default();
+	e.type = ET_EXEC;
+	fixture_elf(fixture_path("misc/usr/bin/qemu"), &e);
+	fixture_elf(fixture_path("misc/usr/bin/python"), &e);
+
+	is_int(exec_prepare(ctx, &request, &host, &plan), -ENOEXEC,
+	       "misc: a foreign ELF without interpreters: ENOEXEC");
+	host.interpreters = table;
+	host.n_interpreters = 2;
+	is_int(exec_prepare(ctx, &request, &host, &plan), 0, "misc: magic under mask matches");
+	is_int(plan->n_prefix, 4, "misc: interpreter, its 2 arguments, the program");
+	is_str(plan->prefix[0], "/usr/bin/qemu", "misc: argv[0] is the interpreter");
+	is_str(plan->prefix[1], "-0", "misc: argv[1]");
+	is_str(plan->prefix[3], "/bin/arm", "misc: then the program's path");
+	is_int(plan->skip_argv, 1, "misc: the guest's argv[0] is dropped");
+	is_str(plan->execfn, "/bin/arm", "misc: AT_EXECFN stays the program");
+	is_str(plan->exe_guest, "/usr/bin/qemu", "misc: /proc/self/exe is the interpreter");
+	request.path = "/bin/tool.py";
+	is_int(exec_prepare(ctx, &request, &host, &plan), 0, "misc: extension matches");
+	is_str(plan->prefix[0], "/usr/bin/python", "misc: extension interpreter");
+	request.path = "/usr/bin/qemu";
+	is_int(exec_prepare(ctx, &request, &host, &plan), 0, "misc: a native ELF is not matched");
+	is_int(plan->n_prefix, 0, "misc: native ELF runs as is");
+	table[0].path = "/usr/bin/missing";
+	request.path = "/bin/arm";
+	is_int(exec_prepare(ctx, &request, &host, &plan), -ENOENT, "misc: missing interpreter");
 	talloc_free(ctx);
 }
 
@@ -399,6 +463,7 @@ int main(int argc, char **argv)
 	}
 	argv_parity(&host_view);
 	view_mapping();
+	misc_interpreters();
 
 	fixture_teardown();
 	return done_testing();
