@@ -107,10 +107,17 @@ int canonicalize_path(const char *root, const char *base, const char *path, char
 			trailing_slash = false;
 			break;
 		}
-		if (!S_ISLNK(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
 			strcpy(current, next);
 			p = rest;
 			continue;
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			/* "file/..": the kernel says ENOTDIR; keep the path so it still does. */
+			if (join(current, sizeof(current), next, rest) < 0)
+				return -ENAMETOOLONG;
+			trailing_slash = false;
+			break;
 		}
 
 		if (++links > MAX_SYMLINKS)

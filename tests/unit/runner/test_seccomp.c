@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The generated seccomp filter, run by the real kernel: with no tracer
+ * attached, SECCOMP_RET_TRACE makes a syscall fail with ENOSYS, so a
+ * listed syscall gives ENOSYS and an unlisted one works.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "seccomp.h"
+#include "syscalls.h"
+#include "tap.h"
+
+/* Run probe() in a child under the filter; returns the errno it saw (0 = success). */
+static int in_filtered_child(bool fake_identity, long (*probe)(void))
+{
+	int pipefd[2], result = -1;
+
+	if (pipe(pipefd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct filter_options options = {fake_identity, 0x600000000000UL,
+						 0x600000100000UL};
+		int err = install_seccomp_filter(&options);
+		int seen = err < 0 ? 1000 - err : (probe() < 0 ? errno : 0);
+		if (write(pipefd[1], &seen, sizeof(seen)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &result, sizeof(result)) != sizeof(result))
+		result = -1;
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	return result;
+}
+
+static long probe_getpid(void)
+{
+	return syscall(SYS_getpid);
+}
+static long probe_openat(void)
+{
+	return syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY);
+}
+static long probe_stat(void)
+{
+	return syscall(SYS_newfstatat, AT_FDCWD, "/", NULL, 0);
+}
+static long probe_getuid(void)
+{
+	return syscall(SYS_getuid);
+}
+static long probe_io_uring(void)
+{
+	return syscall(425, 1, NULL);
+}
+static long probe_read(void)
+{
+	char c;
+	return syscall(SYS_read, -1, &c, 1) < 0 && errno == EBADF ? 0 : -1;
+}
+static long probe_renameat2(void)
+{
+	return syscall(SYS_renameat2, AT_FDCWD, "/nonexistent-a", AT_FDCWD, "/nonexistent-b", 0);
+}
+static long probe_x32(void)
+{
+	return syscall(0x40000000 | SYS_getpid);
+}
+
+int main(void)
+{
+	struct sock_filter prog[1024];
+	struct filter_options options = {false, 0x600000000000UL, 0x600000100000UL};
+	int n = build_seccomp_filter(&options, prog, 1024);
+
+	ok(n > 0 && n < 400, "filter builds (%d instructions)", n);
+	is_int(build_seccomp_filter(&options, prog, 10), -ENOSPC, "too small a buffer is ENOSPC");
+
+	is_int(in_filtered_child(false, probe_getpid), 0, "getpid is not trapped");
+	is_int(in_filtered_child(false, probe_read), 0, "read is not trapped");
+	is_int(in_filtered_child(false, probe_openat), ENOSYS, "openat is trapped");
+	is_int(in_filtered_child(false, probe_stat), ENOSYS, "newfstatat is trapped");
+	is_int(in_filtered_child(false, probe_renameat2), ENOSYS, "renameat2 is trapped");
+	is_int(in_filtered_child(false, probe_getuid), 0, "getuid is not trapped without fake root");
+	is_int(in_filtered_child(true, probe_getuid), ENOSYS, "getuid is trapped under fake root");
+	is_int(in_filtered_child(false, probe_io_uring), ENOSYS, "io_uring_setup is refused");
+	is_int(in_filtered_child(false, probe_x32), ENOSYS, "x32 syscalls are refused");
+
+	/* Every table entry with a path names a sane register. */
+	bool sane = true;
+	for (unsigned i = 0; i < syscall_count(); i++) {
+		const struct syscall_desc *d = syscall_at(i);
+		if (!d)
+			continue;
+		for (int p = 0; p < SYSCALL_MAX_PATHS; p++)
+			if (d->paths[p].arg > 5 || d->paths[p].dirfd > 5)
+				sane = false;
+		if (syscall_lookup(d->number) != d)
+			sane = false;
+	}
+	ok(sane, "table entries are consistent and indexed");
+	ok(syscall_lookup(SYS_statx) && syscall_lookup(SYS_statx)->handler == HANDLE_PATH,
+	   "statx is in the table");
+	ok(syscall_lookup(SYS_getcwd) && syscall_lookup(SYS_getcwd)->handler == HANDLE_GETCWD,
+	   "getcwd is in the table");
+	ok(!syscall_lookup(SYS_read), "read is not");
+	return done_testing();
+}
