@@ -30,7 +30,8 @@ bool inode_is_upper(struct fs *fs, struct inode *inode)
 static bool is_layer_private_xattr(const char *name)
 {
 	/* overlay markers describe the lower layer's own merge, not the copy */
-	return strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+	return strncmp(name, "trusted.overlay.", 16) == 0 ||
+	       strncmp(name, "user.overlay.", 13) == 0;
 }
 
 /* Copy what xattrs we are allowed to set; the others (trusted.*, security.*) stay behind. */
@@ -113,7 +114,8 @@ static int copy_data(int in, int out)
 static int copy_owner(struct fs *fs, int dirfd, const char *name, const struct stat *st,
 		      bool had_override)
 {
-	struct override_stat ov = { .uid = st->st_uid, .gid = st->st_gid, .mode = st->st_mode & 07777 };
+	struct override_stat ov = {
+	    .uid = st->st_uid, .gid = st->st_gid, .mode = st->st_mode & 07777};
 	int r;
 
 	if (had_override || (st->st_uid == fs->uid && st->st_gid == fs->gid))
@@ -130,7 +132,7 @@ static int create_copy(struct fs *fs, int src_fd, const struct stat *st, bool ha
 		       int dirfd, const char *name, bool with_data)
 {
 	char src_path[PROC_FD_PATH_MAX], dst_path[PROC_FD_PATH_MAX];
-	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	struct timespec times[2] = {st->st_atim, st->st_mtim};
 	mode_t perm = st->st_mode & 07777;
 	int in = -1, out = -1, r = 0;
 
@@ -179,9 +181,11 @@ static int create_copy(struct fs *fs, int src_fd, const struct stat *st, bool ha
 		if (out < 0)
 			return -errno;
 		if (!had_override) {
-			struct override_stat ov = { .uid = st->st_uid, .gid = st->st_gid,
-						    .mode = st->st_mode, .has_type = true,
-						    .rdev = st->st_rdev };
+			struct override_stat ov = {.uid = st->st_uid,
+						   .gid = st->st_gid,
+						   .mode = st->st_mode,
+						   .has_type = true,
+						   .rdev = st->st_rdev};
 
 			r = meta_store_at(dirfd, name, &ov);
 			had_override = true;

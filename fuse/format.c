@@ -49,8 +49,8 @@ static const struct {
 	const char *name;
 	mode_t type;
 } type_names[] = {
-	{ "file", S_IFREG }, { "dir", S_IFDIR }, { "symlink", S_IFLNK },
-	{ "pipe", S_IFIFO }, { "socket", S_IFSOCK },
+    {"file", S_IFREG}, {"dir", S_IFDIR},     {"symlink", S_IFLNK},
+    {"pipe", S_IFIFO}, {"socket", S_IFSOCK},
 };
 
 static int parse_u32(const char *s, const char *end, int base, unsigned long *out)

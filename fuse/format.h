@@ -35,7 +35,7 @@ struct override_stat {
 	gid_t gid;
 	mode_t mode; /* permission bits and, when 'has_type', the file type bits */
 	bool has_type;
-	dev_t rdev;  /* for block/char devices recorded but not created */
+	dev_t rdev; /* for block/char devices recorded but not created */
 };
 
 /*

@@ -29,7 +29,7 @@ enum vnode_kind {
 struct vnode {
 	char *name;
 	enum vnode_kind kind;
-	char *host;   /* BIND, DIRECT: absolute host path */
+	char *host;    /* BIND, DIRECT: absolute host path */
 	bool readonly; /* BIND :ro */
 	struct vnode *children;
 	struct vnode *next;
@@ -61,8 +61,8 @@ struct fs_options {
 };
 
 /* Where an inode's fd lives. Layer indexes are >= 0. */
-#define LAYER_NONE (-1)  /* synthetic: no backing object */
-#define LAYER_BIND (-2)  /* inside a BIND vnode's host tree */
+#define LAYER_NONE (-1) /* synthetic: no backing object */
+#define LAYER_BIND (-2) /* inside a BIND vnode's host tree */
 
 struct inode {
 	/* Table key: the backing object's (st_dev, st_ino), or (0, vnode) when synthetic. */
@@ -77,7 +77,7 @@ struct inode {
 	 */
 	int fd;
 	int lower_fd;
-	int layer;  /* index into fs->layers, or LAYER_NONE / LAYER_BIND */
+	int layer;   /* index into fs->layers, or LAYER_NONE / LAYER_BIND */
 	mode_t type; /* S_IFMT bits */
 	/* Directories in a multi-layer view: one O_PATH fd per layer, -1 where absent or hidden. */
 	int *dir_fds;
@@ -106,7 +106,7 @@ struct fs {
 	size_t mountpoint_len;
 	uid_t uid;
 	gid_t gid;
-	double timeout;      /* rootfs: the daemon is the only writer */
+	double timeout;	     /* rootfs: the daemon is the only writer */
 	double bind_timeout; /* binds: the host may change them behind our back */
 	struct inode root;
 	pthread_rwlock_t tree_lock;

@@ -86,7 +86,7 @@ static int lowest_layer_of(struct fs *fs, struct inode *dir)
 static bool is_opaque_dir(int fd)
 {
 	char path[PROC_FD_PATH_MAX], value[4];
-	static const char *const names[] = { "trusted.overlay.opaque", "user.overlay.opaque" };
+	static const char *const names[] = {"trusted.overlay.opaque", "user.overlay.opaque"};
 	struct stat st;
 
 	proc_fd_path(path, fd);
@@ -258,7 +258,8 @@ int fs_lookup_child(struct fs *fs, struct inode *parent, const char *name, struc
 			return r;
 		}
 		if (v && (r < 0 || fresh->type != S_IFDIR)) {
-			/* The path to a bind point is a directory even where the rootfs lacks it. */
+			/* The path to a bind point is a directory even where the rootfs lacks it.
+			 */
 			if (fresh->fd >= 0)
 				close(fresh->fd);
 			free_dir_fds(fs, fresh->dir_fds);

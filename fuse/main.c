@@ -51,7 +51,7 @@ static void *lifeline_thread(void *arg)
 	char buf[64];
 
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (poll(&p, 1, -1) < 0) {
@@ -118,14 +118,18 @@ static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowleve
 	struct fuse_session *se;
 
 	/* No default_permissions: we check ourselves (fake root needs it). No allow_other. */
-	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s",
-		     o->mount_options ? "," : "", o->mount_options ? o->mount_options : "") < 0)
+	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s", o->mount_options ? "," : "",
+		     o->mount_options ? o->mount_options : "") < 0)
 		return NULL;
-	char *argv[] = { "groot-fs", "-o", mount_opts, NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 
-	if (o->verbosity >= 3)
-		fuse_opt_add_arg(&args, "-d");
+	if (fuse_opt_add_arg(&args, "groot-fs") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
+	    fuse_opt_add_arg(&args, mount_opts) < 0 ||
+	    (o->verbosity >= 3 && fuse_opt_add_arg(&args, "-d") < 0)) {
+		free(mount_opts);
+		fuse_opt_free_args(&args);
+		return NULL;
+	}
 	se = fuse_session_new(&args, ops, sizeof(*ops), fs);
 	fuse_opt_free_args(&args);
 	free(mount_opts);
@@ -143,10 +147,10 @@ static void signal_ready(int fd)
 
 int main(int argc, char **argv)
 {
-	struct fuse_lowlevel_ops ops = { 0 };
+	struct fuse_lowlevel_ops ops = {0};
 	struct fs_options opts;
 	struct fs *fs = &the_fs;
-	struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 16 };
+	struct fuse_loop_config loop = {.clone_fd = 0, .max_idle_threads = 16};
 	pthread_t lifeline;
 	int r;
 
@@ -155,8 +159,8 @@ int main(int argc, char **argv)
 		return GROOT_EXIT_USAGE;
 	if (opts.verbosity > 0)
 		log_level = (enum log_level)(LOG_LEVEL_WARN + opts.verbosity) > LOG_LEVEL_TRACE
-				    ? LOG_LEVEL_TRACE
-				    : (enum log_level)(LOG_LEVEL_WARN + opts.verbosity);
+				? LOG_LEVEL_TRACE
+				: (enum log_level)(LOG_LEVEL_WARN + opts.verbosity);
 	fs->opts = &opts;
 	fs->uid = getuid();
 	fs->gid = getgid();
@@ -165,6 +169,8 @@ int main(int argc, char **argv)
 	pthread_rwlock_init(&fs->tree_lock, NULL);
 	inode_table_init();
 	raise_fd_limit();
+	/* The kernel applied the caller's umask already; ours must not apply twice. */
+	umask(0);
 
 	fs->mountpoint = realpath(opts.mountpoint, NULL);
 	if (!fs->mountpoint)

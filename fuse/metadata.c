@@ -105,7 +105,8 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 	}
 	if (r == 0 || r == -ENOTSUP) {
 		if (r == -ENOTSUP)
-			log_warn("the writable layer has no user xattrs: fake metadata is not kept");
+			log_warn(
+			    "the writable layer has no user xattrs: fake metadata is not kept");
 		inode->override = *ov;
 		inode->override_state = OVERRIDE_PRESENT;
 		r = 0;

@@ -50,7 +50,7 @@ static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
 
 static int record_mode(struct fs *fs, int dirfd, const char *name, mode_t mode, bool dir)
 {
-	struct override_stat ov = { .uid = 0, .gid = 0, .mode = mode & 07777 };
+	struct override_stat ov = {.uid = 0, .gid = 0, .mode = mode & 07777};
 
 	if (real_mode(fs, mode, dir) == mode)
 		return 0;
@@ -103,7 +103,7 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 		r = -errno;
 		if (r == -EPERM && fs->opts->fake_root) {
 			/* Devices are recorded, not created: a regular file carrying the type. */
-			struct override_stat ov = { .mode = mode, .has_type = true, .rdev = rdev };
+			struct override_stat ov = {.mode = mode, .has_type = true, .rdev = rdev};
 			int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 			r = fd < 0 ? -errno : meta_store_at(dirfd, name, &ov);

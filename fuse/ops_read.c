@@ -207,7 +207,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				break;
 			}
 		} else {
-			struct stat st = { .st_ino = de->ino, .st_mode = (mode_t)DTTOIF(de->type) };
+			struct stat st = {.st_ino = de->ino, .st_mode = (mode_t)DTTOIF(de->type)};
 
 			n = fuse_add_direntry(req, p, left, de->name, &st, (off_t)i + 1);
 			if (n > left)
@@ -375,21 +375,28 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	char path[PROC_FD_PATH_MAX];
+	struct stat st;
+	int r;
 
 	if ((mask & W_OK) && !fs_inode_writable(fs, inode)) {
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	if (inode->fd < 0) {
-		fuse_reply_err(req, 0);
+	if (fs->opts->fake_root || inode_fd(inode) < 0) {
+		/* The guest is root: everything but executing a file without any x bit. */
+		r = fs_stat_inode(fs, inode, &st);
+		if (r == 0 && (mask & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
+			r = -EACCES;
+		fuse_reply_err(req, -r);
 		return;
 	}
-	proc_fd_path(path, inode->fd);
+	proc_fd_path(path, inode_fd(inode));
 	/* The daemon runs with the tracees' uid: the backing file's answer is theirs. */
-	if (faccessat(AT_FDCWD, path, mask & ~W_OK, 0) < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_err(req, 0);
+	r = faccessat(AT_FDCWD, path, mask, 0) < 0 ? -errno : 0;
+	/* A lower layer on a read-only mount: copy-up will make it writable. */
+	if (r == -EROFS)
+		r = faccessat(AT_FDCWD, path, mask & ~W_OK, 0) < 0 ? -errno : 0;
+	fuse_reply_err(req, -r);
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -134,7 +134,7 @@ static int set_fake_owner_mode(struct fs *fs, struct inode *inode, int valid,
 
 static int set_times(struct fs *fs, struct inode *inode, int valid, const struct stat *attr)
 {
-	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+	struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_OMIT}};
 	char path[PROC_FD_PATH_MAX];
 
 	if (valid & FUSE_SET_ATTR_ATIME_NOW)
@@ -237,7 +237,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 static bool is_reserved_xattr(const char *name)
 {
 	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
-	       strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+	       strncmp(name, "trusted.overlay.", 16) == 0 ||
+	       strncmp(name, "user.overlay.", 13) == 0;
 }
 
 static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *name, char *path)
@@ -257,12 +258,65 @@ static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *
 	return 0;
 }
 
+/*
+ * Under --fake-root the tracer may set the fake metadata record itself: the
+ * kernel refuses mknod of a device to an unprivileged caller before we see
+ * it, so the tracer creates a regular file and records the device on it.
+ */
+static int set_override_record(struct fs *fs, struct inode *inode, const char *value, size_t size)
+{
+	struct override_stat ov;
+	struct inode *parent;
+	char *name;
+	int r;
+
+	if (!fs->opts->fake_root)
+		return -EPERM;
+	if (format_override_decode(value, size, &ov) < 0)
+		return -EINVAL;
+	if (inode->type != S_IFREG && inode->type != S_IFDIR)
+		return -EPERM;
+	if (ov.has_type && (ov.mode & S_IFMT) != inode->type && inode->type != S_IFREG)
+		return -EINVAL; /* only a regular file can stand in for another type */
+	if (!fs_inode_writable(fs, inode))
+		return -EROFS;
+	r = copy_up(fs, inode, true);
+	if (r == 0)
+		r = meta_store(fs, inode, &ov);
+	if (r < 0 || !ov.has_type || (ov.mode & S_IFMT) == inode->type)
+		return r;
+	/*
+	 * The kernel cannot change an inode's type: drop the dentry before we
+	 * reply (the caller's next stat must not meet the old inode), so the next
+	 * lookup makes a new inode. The caller holds only the file's lock, not
+	 * the parent's that the invalidation takes.
+	 */
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	parent = inode->parent;
+	if (parent)
+		inode_ref(parent);
+	name = inode->name ? strdup(inode->name) : NULL;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (parent && name)
+		fuse_lowlevel_notify_inval_entry(fs->se, inode_id(fs, parent), name, strlen(name));
+	free(name);
+	if (parent)
+		inode_unref(fs, parent, 1);
+	return 0;
+}
+
 static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
 	struct fs *fs = req_fs(req);
 	char path[PROC_FD_PATH_MAX];
-	int r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
+	int r;
+
+	if (strcmp(name, OVERRIDE_XATTR) == 0) {
+		fuse_reply_err(req, -set_override_record(fs, inode_from_id(fs, ino), value, size));
+		return;
+	}
+	r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
 
 	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
 		r = -errno;

@@ -30,22 +30,22 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{ "lower", required_argument, NULL, OPT_LOWER },
-	{ "upper", required_argument, NULL, OPT_UPPER },
-	{ "in-place", no_argument, NULL, OPT_IN_PLACE },
-	{ "lifeline", required_argument, NULL, OPT_LIFELINE },
-	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
-	{ "fake-root", no_argument, NULL, OPT_FAKE_ROOT },
-	{ "direct", required_argument, NULL, OPT_DIRECT },
-	{ "bind", required_argument, NULL, OPT_BIND },
-	{ "sorted-readdir", no_argument, NULL, OPT_SORTED_READDIR },
-	{ "stable-inodes", no_argument, NULL, OPT_STABLE_INODES },
-	{ "clamp-mtime", required_argument, NULL, OPT_CLAMP_MTIME },
-	{ "foreground", no_argument, NULL, 'f' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+    {"lower", required_argument, NULL, OPT_LOWER},
+    {"upper", required_argument, NULL, OPT_UPPER},
+    {"in-place", no_argument, NULL, OPT_IN_PLACE},
+    {"lifeline", required_argument, NULL, OPT_LIFELINE},
+    {"ready-fd", required_argument, NULL, OPT_READY_FD},
+    {"fake-root", no_argument, NULL, OPT_FAKE_ROOT},
+    {"direct", required_argument, NULL, OPT_DIRECT},
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"sorted-readdir", no_argument, NULL, OPT_SORTED_READDIR},
+    {"stable-inodes", no_argument, NULL, OPT_STABLE_INODES},
+    {"clamp-mtime", required_argument, NULL, OPT_CLAMP_MTIME},
+    {"foreground", no_argument, NULL, 'f'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 void print_usage(FILE *out)
@@ -88,7 +88,7 @@ static int check_guest_path(const char *p)
 
 	if (p[0] != '/' || p[1] == '\0')
 		return -EINVAL;
-	for (c = p; *c; ) {
+	for (c = p; *c;) {
 		const char *e;
 		size_t len;
 
@@ -121,7 +121,8 @@ static struct vnode *vnode_path(struct vnode *root, const char *guest)
 			break;
 		e = strchrnul(c, '/');
 		for (v = cur->children; v; v = v->next)
-			if (strlen(v->name) == (size_t)(e - c) && !memcmp(v->name, c, (size_t)(e - c)))
+			if (strlen(v->name) == (size_t)(e - c) &&
+			    !memcmp(v->name, c, (size_t)(e - c)))
 				break;
 		if (!v) {
 			v = calloc(1, sizeof(*v));

@@ -131,7 +131,7 @@ static int hide_name(struct builder *b, const char *name)
 }
 
 static int read_layer(struct fs *fs, struct builder *b, int dirfd, dev_t dev, bool multi,
-		      bool is_lowest, const char *dir_path)
+		      bool is_lowest, bool may_fake_type, const char *dir_path)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -177,6 +177,9 @@ static int read_layer(struct fs *fs, struct builder *b, int dirfd, dev_t dev, bo
 		}
 		ino = (ino_t)fs_map_ino(fs, dev, de->d_ino, path);
 		free(path);
+		/* A fake device or fifo is a regular file here: let the reader ask getattr. */
+		if (may_fake_type && type == DT_REG)
+			type = DT_UNKNOWN;
 		if ((r = push_entry(b, name, ino, type)) < 0)
 			break;
 	}
@@ -203,8 +206,9 @@ void dir_handle_free(struct dir_handle *dh)
 
 int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
 {
-	struct builder b = { 0 };
+	struct builder b = {0};
 	bool multi = fs_multi_layer(fs) && !dir->bind && dir->dir_fds;
+	bool fake_types = fs->opts->fake_root && !dir->bind;
 	char *dir_path = NULL;
 	struct stat st;
 	int r;
@@ -251,13 +255,14 @@ int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
 		for (int l = fs->n_layers - 1; l >= 0; l--) {
 			if (dir->dir_fds[l] < 0)
 				continue;
-			r = read_layer(fs, &b, dir->dir_fds[l], fs->layers[l].dev, true, l == lowest,
-				       dir_path);
+			r = read_layer(fs, &b, dir->dir_fds[l], fs->layers[l].dev, true,
+				       l == lowest, fake_types && l == fs->upper, dir_path);
 			if (r < 0)
 				goto out;
 		}
 	} else if (dir->fd >= 0) {
-		r = read_layer(fs, &b, dir->fd, st.st_dev, false, true, dir_path);
+		r = read_layer(fs, &b, dir->fd, st.st_dev, false, true,
+			       fake_types && dir->layer == fs->upper, dir_path);
 		if (r < 0)
 			goto out;
 	}

@@ -39,7 +39,8 @@ static bool in_identity_direct(struct fs *fs, const char *target)
 		if (child->kind == VNODE_DIRECT) {
 			size_t glen = (size_t)(e - target);
 
-			return strlen(child->host) == glen && memcmp(child->host, target, glen) == 0;
+			return strlen(child->host) == glen &&
+			       memcmp(child->host, target, glen) == 0;
 		}
 		v = child;
 		c = e;
