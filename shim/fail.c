@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The shim's only way out besides jumping to the program: one line on fd 2, a distinctive status. */
+/* The shim's only way out besides jumping to the program: one line on fd 2, a distinctive status.
+ */
 #include "shim.h"
 #include "syscall.h"
 
@@ -31,7 +32,7 @@ static void append_number(struct line *line, unsigned long value)
 
 void shim_fail(const char *what, const char *detail, long error)
 {
-	struct line line = { .len = 0 };
+	struct line line = {.len = 0};
 
 	append(&line, "groot-shim: ");
 	append(&line, what);

@@ -28,17 +28,17 @@
 
 #define LOADSCRIPT_MAGIC 0x31534c544f4f5247ULL /* "GROOTLS1" read as a little-endian u64 */
 #define LOADSCRIPT_VERSION 1
-#define LOADSCRIPT_MAX_SIZE 16384      /* bytes, strings included */
-#define LOADSCRIPT_STACK_GAP 256       /* bytes left untouched between the script and initial_sp */
-#define LOADSCRIPT_MAX_SEGMENTS 16     /* PT_LOADs per object */
-#define LOADSCRIPT_COMM_SIZE 16        /* TASK_COMM_LEN */
+#define LOADSCRIPT_MAX_SIZE 16384  /* bytes, strings included */
+#define LOADSCRIPT_STACK_GAP 256   /* bytes left untouched between the script and initial_sp */
+#define LOADSCRIPT_MAX_SEGMENTS 16 /* PT_LOADs per object */
+#define LOADSCRIPT_COMM_SIZE 16	   /* TASK_COMM_LEN */
 
 /* Exit status of the shim when it fails: never a guest's doing, always a groot bug. */
 #define GROOT_SHIM_FAILURE_STATUS 182
 
 enum loadscript_flag {
-	LOADSCRIPT_HAS_INTERP = 1 << 0,  /* objects[1] is the program's PT_INTERP */
-	LOADSCRIPT_EXEC_STACK = 1 << 1,  /* PT_GNU_STACK asked for PF_X */
+	LOADSCRIPT_HAS_INTERP = 1 << 0, /* objects[1] is the program's PT_INTERP */
+	LOADSCRIPT_EXEC_STACK = 1 << 1, /* PT_GNU_STACK asked for PF_X */
 };
 
 enum loadscript_object_flag {
@@ -50,21 +50,21 @@ enum loadscript_object_flag {
 };
 
 struct loadscript_segment {
-	uint64_t vaddr;   /* p_vaddr, without the bias */
+	uint64_t vaddr; /* p_vaddr, without the bias */
 	uint64_t memsz;
 	uint64_t filesz;
-	uint64_t offset;  /* p_offset; vaddr and offset are congruent modulo the page size */
-	uint32_t prot;    /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	uint64_t offset; /* p_offset; vaddr and offset are congruent modulo the page size */
+	uint32_t prot;	 /* PROT_READ | PROT_WRITE | PROT_EXEC */
 	uint32_t reserved;
 };
 
 struct loadscript_object {
-	uint32_t path_offset;  /* NUL-terminated host path, from the start of the script */
-	uint32_t flags;        /* enum loadscript_object_flag */
-	uint64_t bias;         /* load bias: 0 for ET_EXEC, the wanted one for ET_DYN */
-	uint64_t align;        /* power of two >= the page size, for a relocated ET_DYN */
-	uint64_t entry;        /* e_entry, without the bias */
-	uint64_t phdr_vaddr;   /* where the program headers are in memory, without the bias */
+	uint32_t path_offset; /* NUL-terminated host path, from the start of the script */
+	uint32_t flags;	      /* enum loadscript_object_flag */
+	uint64_t bias;	      /* load bias: 0 for ET_EXEC, the wanted one for ET_DYN */
+	uint64_t align;	      /* power of two >= the page size, for a relocated ET_DYN */
+	uint64_t entry;	      /* e_entry, without the bias */
+	uint64_t phdr_vaddr;  /* where the program headers are in memory, without the bias */
 	uint32_t phnum;
 	uint32_t phent;
 	uint32_t n_segments;
@@ -73,12 +73,12 @@ struct loadscript_object {
 };
 
 struct loadscript {
-	uint64_t magic;        /* LOADSCRIPT_MAGIC */
-	uint32_t version;      /* LOADSCRIPT_VERSION */
-	uint32_t size;         /* whole script, strings included */
-	uint64_t where;        /* the tracee address the script was built for (== rdi) */
-	uint64_t initial_sp;   /* the kernel's stack pointer at the shim's entry: argc */
-	uint32_t flags;        /* enum loadscript_flag */
+	uint64_t magic;		/* LOADSCRIPT_MAGIC */
+	uint32_t version;	/* LOADSCRIPT_VERSION */
+	uint32_t size;		/* whole script, strings included */
+	uint64_t where;		/* the tracee address the script was built for (== rdi) */
+	uint64_t initial_sp;	/* the kernel's stack pointer at the shim's entry: argc */
+	uint32_t flags;		/* enum loadscript_flag */
 	uint32_t execfn_offset; /* NUL-terminated AT_EXECFN string, from the start of the script */
 	char comm[LOADSCRIPT_COMM_SIZE]; /* PR_SET_NAME, NUL-terminated */
 	uint64_t reserved;

@@ -15,7 +15,7 @@ void shim_fix_auxv(uint64_t initial_sp, const struct loadscript *script, uint64_
 	uint64_t argc = *p;
 
 	p += 1 + argc + 1; /* argc, argv[], NULL */
-	while (*p)         /* envp[] */
+	while (*p)	   /* envp[] */
 		p++;
 	for (p++; p[0] != AT_NULL; p += 2) {
 		switch (p[0]) {

@@ -221,7 +221,7 @@ uint64_t elf_choose_bias(const struct exec_object *obj, uint64_t base)
 
 	if (obj->e_type != ET_DYN)
 		return 0;
-	/* load_elf_binary: ELF_ET_DYN_BASE aligned down to maximum_alignment(), minus the first vaddr. */
+	/* load_elf_binary: ELF_ET_DYN_BASE aligned to maximum_alignment(), less the 1st vaddr */
 	bias = base & ~(obj->max_align - 1);
 	return (bias - obj->segments[0].vaddr) & ~(EXEC_PAGE_SIZE - 1);
 }

@@ -10,9 +10,9 @@
 #include "exec.h"
 
 /* include/uapi/linux/binfmts.h */
-#define EXEC_BUF_SIZE 256                /* BINPRM_BUF_SIZE (128 before Linux 5.1) */
-#define EXEC_MAX_ARG_STRLEN (32 * 4096)  /* MAX_ARG_STRLEN, NUL included */
-#define EXEC_PAGE_SIZE 4096UL            /* ELF_MIN_ALIGN on x86_64 */
+#define EXEC_BUF_SIZE 256		/* BINPRM_BUF_SIZE (128 before Linux 5.1) */
+#define EXEC_MAX_ARG_STRLEN (32 * 4096) /* MAX_ARG_STRLEN, NUL included */
+#define EXEC_PAGE_SIZE 4096UL		/* ELF_MIN_ALIGN on x86_64 */
 
 /* Where the loader-shim puts ET_DYN objects (see docs/exec.md, "Address space"). */
 #define EXEC_PROGRAM_DYN_BASE 0x555555554aaaUL /* ELF_ET_DYN_BASE: 2/3 of the 47-bit space */
@@ -31,8 +31,8 @@ int shebang_parse(const unsigned char buf[EXEC_BUF_SIZE], struct shebang *out);
 /* What load_elf_binary learns from the program before its point of no return. */
 struct elf_program_info {
 	bool has_interp;
-	char interp[PATH_MAX];   /* PT_INTERP, as a C string */
-	bool executable_stack;   /* PT_GNU_STACK has PF_X */
+	char interp[PATH_MAX]; /* PT_INTERP, as a C string */
+	bool executable_stack; /* PT_GNU_STACK has PF_X */
 };
 
 /*

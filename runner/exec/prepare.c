@@ -26,13 +26,13 @@
 struct binprm {
 	struct exec_plan *plan;
 	const struct exec_host *host;
-	const char *interp;        /* bprm->interp: the name the next script handler passes on */
-	bool path_inaccessible;    /* BINPRM_FLAGS_PATH_INACCESSIBLE */
-	int fd;                    /* bprm->file */
-	char host_path[PATH_MAX];  /* what fd was opened from */
-	char exe_link[PATH_MAX];   /* the final ELF as /proc/self/fd shows it */
+	const char *interp;	  /* bprm->interp: the name the next script handler passes on */
+	bool path_inaccessible;	  /* BINPRM_FLAGS_PATH_INACCESSIBLE */
+	int fd;			  /* bprm->file */
+	char host_path[PATH_MAX]; /* what fd was opened from */
+	char exe_link[PATH_MAX];  /* the final ELF as /proc/self/fd shows it */
 	unsigned char buf[EXEC_BUF_SIZE];
-	int skip;                  /* guest argv entries removed so far */
+	int skip; /* guest argv entries removed so far */
 };
 
 /*
@@ -86,7 +86,8 @@ static void remove_arg_zero(struct binprm *bprm)
 
 	if (plan->n_prefix > 0) {
 		talloc_free((void *)plan->prefix[0]);
-		memmove(plan->prefix, plan->prefix + 1, (size_t)(plan->n_prefix - 1) * sizeof(char *));
+		memmove(plan->prefix, plan->prefix + 1,
+			(size_t)(plan->n_prefix - 1) * sizeof(char *));
 		plan->n_prefix--;
 	} else {
 		/* argc == 0 became argv = {""} in the kernel (5.18+), which this removes. */
@@ -327,7 +328,8 @@ static int fill_names(struct exec_plan *plan, const struct exec_request *request
 	const char *base;
 	int r;
 
-	/* AT_EXECFN and comm come from bprm->filename, i.e. the first file, never an interpreter. */
+	/* AT_EXECFN and comm come from bprm->filename, i.e. the first file, never an interpreter.
+	 */
 	base = strrchr(plan->execfn, '/');
 	base = base ? base + 1 : plan->execfn;
 	set_comm(plan, base, strlen(base));
@@ -343,12 +345,12 @@ static int fill_names(struct exec_plan *plan, const struct exec_request *request
 			len -= 10; /* d_path's decoration, not part of the name */
 		set_comm(plan, base, len);
 	}
-	/* /proc/self/exe of a deleted file or a memfd: the kernel's own text, nothing to detranslate. */
+	/* /proc/self/exe of a deleted file or a memfd: the kernel's text, nothing to detranslate */
 	if (!is_reachable_path(bprm->exe_link)) {
 		memcpy(plan->exe_guest, bprm->exe_link, sizeof(plan->exe_guest));
 	} else if (bprm->host->detranslate) {
-		r = bprm->host->detranslate(bprm->host->opaque, bprm->exe_link,
-					    plan->exe_guest, sizeof(plan->exe_guest));
+		r = bprm->host->detranslate(bprm->host->opaque, bprm->exe_link, plan->exe_guest,
+					    sizeof(plan->exe_guest));
 		if (r < 0)
 			return r;
 	} else {
@@ -369,7 +371,8 @@ static int set_filename(struct exec_plan *plan, const struct exec_request *reque
 	else
 		n = snprintf(plan->execfn, sizeof(plan->execfn), "/dev/fd/%d/%s", request->dirfd,
 			     request->path);
-	/* The kernel's kasprintf has no limit; ours is PATH_MAX (ENAMETOOLONG already covers most). */
+	/* The kernel's kasprintf has no limit; ours is PATH_MAX (ENAMETOOLONG already covers most).
+	 */
 	return n < 0 || (size_t)n >= sizeof(plan->execfn) ? -ENAMETOOLONG : 0;
 }
 
@@ -392,10 +395,10 @@ static int run_handlers(struct binprm *bprm, const struct exec_request *request)
 	}
 }
 
-int exec_prepare(TALLOC_CTX *ctx, const struct exec_request *request,
-		 const struct exec_host *host, struct exec_plan **plan_out)
+int exec_prepare(TALLOC_CTX *ctx, const struct exec_request *request, const struct exec_host *host,
+		 struct exec_plan **plan_out)
 {
-	struct binprm bprm = { .host = host, .fd = -1 };
+	struct binprm bprm = {.host = host, .fd = -1};
 	struct exec_plan *plan;
 	int r;
 
@@ -415,8 +418,8 @@ int exec_prepare(TALLOC_CTX *ctx, const struct exec_request *request,
 	if (r < 0)
 		goto fail;
 	bprm.interp = plan->execfn;
-	bprm.path_inaccessible = request->dirfd != AT_FDCWD && request->path[0] != '/' &&
-				 request->dirfd_cloexec;
+	bprm.path_inaccessible =
+	    request->dirfd != AT_FDCWD && request->path[0] != '/' && request->dirfd_cloexec;
 
 	r = run_handlers(&bprm, request);
 	if (r < 0)

@@ -81,8 +81,10 @@ int shebang_parse(const unsigned char buf[EXEC_BUF_SIZE], struct shebang *out)
 			arg = 0;
 	}
 
-	/* The kernel NUL-terminates in place: at the line's end, and after the name if an
-	 * argument follows. */
+	/*
+	 * The kernel NUL-terminates in place: at the line's end, and after the
+	 * name if an argument follows.
+	 */
 	memcpy(line, buf, EXEC_BUF_SIZE);
 	line[end] = '\0';
 	if (arg)

@@ -8,7 +8,7 @@
 
 int main(int argc, char **argv)
 {
-	char comm[17] = { 0 };
+	char comm[17] = {0};
 	const char *execfn = (const char *)getauxval(AT_EXECFN);
 
 	prctl(PR_GET_NAME, comm);

@@ -66,9 +66,9 @@ static inline int fixture_detranslate(void *opaque, const char *host_path, char 
 static inline struct exec_host fixture_host(struct fixture_view *view)
 {
 	struct exec_host host = {
-		.resolve = fixture_resolve,
-		.detranslate = fixture_detranslate,
-		.opaque = view,
+	    .resolve = fixture_resolve,
+	    .detranslate = fixture_detranslate,
+	    .opaque = view,
 	};
 	return host;
 }
@@ -128,20 +128,23 @@ static inline void fixture_text(const char *path, const char *text, mode_t mode)
 struct fake_elf {
 	unsigned char class, data;
 	uint16_t type, machine, phentsize;
-	uint16_t phnum;          /* 0 = the real count */
-	uint64_t phoff;          /* 0 = right after the header */
-	const char *interp;      /* NULL = none */
-	size_t interp_size;      /* 0 = strlen + 1 */
-	uint64_t interp_offset;  /* 0 = after the program headers */
+	uint16_t phnum;		/* 0 = the real count */
+	uint64_t phoff;		/* 0 = right after the header */
+	const char *interp;	/* NULL = none */
+	size_t interp_size;	/* 0 = strlen + 1 */
+	uint64_t interp_offset; /* 0 = after the program headers */
 	bool exec_stack;
-	size_t truncate;         /* 0 = whole image */
+	size_t truncate; /* 0 = whole image */
 };
 
 static inline struct fake_elf fake_elf_default(void)
 {
 	struct fake_elf e = {
-		.class = ELFCLASS64, .data = ELFDATA2LSB, .type = ET_DYN, .machine = EM_X86_64,
-		.phentsize = sizeof(Elf64_Phdr),
+	    .class = ELFCLASS64,
+	    .data = ELFDATA2LSB,
+	    .type = ET_DYN,
+	    .machine = EM_X86_64,
+	    .phentsize = sizeof(Elf64_Phdr),
 	};
 	return e;
 }
@@ -165,24 +168,36 @@ static inline void fixture_elf(const char *path, const struct fake_elf *e)
 	eh->e_phoff = e->phoff ? e->phoff : sizeof(*eh);
 	eh->e_ehsize = sizeof(*eh);
 	eh->e_phentsize = e->phentsize;
-	ph[n++] = (Elf64_Phdr){ .p_type = PT_PHDR, .p_flags = PF_R, .p_offset = sizeof(*eh),
-				.p_vaddr = sizeof(*eh), .p_filesz = 4 * sizeof(*ph),
-				.p_memsz = 4 * sizeof(*ph), .p_align = 8 };
+	ph[n++] = (Elf64_Phdr){.p_type = PT_PHDR,
+			       .p_flags = PF_R,
+			       .p_offset = sizeof(*eh),
+			       .p_vaddr = sizeof(*eh),
+			       .p_filesz = 4 * sizeof(*ph),
+			       .p_memsz = 4 * sizeof(*ph),
+			       .p_align = 8};
 	interp_at = e->interp_offset ? e->interp_offset : sizeof(*eh) + 4 * sizeof(*ph);
 	if (e->interp) {
 		size_t isz = e->interp_size ? e->interp_size : strlen(e->interp) + 1;
 
-		ph[n++] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_flags = PF_R, .p_offset = interp_at,
-					.p_vaddr = interp_at, .p_filesz = isz, .p_memsz = isz,
-					.p_align = 1 };
+		ph[n++] = (Elf64_Phdr){.p_type = PT_INTERP,
+				       .p_flags = PF_R,
+				       .p_offset = interp_at,
+				       .p_vaddr = interp_at,
+				       .p_filesz = isz,
+				       .p_memsz = isz,
+				       .p_align = 1};
 		if (interp_at + isz <= sizeof(image))
 			memcpy(image + interp_at, e->interp, strnlen(e->interp, isz));
 	}
-	ph[n++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
-				.p_vaddr = 0, .p_filesz = 8192, .p_memsz = 8192 + 4096,
-				.p_align = 4096 };
-	ph[n++] = (Elf64_Phdr){ .p_type = PT_GNU_STACK,
-				.p_flags = PF_R | PF_W | (e->exec_stack ? PF_X : 0) };
+	ph[n++] = (Elf64_Phdr){.p_type = PT_LOAD,
+			       .p_flags = PF_R | PF_X,
+			       .p_offset = 0,
+			       .p_vaddr = 0,
+			       .p_filesz = 8192,
+			       .p_memsz = 8192 + 4096,
+			       .p_align = 4096};
+	ph[n++] = (Elf64_Phdr){.p_type = PT_GNU_STACK,
+			       .p_flags = PF_R | PF_W | (e->exec_stack ? PF_X : 0)};
 	eh->e_phnum = e->phnum ? e->phnum : (uint16_t)n;
 	image[0x1000] = 0xf4; /* hlt: never run, but a real instruction at e_entry */
 	size = e->truncate ? e->truncate : sizeof(image);
@@ -199,8 +214,8 @@ static inline int native_execve_errno(const char *path)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = { (char *)path, NULL };
-		char *envp[] = { NULL };
+		char *argv[] = {(char *)path, NULL};
+		char *envp[] = {NULL};
 		int devnull = open("/dev/null", O_RDWR);
 
 		dup2(devnull, 1);
@@ -223,7 +238,7 @@ static inline int native_execve_errno(const char *path)
 static inline int prepare_errno(struct fixture_view *view, const char *path)
 {
 	struct exec_host host = fixture_host(view);
-	struct exec_request request = { .dirfd = AT_FDCWD, .path = path, .argc = 1 };
+	struct exec_request request = {.dirfd = AT_FDCWD, .path = path, .argc = 1};
 	struct exec_plan *plan = NULL;
 	void *ctx = talloc_new(NULL);
 	int r = exec_prepare(ctx, &request, &host, &plan);

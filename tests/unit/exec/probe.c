@@ -13,7 +13,7 @@
 #include <sys/prctl.h>
 
 extern const char __ehdr_start[]; /* GNU ld: the ELF header, in memory */
-extern char _start[];             /* crt1's entry point */
+extern char _start[];		  /* crt1's entry point */
 
 static char bss[3 * 4096 + 123];
 static int data = 42;
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	const Elf64_Ehdr *ehdr = (const Elf64_Ehdr *)__ehdr_start;
 	const char *execfn = (const char *)getauxval(AT_EXECFN);
 	const char *env = getenv("GROOT_PROBE");
-	char comm[17] = { 0 };
+	char comm[17] = {0};
 	int zero = 1;
 
 	prctl(PR_GET_NAME, comm);
@@ -49,8 +49,9 @@ int main(int argc, char **argv)
 		printf("argv[%d]=%s\n", i, argv[i]);
 	printf("env=%s\n", env ? env : "(unset)");
 	printf("entry=%s\n", getauxval(AT_ENTRY) == (unsigned long)_start ? "ok" : "WRONG");
-	printf("phdr=%s\n",
-	       getauxval(AT_PHDR) == (unsigned long)(__ehdr_start + ehdr->e_phoff) ? "ok" : "WRONG");
+	printf("phdr=%s\n", getauxval(AT_PHDR) == (unsigned long)(__ehdr_start + ehdr->e_phoff)
+				? "ok"
+				: "WRONG");
 	printf("phnum=%s\n", getauxval(AT_PHNUM) == ehdr->e_phnum ? "ok" : "WRONG");
 	printf("phent=%lu\n", getauxval(AT_PHENT));
 	printf("base=%s\n", getauxval(AT_BASE) ? "set" : "zero");

@@ -29,7 +29,7 @@ struct run {
 	char out[65536];
 };
 
-static char *envp[] = { "GROOT_PROBE=hello world", "PATH=/usr/bin:/bin", NULL };
+static char *envp[] = {"GROOT_PROBE=hello world", "PATH=/usr/bin:/bin", NULL};
 
 /* Read the child's merged stdout/stderr to EOF and reap it. */
 static void collect(int fd, pid_t pid, struct run *run)
@@ -66,7 +66,7 @@ static void run_native(const char *path, char *const argv[], struct run *run)
 static void debug_child(pid_t pid, uint64_t initial_sp)
 {
 	uint64_t stack[512];
-	struct iovec local = { stack, sizeof(stack) }, remote = { (void *)initial_sp, sizeof(stack) };
+	struct iovec local = {stack, sizeof(stack)}, remote = {(void *)initial_sp, sizeof(stack)};
 
 	struct user_regs_struct regs;
 	siginfo_t info;
@@ -120,8 +120,8 @@ static int install_script(pid_t pid, const struct exec_plan *plan, script_hook h
 		return -1;
 	if (hook)
 		hook(script, (size_t)size);
-	local = (struct iovec){ script, (size_t)size };
-	remote = (struct iovec){ (void *)where, (size_t)size };
+	local = (struct iovec){script, (size_t)size};
+	remote = (struct iovec){(void *)where, (size_t)size};
 	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != size)
 		return -1;
 	regs.rdi = where;
@@ -136,9 +136,9 @@ static int install_script(pid_t pid, const struct exec_plan *plan, script_hook h
 /* Run `path` with `argv` the groot way: exec_prepare, exec the shim, hand it the script. */
 static int run_shim(const char *path, char *const argv[], struct run *run, script_hook hook)
 {
-	struct fixture_view view = { .root = "" };
+	struct fixture_view view = {.root = ""};
 	struct exec_host host = fixture_host(&view);
-	struct exec_request request = { .dirfd = AT_FDCWD, .path = path };
+	struct exec_request request = {.dirfd = AT_FDCWD, .path = path};
 	struct exec_plan *plan = NULL;
 	void *ctx = talloc_new(NULL);
 	char *final_argv[256];
@@ -220,7 +220,7 @@ static void corrupt_path(void *script, size_t size)
 /* groot-shim itself: ET_EXEC, no PT_INTERP/PT_DYNAMIC, every PT_LOAD inside its range. */
 static void check_layout(void)
 {
-	unsigned char buf[EXEC_BUF_SIZE] = { 0 };
+	unsigned char buf[EXEC_BUF_SIZE] = {0};
 	struct elf_program_info info;
 	struct exec_object obj;
 	int fd = open(shim, O_RDONLY | O_CLOEXEC);
@@ -236,7 +236,7 @@ static void check_layout(void)
 	for (size_t i = 0; i < obj.n_segments; i++)
 		inside &= obj.segments[i].vaddr >= GROOT_SHIM_BASE &&
 			  obj.segments[i].vaddr + obj.segments[i].memsz <=
-				  GROOT_SHIM_BASE + GROOT_SHIM_SIZE;
+			      GROOT_SHIM_BASE + GROOT_SHIM_SIZE;
 	ok(inside, "every PT_LOAD lies in [GROOT_SHIM_BASE, +GROOT_SHIM_SIZE)");
 	ok(obj.e_entry >= GROOT_SHIM_BASE && obj.e_entry < GROOT_SHIM_BASE + GROOT_SHIM_SIZE,
 	   "entry point inside the range");
@@ -248,8 +248,10 @@ int main(int argc, char **argv)
 	char script[PATH_MAX + 64];
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE "
-				"[PROBE_MUSL PROBE_MUSL_EXECSTACK]\n", argv[0]);
+		fprintf(stderr,
+			"usage: %s GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE "
+			"[PROBE_MUSL PROBE_MUSL_EXECSTACK]\n",
+			argv[0]);
 		return 2;
 	}
 	shim = argv[1];
@@ -257,45 +259,44 @@ int main(int argc, char **argv)
 	check_layout();
 
 	compare("glibc dynamic (host ld.so)", argv[2],
-		(char *[]){ "probe", "one", "two words", "", NULL });
-	expect_line("glibc dynamic", argv[2], (char *[]){ "probe", NULL }, "base=set");
-	compare("glibc dynamic, execstack", argv[3], (char *[]){ "probe-execstack", NULL });
-	expect_line("glibc dynamic, execstack", argv[3], (char *[]){ "x", NULL }, "stack=rwxp");
-	compare("glibc static-pie", argv[4], (char *[]){ "static-pie", "a", NULL });
-	expect_line("glibc static-pie", argv[4], (char *[]){ "x", NULL }, "base=zero");
+		(char *[]){"probe", "one", "two words", "", NULL});
+	expect_line("glibc dynamic", argv[2], (char *[]){"probe", NULL}, "base=set");
+	compare("glibc dynamic, execstack", argv[3], (char *[]){"probe-execstack", NULL});
+	expect_line("glibc dynamic, execstack", argv[3], (char *[]){"x", NULL}, "stack=rwxp");
+	compare("glibc static-pie", argv[4], (char *[]){"static-pie", "a", NULL});
+	expect_line("glibc static-pie", argv[4], (char *[]){"x", NULL}, "base=zero");
 	if (argc >= 7 && argv[5][0] && argv[6][0]) {
-		compare("musl static", argv[5], (char *[]){ "musl", "x", NULL });
-		expect_line("musl static", argv[5], (char *[]){ "x", NULL }, "comm=probe-musl");
-		compare("musl static, execstack", argv[6], (char *[]){ "m", NULL });
-		expect_line("musl static, execstack", argv[6], (char *[]){ "x", NULL },
-			    "stack=rwxp");
+		compare("musl static", argv[5], (char *[]){"musl", "x", NULL});
+		expect_line("musl static", argv[5], (char *[]){"x", NULL}, "comm=probe-musl");
+		compare("musl static, execstack", argv[6], (char *[]){"m", NULL});
+		expect_line("musl static, execstack", argv[6], (char *[]){"x", NULL}, "stack=rwxp");
 	} else {
 		for (int i = 0; i < 7; i++)
 			ok(1, "# skip musl-gcc not available");
 	}
-	compare("/bin/echo", "/bin/echo", (char *[]){ "echo", "-n", "a", "b  c", NULL });
-	compare("/bin/true", "/bin/true", (char *[]){ "true", NULL });
+	compare("/bin/echo", "/bin/echo", (char *[]){"echo", "-n", "a", "b  c", NULL});
+	compare("/bin/true", "/bin/true", (char *[]){"true", NULL});
 
 	snprintf(script, sizeof(script), "#!%s -x\n", argv[2]);
 	fixture_text(fixture_path("a-script-with-a-long-name"), script, 0755);
 	compare("shebang", fixture_path("a-script-with-a-long-name"),
-		(char *[]){ "script", "arg", NULL });
+		(char *[]){"script", "arg", NULL});
 	expect_line("shebang", fixture_path("a-script-with-a-long-name"),
-		    (char *[]){ "script", NULL }, "comm=a-script-with-");
+		    (char *[]){"script", NULL}, "comm=a-script-with-");
 	snprintf(script, sizeof(script), "#!/bin/sh\necho \"$0\" \"$@\"; exit 7\n");
 	fixture_text(fixture_path("sh-script"), script, 0755);
-	compare("/bin/sh script", fixture_path("sh-script"), (char *[]){ "s", "1", "2", NULL });
+	compare("/bin/sh script", fixture_path("sh-script"), (char *[]){"s", "1", "2", NULL});
 
 	/* Failures are the shim's own, with its distinctive status. */
-	run_native(shim, (char *[]){ "groot-shim", NULL }, &run);
+	run_native(shim, (char *[]){"groot-shim", NULL}, &run);
 	is_int(WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1, GROOT_SHIM_FAILURE_STATUS,
 	       "shim without a tracer: exit %d", GROOT_SHIM_FAILURE_STATUS);
 	ok(strstr(run.out, "groot-shim: no load script") && strstr(run.out, "groot bug"),
 	   "shim without a tracer: one-line message");
-	run_shim(argv[2], (char *[]){ "probe", NULL }, &run, corrupt_magic);
+	run_shim(argv[2], (char *[]){"probe", NULL}, &run, corrupt_magic);
 	is_int(WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1, GROOT_SHIM_FAILURE_STATUS,
 	       "bad magic: exit %d", GROOT_SHIM_FAILURE_STATUS);
-	run_shim(argv[2], (char *[]){ "probe", NULL }, &run, corrupt_path);
+	run_shim(argv[2], (char *[]){"probe", NULL}, &run, corrupt_path);
 	is_int(WIFEXITED(run.status) ? WEXITSTATUS(run.status) : -1, GROOT_SHIM_FAILURE_STATUS,
 	       "unopenable program: exit %d", GROOT_SHIM_FAILURE_STATUS);
 	ok(strstr(run.out, "groot-shim: cannot open") != NULL, "unopenable program: says so");

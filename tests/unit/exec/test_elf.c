@@ -9,7 +9,7 @@
 static int parse_program(const struct fake_elf *e, struct exec_object *obj,
 			 struct elf_program_info *info)
 {
-	unsigned char buf[EXEC_BUF_SIZE] = { 0 };
+	unsigned char buf[EXEC_BUF_SIZE] = {0};
 	const char *path = fixture_path("prog");
 	int fd, r;
 

@@ -12,8 +12,8 @@
 #include "profile.h"
 #include "tap.h"
 
-static const char *argdump;      /* fixture_dir/ad: prints comm, AT_EXECFN, argv */
-static const char *argdump_real; /* what it links to */
+static const char *argdump;	  /* fixture_dir/ad: prints comm, AT_EXECFN, argv */
+static const char *argdump_real;  /* what it links to */
 static const char *expected_host; /* what the shim must open; NULL = argdump_real */
 
 static void expect_errno(struct fixture_view *view, const char *path, int want, const char *what)
@@ -36,7 +36,7 @@ static ssize_t native_output(int dirfd, const char *path, int flags, char *const
 		return -EPIPE;
 	pid = fork();
 	if (pid == 0) {
-		char *envp[] = { NULL };
+		char *envp[] = {NULL};
 
 		dup2(pipefd[1], 1);
 		syscall(SYS_execveat, dirfd, path, argv, envp, flags);
@@ -82,8 +82,8 @@ static void expect_same_run(struct fixture_view *view, int dirfd, bool cloexec, 
 {
 	static char native[65536], planned[65536];
 	struct exec_host host = fixture_host(view);
-	struct exec_request request = { .dirfd = dirfd, .path = path, .flags = flags,
-					.dirfd_cloexec = cloexec };
+	struct exec_request request = {
+	    .dirfd = dirfd, .path = path, .flags = flags, .dirfd_cloexec = cloexec};
 	struct exec_plan *plan = NULL;
 	void *ctx = talloc_new(NULL);
 	ssize_t n;
@@ -155,7 +155,8 @@ static void errno_matrix(struct fixture_view *host_view)
 		memset(text, 'a', sizeof(text));
 		memcpy(text, "#!/", 3);
 		fixture_write(fixture_path("longsb"), text, sizeof(text), 0755);
-		expect_errno(host_view, fixture_path("longsb"), ENOEXEC, "#! name cut by 256 bytes");
+		expect_errno(host_view, fixture_path("longsb"), ENOEXEC,
+			     "#! name cut by 256 bytes");
 		fixture_write(fixture_path("longsb"), text, 200, 0755);
 		expect_errno(host_view, fixture_path("longsb"), ENOENT, "#! name of 197 bytes");
 	}
@@ -189,9 +190,13 @@ static void errno_matrix(struct fixture_view *host_view)
 	e.machine = EM_386;
 	e.interp = "/lib/ld-linux.so.2";
 	fixture_elf(fixture_path("elf-386interp"), &e);
-	fixture_elf(fixture_path("elf-i386interp-user"), &(struct fake_elf){
-		.class = ELFCLASS64, .data = ELFDATA2LSB, .type = ET_DYN, .machine = EM_X86_64,
-		.phentsize = sizeof(Elf64_Phdr), .interp = fixture_path("elf-386interp") });
+	fixture_elf(fixture_path("elf-i386interp-user"),
+		    &(struct fake_elf){.class = ELFCLASS64,
+				       .data = ELFDATA2LSB,
+				       .type = ET_DYN,
+				       .machine = EM_X86_64,
+				       .phentsize = sizeof(Elf64_Phdr),
+				       .interp = fixture_path("elf-386interp")});
 	expect_errno(host_view, fixture_path("elf-i386interp-user"), ELIBBAD,
 		     "PT_INTERP of another machine");
 	expect_errno(host_view, fixture_path("elf-386interp"), ENOEXEC, "EM_386 program");
@@ -253,34 +258,34 @@ static void argv_parity(struct fixture_view *host_view)
 	fixture_text(fixture_path("a-very-long-script-name"), text, 0755);
 
 	expect_same_run(host_view, AT_FDCWD, false, argdump, 0,
-			(char *[]){ "ad", "one", "two", NULL }, "ELF directly");
-	expect_same_run(host_view, AT_FDCWD, false, argdump, 0, (char *[]){ NULL },
+			(char *[]){"ad", "one", "two", NULL}, "ELF directly");
+	expect_same_run(host_view, AT_FDCWD, false, argdump, 0, (char *[]){NULL},
 			"ELF with argc 0");
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("s1"), 0,
-			(char *[]){ "s1", "x", "y", NULL }, "script");
+			(char *[]){"s1", "x", "y", NULL}, "script");
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("s2"), 0,
-			(char *[]){ "zero", "x", NULL }, "script with an argument, nested");
+			(char *[]){"zero", "x", NULL}, "script with an argument, nested");
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("a-very-long-script-name"), 0,
-			(char *[]){ "long", NULL }, "3 levels, \\r argument, long comm");
-	expect_same_run(host_view, AT_FDCWD, false, fixture_path("s2"), 0, (char *[]){ NULL },
+			(char *[]){"long", NULL}, "3 levels, \\r argument, long comm");
+	expect_same_run(host_view, AT_FDCWD, false, fixture_path("s2"), 0, (char *[]){NULL},
 			"nested script with argc 0");
 
 	dirfd = open(fixture_dir, O_RDONLY | O_DIRECTORY);
-	expect_same_run(host_view, dirfd, false, "s2", 0, (char *[]){ "s2", NULL },
+	expect_same_run(host_view, dirfd, false, "s2", 0, (char *[]){"s2", NULL},
 			"execveat(dirfd, \"s2\"): /dev/fd/N/s2");
-	expect_same_run(host_view, dirfd, false, fixture_path("s1"), 0, (char *[]){ "s1", NULL },
+	expect_same_run(host_view, dirfd, false, fixture_path("s1"), 0, (char *[]){"s1", NULL},
 			"execveat(dirfd, absolute path)");
 	close(dirfd);
 	dirfd = open(fixture_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	expect_same_run(host_view, dirfd, true, "s2", 0, (char *[]){ "s2", NULL },
+	expect_same_run(host_view, dirfd, true, "s2", 0, (char *[]){"s2", NULL},
 			"execveat(O_CLOEXEC dirfd, script): ENOENT");
 	close(dirfd);
 	dirfd = open(fixture_path("s1"), O_RDONLY);
-	expect_same_run(host_view, dirfd, false, "", AT_EMPTY_PATH, (char *[]){ "s1", NULL },
+	expect_same_run(host_view, dirfd, false, "", AT_EMPTY_PATH, (char *[]){"s1", NULL},
 			"execveat(script fd, \"\", AT_EMPTY_PATH)");
 	close(dirfd);
 	dirfd = open(argdump, O_RDONLY | O_CLOEXEC);
-	expect_same_run(host_view, dirfd, true, "", AT_EMPTY_PATH, (char *[]){ "x", NULL },
+	expect_same_run(host_view, dirfd, true, "", AT_EMPTY_PATH, (char *[]){"x", NULL},
 			"fexecve(O_CLOEXEC ELF fd)");
 	close(dirfd);
 	{
@@ -295,27 +300,27 @@ static void argv_parity(struct fixture_view *host_view)
 		close(in);
 		snprintf(host, sizeof(host), "/proc/self/fd/%d", dirfd);
 		expected_host = host;
-		expect_same_run(host_view, dirfd, false, "", AT_EMPTY_PATH, (char *[]){ "m", NULL },
+		expect_same_run(host_view, dirfd, false, "", AT_EMPTY_PATH, (char *[]){"m", NULL},
 				"fexecve(memfd)");
 		expected_host = NULL;
 		close(dirfd);
 	}
 	symlink(argdump, fixture_path("adlink"));
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("adlink"), 0,
-			(char *[]){ "x", NULL }, "through a symlink");
+			(char *[]){"x", NULL}, "through a symlink");
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("adlink"), AT_SYMLINK_NOFOLLOW,
-			(char *[]){ "x", NULL }, "AT_SYMLINK_NOFOLLOW on a symlink: ELOOP");
+			(char *[]){"x", NULL}, "AT_SYMLINK_NOFOLLOW on a symlink: ELOOP");
 	expect_same_run(host_view, AT_FDCWD, false, fixture_path("s1"), AT_SYMLINK_FOLLOW,
-			(char *[]){ "x", NULL }, "unknown flag: EINVAL");
+			(char *[]){"x", NULL}, "unknown flag: EINVAL");
 }
 
 /* The guest's "/" is fixture_dir/root: paths, PT_INTERP and /proc/self/exe live in the view. */
 static void view_mapping(void)
 {
 	char root[PATH_MAX], real_root[PATH_MAX];
-	struct fixture_view view = { .root = root };
+	struct fixture_view view = {.root = root};
 	struct exec_host host = fixture_host(&view);
-	struct exec_request request = { .dirfd = AT_FDCWD, .path = "/bin/prog", .argc = 1 };
+	struct exec_request request = {.dirfd = AT_FDCWD, .path = "/bin/prog", .argc = 1};
 	struct exec_plan *plan = NULL;
 	void *ctx = talloc_new(NULL);
 	char want[PATH_MAX + 16];
@@ -334,7 +339,8 @@ static void view_mapping(void)
 	symlink("prog", fixture_path("root/bin/link"));
 	fixture_text(fixture_path("root/bin/script"), "#!/bin/link -x\n", 0755);
 
-	is_int(exec_prepare(ctx, &request, &host, &plan), 0, "view: ELF with PT_INTERP in the view");
+	is_int(exec_prepare(ctx, &request, &host, &plan), 0,
+	       "view: ELF with PT_INTERP in the view");
 	ok(plan->has_interp, "view: has an interpreter");
 	snprintf(want, sizeof(want), "%s/lib/ld.so", real_root);
 	is_str(plan->interp.host_path, want, "view: PT_INTERP resolved in the view");
@@ -371,20 +377,28 @@ static void view_mapping(void)
 /* Profile interpreters, binfmt_misc-like: tried first, magic under mask or extension. */
 static void misc_interpreters(void)
 {
-	static unsigned char magic[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-					 2, 0, 0xb7, 0 };
-	static unsigned char mask[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0,
-					0, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff };
-	static const char *qemu_args[] = { "-0", "ignored", NULL };
+	/* e_ident and e_machine of an aarch64 ELF, e_type masked (ET_EXEC or ET_DYN). */
+	static unsigned char magic[20] = "\x7f"
+					 "ELF\x02\x01\x01"
+					 "\0\0\0\0\0\0\0\0\0"
+					 "\x02\0\xb7\0";
+	static unsigned char mask[20] = "\xff\xff\xff\xff\xff\xff\xff"
+					"\0\0\0\0\0\0\0\0\0"
+					"\xfe\xff\xff\xff";
+	static const char *qemu_args[] = {"-0", "ignored", NULL};
 	struct interpreter table[] = {
-		{ .name = "aarch64", .magic = magic, .mask = mask, .magic_len = sizeof(magic),
-		  .path = "/usr/bin/qemu", .args = qemu_args },
-		{ .name = "python", .extension = "py", .path = "/usr/bin/python" },
+	    {.name = "aarch64",
+	     .magic = magic,
+	     .mask = mask,
+	     .magic_len = sizeof(magic),
+	     .path = "/usr/bin/qemu",
+	     .args = qemu_args},
+	    {.name = "python", .extension = "py", .path = "/usr/bin/python"},
 	};
 	char root[PATH_MAX];
-	struct fixture_view view = { .root = root };
+	struct fixture_view view = {.root = root};
 	struct exec_host host = fixture_host(&view);
-	struct exec_request request = { .dirfd = AT_FDCWD, .path = "/bin/arm", .argc = 2 };
+	struct exec_request request = {.dirfd = AT_FDCWD, .path = "/bin/arm", .argc = 2};
 	struct exec_plan *plan = NULL;
 	void *ctx = talloc_new(NULL);
 	struct fake_elf e;
@@ -429,7 +443,7 @@ static void misc_interpreters(void)
 
 int main(int argc, char **argv)
 {
-	struct fixture_view host_view = { .root = "" };
+	struct fixture_view host_view = {.root = ""};
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s ARGDUMP\n", argv[0]);
@@ -448,12 +462,13 @@ int main(int argc, char **argv)
 		 * absolute strings name the same files, so the kernel's verdict on
 		 * the host still applies.
 		 */
-		struct fixture_view chroot_view = { .root = fixture_dir };
-		const char *top[] = { "bin", "lib", "lib64", "usr" };
+		struct fixture_view chroot_view = {.root = fixture_dir};
+		const char *top[] = {"bin", "lib", "lib64", "usr"};
 		char self[PATH_MAX];
 
 		mkdir(fixture_path("tmp"), 0755);
-		snprintf(self, sizeof(self), "%s", fixture_path("tmp%s", strrchr(fixture_dir, '/')));
+		snprintf(self, sizeof(self), "%s",
+			 fixture_path("tmp%s", strrchr(fixture_dir, '/')));
 		symlink("..", self);
 		for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
 			snprintf(self, sizeof(self), "/%s", top[i]);

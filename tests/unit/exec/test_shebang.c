@@ -9,7 +9,7 @@
 /* Parse `len` bytes (NUL-padded to the buffer size like the kernel's read). */
 static int parse(const char *text, size_t len, struct shebang *out)
 {
-	unsigned char buf[EXEC_BUF_SIZE] = { 0 };
+	unsigned char buf[EXEC_BUF_SIZE] = {0};
 
 	memcpy(buf, text, len < sizeof(buf) ? len : sizeof(buf));
 	return shebang_parse(buf, out);
@@ -85,7 +85,8 @@ int main(void)
 		/* The argument is cut before the buffer's last byte. */
 		memset(want, 'a', L - 10);
 		want[L - 10] = '\0';
-		expect(line, sizeof(line), "/bin/sh", want, "long argument cut at the buffer's end");
+		expect(line, sizeof(line), "/bin/sh", want,
+		       "long argument cut at the buffer's end");
 	}
 
 	memset(line, ' ', sizeof(line));
