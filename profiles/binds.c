@@ -93,6 +93,9 @@ static int finish_bind(TALLOC_CTX *ctx, const char *spec, const char *source, co
 
 	if (!source[0])
 		return fail_bind(err, origin, spec, "empty source (write SRC:DST)");
+	if (source[0] == '~')
+		return fail_bind(err, origin, spec, "'~' is not expanded (write ${env:HOME}%s)",
+				 source + 1);
 	out->source = profile_absolute(ctx, source, base_dir);
 	if (!out->source)
 		return -ENOMEM;

@@ -136,6 +136,9 @@ static int get_path(TALLOC_CTX *ctx, const struct ynode *node, const char **out,
 		return r;
 	if (!value[0])
 		return profile_fail(err, node, "empty path (write a directory, e.g. ./rootfs)");
+	if (value[0] == '~')
+		return profile_fail(err, node, "'~' is not expanded (write ${env:HOME}%s)",
+				    value + 1);
 	dir = value[0] == '/' ? NULL : profile_dir_of(ctx, node->file);
 	*out = profile_absolute(ctx, value, dir);
 	talloc_free(dir);

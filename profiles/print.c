@@ -52,12 +52,28 @@ static bool plain_safe(const char *s)
 	return true;
 }
 
+/* Outside [...] and {...} plain scalars may also hold spaces, ',' and ':' (not ": " or " #"). */
+static bool block_plain_safe(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!s[0] || is_reserved(s) || looks_like_number(s) || s[len - 1] == ' ' ||
+	    s[len - 1] == ':' || strstr(s, ": ") || strstr(s, " #"))
+		return false;
+	if (!isalnum((unsigned char)s[0]) && s[0] != '/' && s[0] != '_' && s[0] != '.')
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("/._-+@*,:()=' ", *c))
+			return false;
+	return true;
+}
+
 /* S as a YAML scalar that reads back as S, "${" written "$${" so it is not expanded again. */
-static const char *quote(struct printer *pr, const char *s)
+static const char *quote_as(struct printer *pr, const char *s, bool block)
 {
 	char *q;
 
-	if (plain_safe(s))
+	if (block ? block_plain_safe(s) : plain_safe(s))
 		return s;
 	q = talloc_strdup(pr->tmp, "\"");
 	for (const unsigned char *c = (const unsigned char *)s; q && *c; c++) {
@@ -74,6 +90,18 @@ static const char *quote(struct printer *pr, const char *s)
 	if (!q)
 		pr->failed = true;
 	return q ? q : "\"\"";
+}
+
+/* For items of [...] and {...}. */
+static const char *quote(struct printer *pr, const char *s)
+{
+	return quote_as(pr, s, false);
+}
+
+/* For "key: value" lines and "- item" lines. */
+static const char *quote_value(struct printer *pr, const char *s)
+{
+	return quote_as(pr, s, true);
 }
 
 static const char *quote_list(struct printer *pr, const char *const *list)
@@ -116,7 +144,7 @@ static void field(struct printer *pr, int indent, const char *key, const char *v
 		  const char *dotted)
 {
 	if (value)
-		line(pr, indent, key, quote(pr, value), profile_origin(pr->p, dotted));
+		line(pr, indent, key, quote_value(pr, value), profile_origin(pr->p, dotted));
 }
 
 static void section(struct printer *pr, int indent, const char *key)
@@ -183,7 +211,7 @@ static void print_binds(struct printer *pr)
 		} else {
 			spec = talloc_asprintf(pr->tmp, "%s:%s%s%s", b->source, b->dest,
 					       options[0] ? ":" : "", options);
-			spec = spec ? (char *)quote(pr, spec) : NULL;
+			spec = spec ? (char *)quote_value(pr, spec) : NULL;
 		}
 		if (!spec) {
 			pr->failed = true;
@@ -220,7 +248,7 @@ static void print_env(struct printer *pr)
 	section(pr, 2, "set");
 	for (size_t i = 0; i < p->env.n_set; i++) {
 		snprintf(dotted, sizeof(dotted), "env.set.%s", p->env.set[i].name);
-		line(pr, 4, quote(pr, p->env.set[i].name), quote(pr, p->env.set[i].value),
+		line(pr, 4, quote(pr, p->env.set[i].name), quote_value(pr, p->env.set[i].value),
 		     profile_origin(p, dotted));
 	}
 }

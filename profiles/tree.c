@@ -135,9 +135,27 @@ static bool tab_at(FILE *f, size_t index)
 	return fseek(f, (long)index, SEEK_SET) == 0 && fgetc(f) == '\t';
 }
 
+/* Does any of lines FIRST..LAST (0-based) contain NEEDLE? */
+static bool lines_contain(FILE *f, size_t first, size_t last, const char *needle)
+{
+	char line[4096];
+	size_t n = 0;
+
+	if (fseek(f, 0, SEEK_SET) != 0)
+		return false;
+	while (n <= last && fgets(line, sizeof(line), f)) {
+		if (n >= first && strstr(line, needle))
+			return true;
+		if (strchr(line, '\n'))
+			n++;
+	}
+	return false;
+}
+
 static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_t *parser, FILE *f)
 {
 	const char *problem = parser->problem ? parser->problem : "cannot parse";
+	const char *hint = "check the indentation and quoting here";
 
 	if (parser->error == YAML_SCANNER_ERROR && tab_at(f, parser->problem_mark.index))
 		return profile_fail_at(err, file, (unsigned)parser->problem_mark.line + 1,
@@ -148,12 +166,15 @@ static int fail_syntax(struct profile_error *err, const char *file, yaml_parser_
 		return profile_fail_at(err, file, 1, 1,
 				       "invalid YAML: %s at byte %zu (save the file as UTF-8 text)",
 				       problem, parser->problem_offset);
+	/* "{path: ${env:HOME}/x}": in a flow collection '{' and '}' end a plain scalar. */
+	if (parser->context && strstr(parser->context, "flow") &&
+	    lines_contain(f, parser->context_mark.line, parser->problem_mark.line, "${"))
+		hint = "inside [...] or {...}, put values containing ${...} in quotes";
 	if (parser->context)
 		return profile_fail_at(err, file, (unsigned)parser->problem_mark.line + 1,
 				       (unsigned)parser->problem_mark.column + 1,
-				       "invalid YAML: %s %s at line %zu (check the indentation and "
-				       "quoting here)",
-				       problem, parser->context, parser->context_mark.line + 1);
+				       "invalid YAML: %s %s at line %zu (%s)", problem,
+				       parser->context, parser->context_mark.line + 1, hint);
 	return profile_fail_at(err, file, (unsigned)parser->problem_mark.line + 1,
 			       (unsigned)parser->problem_mark.column + 1,
 			       "invalid YAML: %s (check the indentation and quoting here)",

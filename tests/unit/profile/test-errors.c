@@ -222,6 +222,13 @@ static const struct bad_profile cases[] = {
     {"interp-string.yaml", MINIMAL "interpreters:\n  q: /usr/bin/wine\n",
      "@D/interp-string.yaml:4:6: interpreters.q: expected a mapping, got a string (for example: "
      "interpreters: {qemu-aarch64: {magic: ..., interpreter: ...}})"},
+    {"flow-expansion.yaml", "version: 1\nrootfs: {path: ${env:HOME}/x}\n",
+     "@D/flow-expansion.yaml:2:17: invalid YAML: did not find expected ',' or '}' while parsing a "
+     "flow mapping at line 2 (inside [...] or {...}, put values containing ${...} in quotes)"},
+    {"tilde-path.yaml", "version: 1\nrootfs: {path: ~/guest}\n",
+     "@D/tilde-path.yaml:2:16: '~' is not expanded (write ${env:HOME}/guest)"},
+    {"tilde-bind.yaml", MINIMAL "binds: ['~/src:/src']\n",
+     "@D/tilde-bind.yaml:3:9: bind '~/src:/src': '~' is not expanded (write ${env:HOME}/src)"},
     {"extends-missing.yaml", MINIMAL "extends: no-such-parent\n",
      "@D/extends-missing.yaml:3:10: extends: profile 'no-such-parent' not found (looked for "
      "@D/no-such-parent.yaml, @D/config/groot/profiles/no-such-parent.yaml, "

@@ -262,11 +262,74 @@ static void test_lookup(void)
 	is_int(profile_load(NULL, "", &p, &err), -EINVAL, "empty name refused");
 }
 
+/* The examples of docs/groot-profile.5 must keep working. */
+static void test_documented_examples(void)
+{
+	struct profile_error err = {""};
+	struct profile *p = NULL;
+	const char *path;
+
+	setenv("HOME", "/home/doc", 1);
+	setenv("USER", "doc", 1);
+	path = write_file("docs/smallest.yaml", "version: 1\n"
+						"rootfs: {path: /srv/guests/alpine}\n");
+	is_int(profile_load(NULL, path, &p, &err), 0, "man page: the smallest profile");
+	talloc_free(p);
+	path = write_file("docs/five.yaml",
+			  "version: 1\n"
+			  "extends: debian-trixie          # start from a stock profile\n"
+			  "binds: [\"${env:HOME}/src:/src\"] # your sources at /src in the guest\n"
+			  "workdir: /src\n"
+			  "command: [make, -j8]\n");
+	is_int(profile_load(NULL, path, &p, &err), 0, "man page: the five-line profile");
+	if (p)
+		is_str(p->binds[0].source, "/home/doc/src", "man page: five-line bind");
+	talloc_free(p);
+	path = write_file(
+	    "docs/arm64.yaml",
+	    "version: 1\n"
+	    "name: arm64-build\n"
+	    "description: Debian arm64 tree through qemu-user\n"
+	    "extends: build-sandbox\n"
+	    "rootfs:\n"
+	    "  path: ${env:HOME}/.cache/groot/rootfs/trixie-arm64\n"
+	    "  bootstrap: {suite: trixie, variant: minbase, include: [build-essential]}\n"
+	    "binds:\n"
+	    "  - ${profile_dir}/src:/src:ro\n"
+	    "  - source: /srv/cache\n"
+	    "    dest: /var/cache/apt/archives\n"
+	    "    try: true\n"
+	    "env:\n"
+	    "  set: {DEB_BUILD_OPTIONS: \"nocheck parallel=8\"}\n"
+	    "workdir: /src\n"
+	    "interpreters:\n"
+	    "  aarch64:\n"
+	    "    magic: "
+	    "'\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00"
+	    "\\xb7\\x00'\n"
+	    "    mask: "
+	    "'\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"
+	    "\\xfe\\xff\\xff\\xff'\n"
+	    "    interpreter: /usr/bin/qemu-aarch64-static\n");
+	is_int(profile_load(NULL, path, &p, &err), 0, "man page: the arm64 example");
+	if (!p) {
+		printf("# %s\n", err.message);
+		return;
+	}
+	is_int(p->interpreters[0].magic_len, 20, "man page: 20 magic bytes");
+	is_int(p->interpreters[0].mask[16], 0xfe, "man page: mask byte 16");
+	is_int(p->n_binds, 2, "man page: two binds");
+	ok(p->determinism.readdir_sorted, "man page: build-sandbox's determinism inherited");
+	is_str(p->rootfs.bootstrap.include[0], "build-essential", "man page: include");
+	talloc_free(p);
+}
+
 int main(void)
 {
 	make_test_dir();
 	test_every_key();
 	test_defaults();
 	test_lookup();
+	test_documented_examples();
 	return done_testing();
 }
