@@ -7,8 +7,8 @@
  * rdi = rsp = where and detach. The program's output must be what the same
  * program prints when the kernel execs it natively.
  *
- * usage: shim_launch GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE [PROBE_MUSL
- *        PROBE_MUSL_EXECSTACK]  (the musl ones may be "" when musl-gcc is missing)
+ * usage: shim_launch GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE PROBE_NO_PIE
+ *        [PROBE_MUSL PROBE_MUSL_EXECSTACK]  (the musl ones are missing without musl-gcc)
  */
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -247,9 +247,9 @@ int main(int argc, char **argv)
 	static struct run run;
 	char script[PATH_MAX + 64];
 
-	if (argc < 5) {
+	if (argc < 6) {
 		fprintf(stderr,
-			"usage: %s GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE "
+			"usage: %s GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE PROBE_NO_PIE "
 			"[PROBE_MUSL PROBE_MUSL_EXECSTACK]\n",
 			argv[0]);
 		return 2;
@@ -265,13 +265,14 @@ int main(int argc, char **argv)
 	expect_line("glibc dynamic, execstack", argv[3], (char *[]){"x", NULL}, "stack=rwxp");
 	compare("glibc static-pie", argv[4], (char *[]){"static-pie", "a", NULL});
 	expect_line("glibc static-pie", argv[4], (char *[]){"x", NULL}, "base=zero");
-	if (argc >= 7 && argv[5][0] && argv[6][0]) {
-		compare("musl static", argv[5], (char *[]){"musl", "x", NULL});
-		expect_line("musl static", argv[5], (char *[]){"x", NULL}, "comm=probe-musl");
-		compare("musl static, execstack", argv[6], (char *[]){"m", NULL});
-		expect_line("musl static, execstack", argv[6], (char *[]){"x", NULL}, "stack=rwxp");
+	compare("glibc dynamic ET_EXEC (no PIE)", argv[5], (char *[]){"no-pie", "b", NULL});
+	if (argc >= 8 && argv[6][0] && argv[7][0]) {
+		compare("musl static", argv[6], (char *[]){"musl", "x", NULL});
+		expect_line("musl static", argv[6], (char *[]){"x", NULL}, "comm=probe-musl");
+		compare("musl static, execstack", argv[7], (char *[]){"m", NULL});
+		expect_line("musl static, execstack", argv[7], (char *[]){"x", NULL}, "stack=rwxp");
 	} else {
-		for (int i = 0; i < 7; i++)
+		for (int i = 0; i < 8; i++)
 			ok(1, "# skip musl-gcc not available");
 	}
 	compare("/bin/echo", "/bin/echo", (char *[]){"echo", "-n", "a", "b  c", NULL});
