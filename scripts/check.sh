@@ -69,6 +69,7 @@ env_vars=(
 echo "== integration tests as root (the root subset)"
 env "${env_vars[@]}" GROOT_TESTS_AS_ROOT=1 /usr/bin/python3 -m pytest "${pytest_args[@]}" -m root_subset
 
+chmod 666 /dev/fuse
 echo "== integration tests as the unprivileged user $test_user"
 cd /
 runuser -u "$test_user" -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="/home/$test_user" \
