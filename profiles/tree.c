@@ -15,12 +15,16 @@
 /* Deep enough for any sane profile; stops alias loops ("&a [*a]") from recursing forever. */
 #define MAX_DEPTH 64
 #define MAX_FILE_SIZE (1 << 20)
+/* Aliases are expanded into copies: "billion laughs" must fail fast, not eat the memory. A
+ * profile needs a few hundred nodes; duplicate-key checks are quadratic per mapping. */
+#define MAX_NODES 20000
 
 struct tree_builder {
 	TALLOC_CTX *ctx;
 	yaml_document_t *doc;
 	const char *file;
 	struct profile_error *err;
+	unsigned nodes;
 };
 
 static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, struct ynode **out);
@@ -90,6 +94,13 @@ static int build_node(struct tree_builder *b, yaml_node_t *in, unsigned depth, s
 		    b->err, b->file, (unsigned)in->start_mark.line + 1,
 		    (unsigned)in->start_mark.column + 1,
 		    "nesting deeper than %d levels (is an alias referring to itself?)", MAX_DEPTH);
+	if (++b->nodes > MAX_NODES)
+		return profile_fail_at(
+		    b->err, b->file, (unsigned)in->start_mark.line + 1,
+		    (unsigned)in->start_mark.column + 1,
+		    "more than %d values (are aliases expanding too much? a profile "
+		    "needs far fewer)",
+		    MAX_NODES);
 	node = talloc_zero(b->ctx, struct ynode);
 	if (!node)
 		return -ENOMEM;

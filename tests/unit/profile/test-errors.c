@@ -229,6 +229,22 @@ static const struct bad_profile cases[] = {
      "@D/tilde-path.yaml:2:16: '~' is not expanded (write ${env:HOME}/guest)"},
     {"tilde-bind.yaml", MINIMAL "binds: ['~/src:/src']\n",
      "@D/tilde-bind.yaml:3:9: bind '~/src:/src': '~' is not expanded (write ${env:HOME}/src)"},
+    {"alias-loop.yaml", "version: 1\nrootfs: &a {path: /x, bootstrap: *a}\n",
+     "@D/alias-loop.yaml:2:13: nesting deeper than 64 levels (is an alias referring to "
+     "itself?)"},
+    {"billion-laughs.yaml",
+     "version: 1\n"
+     "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+     "a1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
+     "a2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\n"
+     "a3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\n"
+     "a4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\n"
+     "a5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]\n"
+     "a6: &a6 [*a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5, *a5]\n"
+     "a7: &a7 [*a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6, *a6]\n"
+     "a8: &a8 [*a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7, *a7]\n",
+     "@D/billion-laughs.yaml:2:13: more than 20000 values (are aliases expanding too much? a "
+     "profile needs far fewer)"},
     {"extends-missing.yaml", MINIMAL "extends: no-such-parent\n",
      "@D/extends-missing.yaml:3:10: extends: profile 'no-such-parent' not found (looked for "
      "@D/no-such-parent.yaml, @D/config/groot/profiles/no-such-parent.yaml, "
