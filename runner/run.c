@@ -178,6 +178,28 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 	return args;
 }
 
+/*
+ * groot shell: the prompt names the profile. Debian's bashrc puts
+ * $debian_chroot in front of its prompt; PS1 covers other shells.
+ */
+static char **with_shell_prompt(TALLOC_CTX *ctx, char **envp, const char *name)
+{
+	size_t n = 0;
+	char **out;
+
+	while (envp && envp[n])
+		n++;
+	out = talloc_array(ctx, char *, n + 3);
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], "debian_chroot=", 14) != 0 && strncmp(envp[i], "PS1=", 4) != 0)
+			out[j++] = envp[i];
+	out[j++] = talloc_asprintf(out, "debian_chroot=groot:%s", name);
+	out[j++] = talloc_asprintf(out, "PS1=(groot:%s) \\u@\\h:\\w\\$ ", name);
+	out[j] = NULL;
+	return out;
+}
+
 static char **guest_command(TALLOC_CTX *ctx, const struct run_request *request)
 {
 	const struct profile *p = request->profile;
@@ -257,6 +279,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	const char *workdir = request->workdir ? request->workdir : p->workdir ? p->workdir : "/";
 	char *workdir_host = talloc_asprintf(ctx, "%s%s", mount, workdir);
 	char **envp = profile_build_environ(ctx, p, environ);
+	if (request->login_shell)
+		envp = with_shell_prompt(ctx, envp, p->name ? p->name : "groot");
 	struct launch launch = {
 		.workdir = workdir_host,
 		.argv = guest_command(ctx, request),
