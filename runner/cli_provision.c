@@ -10,24 +10,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "helpers.h"
 #include "log.h"
 #include "profile.h"
 
 #define DEFAULT_MIRROR "http://deb.debian.org/debian"
-
-static int make_parents(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, 0755);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-	}
-	return 0;
-}
 
 static int run_and_wait(char *const argv[])
 {
@@ -99,7 +86,9 @@ int command_provision(int argc, char **argv)
 	if (!mirror || !*mirror)
 		mirror = DEFAULT_MIRROR;
 	char *partial = talloc_asprintf(ctx, "%s.partial", target);
-	if (make_parents(partial) < 0) {
+	char *parent = talloc_strdup(ctx, partial);
+	*strrchr(parent, '/') = '\0';
+	if (make_directories(parent, 0755) < 0) {
 		log_error("cannot create the parents of %s: %s", partial, strerror(errno));
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -51,4 +52,25 @@ char *find_helper(TALLOC_CTX *ctx, const char *name, const char *build_subdir,
 	if (!found)
 		errno = ENOENT;
 	return found;
+}
+
+int make_directories(const char *path, unsigned int mode)
+{
+	char buffer[PATH_MAX];
+	size_t length = strlen(path);
+
+	if (length >= sizeof(buffer))
+		return -ENAMETOOLONG;
+	memcpy(buffer, path, length + 1);
+	for (char *p = buffer + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buffer, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buffer, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }

@@ -14,4 +14,7 @@
 char *find_helper(TALLOC_CTX *ctx, const char *name, const char *build_subdir,
 		  const char *env_override);
 
+/* mkdir -p: create path and its missing parents. Returns 0 or -errno. */
+int make_directories(const char *path, unsigned int mode);
+
 #endif

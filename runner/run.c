@@ -121,9 +121,10 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		break;
 	}
 	case UPPER_PERSISTENT:
-		if (mkdir(p->rootfs.upper_path, 0755) < 0 && errno != EEXIST)
+		int err = make_directories(p->rootfs.upper_path, 0755);
+		if (err < 0)
 			log_warn("cannot create the upper layer %s: %s", p->rootfs.upper_path,
-				 strerror(errno));
+				 strerror(-err));
 		args = add_arg(ctx, args, &n, "--upper");
 		args = add_arg(ctx, args, &n, p->rootfs.upper_path);
 		break;

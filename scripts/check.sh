@@ -36,9 +36,10 @@ meson test -C build-clang --suite unit --print-errorlogs
 
 echo "== fixtures"
 tests/fixtures/tiny-rootfs.sh "$cache/rootfs/tiny"
-trixie="$cache/rootfs/trixie-dev"
 if [ "$(id -u)" -eq 0 ]; then
-	tests/fixtures/trixie-rootfs.sh "$trixie" python3,build-essential,git,file,procps
+	tests/fixtures/debian-rootfs.sh trixie "$cache/rootfs/trixie-dev" \
+		python3,build-essential,git,file,procps
+	tests/fixtures/debian-rootfs.sh bookworm "$cache/rootfs/debian-bookworm"
 fi
 
 pytest_args=(-q -p no:cacheprovider "$repo/tests/integration")
@@ -53,17 +54,19 @@ chmod 666 /dev/fuse
 mkdir -p "$work/fixtures"
 rm -rf "$work/fixtures/tiny"
 cp -a "$cache/rootfs/tiny" "$work/fixtures/tiny"
-if [ ! -d "$work/fixtures/trixie-dev" ]; then
+for tree in trixie-dev debian-bookworm; do
+	[ -d "$work/fixtures/$tree" ] && continue
 	# Hard links: instant, and the view never writes a lower layer.
-	cp -al "$trixie" "$work/fixtures/trixie-dev.tmp" 2>/dev/null ||
-		cp -a "$trixie" "$work/fixtures/trixie-dev.tmp"
-	mv "$work/fixtures/trixie-dev.tmp" "$work/fixtures/trixie-dev"
-fi
+	cp -al "$cache/rootfs/$tree" "$work/fixtures/$tree.tmp" 2>/dev/null ||
+		cp -a "$cache/rootfs/$tree" "$work/fixtures/$tree.tmp"
+	mv "$work/fixtures/$tree.tmp" "$work/fixtures/$tree"
+done
 chmod a+rx "$work" "$work/fixtures"
 env_vars=(
 	GROOT_BUILD_DIR="$repo/build"
 	GROOT_TINY_ROOTFS="$work/fixtures/tiny"
 	GROOT_TRIXIE_ROOTFS="$work/fixtures/trixie-dev"
+	GROOT_BOOKWORM_ROOTFS="$work/fixtures/debian-bookworm"
 )
 
 echo "== integration tests as root (the root subset)"
