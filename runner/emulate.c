@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 const char *proc_exe_of(const struct stop *stop, const char *guest);
@@ -234,4 +235,26 @@ void handle_identity_enter(struct stop *stop)
 	default:
 		break;
 	}
+}
+
+static void set_field(char *field, const char *value)
+{
+	if (value)
+		snprintf(field, _UTSNAME_LENGTH, "%s", value);
+}
+
+void handle_uname_exit(struct stop *stop)
+{
+	const struct session *s = stop->session;
+	unsigned long where = stop_arg(stop, 0);
+	struct utsname names;
+
+	if ((long)REG_RESULT(&stop->regs) < 0 ||
+	    tracee_read(stop->tracee->pid, where, &names, sizeof(names)) < 0)
+		return;
+	set_field(names.nodename, s->hostname);
+	set_field(names.release, s->release);
+	set_field(names.version, s->version);
+	set_field(names.machine, s->machine);
+	tracee_write(stop->tracee->pid, where, &names, sizeof(names));
 }

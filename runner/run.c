@@ -246,6 +246,10 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 			  fs ? "groot-shim" : "groot-fs", GROOT_LIBEXECDIR);
 		return GROOT_EXIT_FAILURE;
 	}
+	session.hostname = p->hostname;
+	session.release = p->uname.release;
+	session.version = p->uname.version;
+	session.machine = p->uname.machine;
 	if (p->interpreters) {
 		session.interpreters = p->interpreters;
 		session.n_interpreters = p->n_interpreters;
@@ -286,7 +290,11 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 		.workdir = workdir_host,
 		.argv = guest_command(ctx, request),
 		.envp = envp,
-		.filter = {session.fake_root, GROOT_SHIM_BASE, GROOT_SHIM_BASE + GROOT_SHIM_SIZE},
+		.filter = {.fake_identity = session.fake_root,
+			   .fake_uname = session.hostname || session.release || session.version ||
+					 session.machine,
+			   .shim_start = GROOT_SHIM_BASE,
+			   .shim_end = GROOT_SHIM_BASE + GROOT_SHIM_SIZE},
 		.view_pid = view.pid,
 	};
 	/* Like a shell waiting for its job: ^C and ^\ are for the guest. */

@@ -90,6 +90,8 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 			continue;
 		if (handler_is_identity(d->handler) && !options->fake_identity)
 			continue;
+		if (d->handler == HANDLE_UNAME && !options->fake_uname)
+			continue;
 		if (d->handler == HANDLE_CHOWN && d->paths[0].arg < 0 && !options->fake_identity)
 			continue; /* fchown: only its EPERM matters, and only under fake root */
 		if (d->handler == HANDLE_ENOSYS)

@@ -8,6 +8,7 @@
 
 struct filter_options {
 	bool fake_identity; /* trap get*id/set*id (user: root) */
+	bool fake_uname;    /* trap uname (profile hostname / uname) */
 	unsigned long shim_start, shim_end; /* syscalls from here run untraced */
 };
 

@@ -30,6 +30,8 @@ struct session {
 	bool trace;            /* --trace: print each trapped syscall */
 	int trace_fd;
 	const char *shim_path; /* host path of groot-shim */
+	/* uname(2) as the guest sees it; NULL = the host's */
+	const char *hostname, *release, *version, *machine;
 	const struct interpreter *interpreters;
 	size_t n_interpreters;
 };

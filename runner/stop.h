@@ -47,6 +47,7 @@ void handle_getcwd_exit(struct stop *stop);
 void handle_sockaddr_in_enter(struct stop *stop);
 void handle_sockaddr_out_exit(struct stop *stop);
 void handle_identity_enter(struct stop *stop);
+void handle_uname_exit(struct stop *stop);
 void handle_execve_enter(struct stop *stop);
 void handle_execve_exit(struct stop *stop);
 

@@ -20,6 +20,7 @@ enum syscall_handler {
 	HANDLE_GETRESID,
 	HANDLE_GETGROUPS,
 	HANDLE_SETID,        /* fake root: success */
+	HANDLE_UNAME,        /* exit stop: hostname and release from the profile */
 };
 
 #define NO_DIRFD (-1)

@@ -61,6 +61,7 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		handle_readlink_enter(&stop);
 		break;
 	case HANDLE_GETCWD:
+	case HANDLE_UNAME:
 		stop.want_exit = true;
 		break;
 	case HANDLE_EXECVE:
@@ -111,6 +112,9 @@ static void handle_exit(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_CHOWN:
 		handle_chown_exit(&stop);
+		break;
+	case HANDLE_UNAME:
+		handle_uname_exit(&stop);
 		break;
 	case HANDLE_EXECVE:
 		handle_execve_exit(&stop);

@@ -169,3 +169,22 @@ def test_missing_rootfs_is_a_groot_failure(groot, tmp_path):
     r = run_groot("run", p, "--", "true")
     assert r.returncode == 125, r
     assert "groot provision" in r.stderr
+
+
+def test_profile_hostname_and_uname(groot, tmp_path, tiny_rootfs):
+    p = write_profile(tmp_path, tiny_rootfs, name="named",
+                      extra="hostname: guesthost\nuname: {release: 6.1.0-groot, machine: x86_64}\n")
+    r = run_groot("run", p, "--", "sh", "-c", "uname -n; uname -r; hostname")
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["guesthost", "6.1.0-groot", "guesthost"], r
+    r = run_groot("run", write_profile(tmp_path, tiny_rootfs, name="plain"), "--", "uname", "-r")
+    assert r.stdout.strip() == os.uname().release, r
+
+
+def test_fake_root_identity(groot, tmp_path, tiny_rootfs):
+    p = write_profile(tmp_path, tiny_rootfs, name="root", extra="user: root\n")
+    r = run_groot("run", p, "--", "sh", "-c", "id -u; id -g; id -G")
+    assert r.stdout.split() == ["0", "0", "0"], r
+    p = write_profile(tmp_path, tiny_rootfs, name="host", extra="user: host\n")
+    r = run_groot("run", p, "--", "id", "-u")
+    assert r.stdout.strip() == str(os.geteuid()), r

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,8 +27,10 @@ static int in_filtered_child(bool fake_identity, long (*probe)(void))
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct filter_options options = {fake_identity, 0x600000000000UL,
-						 0x600000100000UL};
+		struct filter_options options = {.fake_identity = fake_identity,
+						 .fake_uname = fake_identity,
+						 .shim_start = 0x600000000000UL,
+						 .shim_end = 0x600000100000UL};
 		int err = install_seccomp_filter(&options);
 		int seen = err < 0 ? 1000 - err : (probe() < 0 ? errno : 0);
 		if (write(pipefd[1], &seen, sizeof(seen)) < 0)
@@ -58,6 +61,11 @@ static long probe_getuid(void)
 {
 	return syscall(SYS_getuid);
 }
+static long probe_uname(void)
+{
+	struct utsname u;
+	return syscall(SYS_uname, &u);
+}
 static long probe_io_uring(void)
 {
 	return syscall(425, 1, NULL);
@@ -79,7 +87,8 @@ static long probe_x32(void)
 int main(void)
 {
 	struct sock_filter prog[1024];
-	struct filter_options options = {false, 0x600000000000UL, 0x600000100000UL};
+	struct filter_options options = {.shim_start = 0x600000000000UL,
+					 .shim_end = 0x600000100000UL};
 	int n = build_seccomp_filter(&options, prog, 1024);
 
 	ok(n > 0 && n < 400, "filter builds (%d instructions)", n);
@@ -92,6 +101,8 @@ int main(void)
 	is_int(in_filtered_child(false, probe_renameat2), ENOSYS, "renameat2 is trapped");
 	is_int(in_filtered_child(false, probe_getuid), 0, "getuid is not trapped without fake root");
 	is_int(in_filtered_child(true, probe_getuid), ENOSYS, "getuid is trapped under fake root");
+	is_int(in_filtered_child(false, probe_uname), 0, "uname is not trapped without a profile uname");
+	is_int(in_filtered_child(true, probe_uname), ENOSYS, "uname is trapped with one");
 	is_int(in_filtered_child(false, probe_io_uring), ENOSYS, "io_uring_setup is refused");
 	is_int(in_filtered_child(false, probe_x32), ENOSYS, "x32 syscalls are refused");
 
