@@ -48,6 +48,42 @@ const char *proc_exe_of(const struct stop *stop, const char *guest)
 	return t ? t->exe : NULL;
 }
 
+/* Would this syscall modify what its path names? (for read-only direct binds) */
+static bool syscall_writes(struct stop *stop)
+{
+	static const char *const writers[] = {
+		"creat", "truncate", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
+		"renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "mknod", "mknodat",
+		"chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "utime", "utimes",
+		"futimesat", "utimensat", "setxattr", "lsetxattr", "removexattr", "lremovexattr",
+		"setxattrat", "removexattrat", "file_setattr",
+	};
+	const char *name = stop->desc->name;
+	unsigned long flags;
+
+	if (!strcmp(name, "open"))
+		flags = stop_arg(stop, 1);
+	else if (!strcmp(name, "openat"))
+		flags = stop_arg(stop, 2);
+	else if (!strcmp(name, "openat2")) {
+		if (tracee_read(stop->tracee->pid, stop_arg(stop, 2), &flags, sizeof(flags)) < 0)
+			return false;
+	} else {
+		for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+			if (!strcmp(name, writers[i]))
+				return true;
+		return false;
+	}
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+}
+
+static bool in_read_only_direct(const struct stop *stop, const char *guest)
+{
+	const struct direct_bind *d = find_direct_bind(stop->session, guest);
+
+	return d && d->read_only;
+}
+
 void handle_path_enter(struct stop *stop)
 {
 	char guest[PATH_MAX], host[PATH_MAX];
@@ -78,6 +114,11 @@ void handle_path_enter(struct stop *stop)
 			r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
 		if (r < 0) {
 			stop_skip(stop, r);
+			return;
+		}
+		if (stop->session->has_read_only_direct && guest[0] == '/' &&
+		    in_read_only_direct(stop, guest) && syscall_writes(stop)) {
+			stop_skip(stop, -EROFS);
 			return;
 		}
 		if (stop->session->trace)

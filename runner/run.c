@@ -88,6 +88,7 @@ static void add_direct(TALLOC_CTX *ctx, struct session *session, const char *gue
 {
 	session->directs = talloc_realloc(ctx, session->directs, struct direct_bind,
 					  session->n_directs + 1);
+	session->has_read_only_direct |= read_only;
 	session->directs[session->n_directs++] = (struct direct_bind){
 		guest, strlen(guest), host, strlen(host), read_only,
 	};

@@ -26,6 +26,7 @@ struct session {
 	size_t mount_length;
 	struct direct_bind *directs;
 	size_t n_directs;
+	bool has_read_only_direct; /* some direct bind is ro: writes there give EROFS */
 	bool fake_root;        /* user: root / -0 */
 	bool trace;            /* --trace: print each trapped syscall */
 	int trace_fd;

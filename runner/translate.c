@@ -27,7 +27,7 @@ static bool has_prefix_component(const char *path, const char *prefix, size_t le
 	return strncmp(path, prefix, length) == 0 && (path[length] == '/' || path[length] == '\0');
 }
 
-static const struct direct_bind *find_direct(const struct session *session, const char *guest)
+const struct direct_bind *find_direct_bind(const struct session *session, const char *guest)
 {
 	for (size_t i = 0; i < session->n_directs; i++) {
 		const struct direct_bind *d = &session->directs[i];
@@ -73,7 +73,7 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 
 	if (guest[0] == '/') {
 		if (!path_has_dotdot(guest)) {
-			const struct direct_bind *d = find_direct(session, guest);
+			const struct direct_bind *d = find_direct_bind(session, guest);
 			if (!d)
 				return concat(out, size, session->mount, session->mount_length, guest) ?: 1;
 			if (d->host_length == d->guest_length &&

@@ -20,6 +20,9 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 /* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
 
+/* The direct bind a guest path lies in, or NULL. */
+const struct direct_bind *find_direct_bind(const struct session *session, const char *guest);
+
 /* True when a path has a ".." component (the only case the kernel could climb above the root). */
 bool path_has_dotdot(const char *path);
 

@@ -188,3 +188,20 @@ def test_fake_root_identity(groot, tmp_path, tiny_rootfs):
     p = write_profile(tmp_path, tiny_rootfs, name="host", extra="user: host\n")
     r = run_groot("run", p, "--", "id", "-u")
     assert r.stdout.strip() == str(os.geteuid()), r
+
+
+@pytest.mark.parametrize("how", ["direct", "view"])
+def test_read_only_binds_give_erofs(groot, tmp_path, tiny_rootfs, how):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "f").write_text("data\n")
+    opts = "ro,direct" if how == "direct" else "ro"
+    p = write_profile(tmp_path, tiny_rootfs, name="ro",
+                      extra=f"binds:\n  - {shared}:/ro:{opts}\n  - {shared}:/rw:direct\n")
+    r = run_groot("run", p, "--", "sh", "-c",
+                  "cat /ro/f; echo x >> /ro/f; touch /ro/new; rm /ro/f; mkdir /ro/d; "
+                  "echo y >> /rw/f")
+    assert r.stdout == "data\n", r
+    assert r.stderr.count("Read-only file system") == 4, r
+    assert (shared / "f").read_text() == "data\ny\n"
+    assert sorted(os.listdir(shared)) == ["f"]
