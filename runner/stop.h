@@ -45,6 +45,8 @@ void handle_chown_exit(struct stop *stop);
 void handle_readlink_enter(struct stop *stop);
 void handle_getcwd_exit(struct stop *stop);
 void handle_sockaddr_in_enter(struct stop *stop);
+void handle_sockaddr_in_exit(struct stop *stop);
+void handle_sockaddr_out_enter(struct stop *stop);
 void handle_sockaddr_out_exit(struct stop *stop);
 void handle_identity_enter(struct stop *stop);
 void handle_uname_exit(struct stop *stop);

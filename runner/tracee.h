@@ -25,6 +25,7 @@ struct tracee {
 	struct user_regs_struct saved_regs; /* for execve: restored if it fails */
 	struct exec_plan *plan;  /* execve in flight */
 	char *exe;               /* guest path /proc/self/exe shows (talloc, shared on fork) */
+	char *pending_path;      /* bind through an alias: "alias\0host\0guest" for the exit stop */
 };
 
 /* Register access by syscall argument index, for the architecture being built. */

@@ -71,7 +71,7 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		handle_sockaddr_in_enter(&stop);
 		break;
 	case HANDLE_SOCKADDR_OUT:
-		stop.want_exit = true;
+		handle_sockaddr_out_enter(&stop);
 		break;
 	case HANDLE_REFUSE:
 		if (session->trace)
@@ -109,6 +109,9 @@ static void handle_exit(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_SOCKADDR_OUT:
 		handle_sockaddr_out_exit(&stop);
+		break;
+	case HANDLE_SOCKADDR_IN:
+		handle_sockaddr_in_exit(&stop);
 		break;
 	case HANDLE_CHOWN:
 		handle_chown_exit(&stop);

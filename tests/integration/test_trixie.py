@@ -145,3 +145,23 @@ def test_ls_matches_native_chroot(profile, trixie_rootfs):
     native = run_chroot(trixie_rootfs, *cmd)
     r = run_groot("run", profile, "--", *cmd)
     assert r.stdout == native.stdout, r
+
+
+def test_unix_socket_path_longer_than_sun_path_after_prefixing(tmp_path, trixie_rootfs):
+    """87 bytes in the guest, well over 108 once under the view's mountpoint."""
+    p = write_profile(tmp_path, trixie_rootfs, name="sock", extra="  upper: ephemeral\n")
+    script = ("import socket, os, stat, threading\n"
+              "d = '/tmp/' + 'd' * 60\n"
+              "os.makedirs(d)\n"
+              "p = d + '/sock-with-a-long-name'\n"
+              "s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)\n"
+              "print(s.getsockname() == p, stat.S_ISSOCK(os.stat(p).st_mode))\n"
+              "def client():\n"
+              "    c = socket.socket(socket.AF_UNIX); c.connect(p)\n"
+              "    print(c.getpeername() == p); c.send(b'ping'); c.close()\n"
+              "t = threading.Thread(target=client); t.start()\n"
+              "a, _ = s.accept(); t.join(); print(a.recv(4).decode())\n"
+              "print(sorted(n for n in os.listdir('/') if n.startswith('.groot')))\n")
+    r = run_groot("run", p, "--", "python3", "-c", script)
+    assert r.returncode == 0, r
+    assert r.stdout.split("\n")[:4] == ["True True", "True", "ping", "[]"], r
