@@ -115,42 +115,6 @@ void handle_getcwd_exit(struct stop *stop)
 	stop->regs_dirty = true;
 }
 
-void handle_identity_enter(struct stop *stop)
-{
-	pid_t pid = stop->tracee->pid;
-	unsigned int zero = 0;
-
-	switch (stop->desc->handler) {
-	case HANDLE_GETID:
-	case HANDLE_SETID:
-		stop_skip(stop, 0);
-		break;
-	case HANDLE_GETRESID:
-		for (int i = 0; i < 3; i++)
-			if (tracee_write(pid, stop_arg(stop, i), &zero, sizeof(zero)) < 0) {
-				stop_skip(stop, -EFAULT);
-				return;
-			}
-		stop_skip(stop, 0);
-		break;
-	case HANDLE_GETGROUPS: {
-		/* Root's supplementary groups: just root. */
-		int size = (int)stop_arg(stop, 0);
-		if (size < 0)
-			stop_skip(stop, -EINVAL);
-		else if (size == 0)
-			stop_skip(stop, 1);
-		else if (tracee_write(pid, stop_arg(stop, 1), &zero, sizeof(zero)) < 0)
-			stop_skip(stop, -EFAULT);
-		else
-			stop_skip(stop, 1);
-		break;
-	}
-	default:
-		break;
-	}
-}
-
 static void set_field(char *field, const char *value)
 {
 	if (value)

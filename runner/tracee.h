@@ -17,6 +17,16 @@
 struct exec_plan;
 struct session;
 
+#define CREDENTIALS_MAX_GROUPS 64
+
+/* Fake credentials of one process under fake root: [real, effective, saved, fs]. */
+struct credentials {
+	unsigned int uid[4];
+	unsigned int gid[4];
+	unsigned int groups[CREDENTIALS_MAX_GROUPS];
+	size_t n_groups;
+};
+
 struct tracee {
 	pid_t pid;
 	bool attached;           /* seen its first stop */
@@ -25,6 +35,7 @@ struct tracee {
 	struct user_regs_struct saved_regs; /* for execve: restored if it fails */
 	struct exec_plan *plan;  /* execve in flight */
 	char *exe;               /* guest path /proc/self/exe shows (talloc, shared on fork) */
+	struct credentials *credentials; /* fake root: NULL until first used (all 0) */
 	char *pending_path;      /* bind through an alias: "alias\0host\0guest" for the exit stop */
 };
 

@@ -134,8 +134,13 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 {
 	struct tracee *child = tracee_add(child_pid);
 
-	if (child && parent && parent->exe && !child->exe)
+	if (!child || !parent)
+		return;
+	if (parent->exe && !child->exe)
 		child->exe = talloc_strdup(child, parent->exe);
+	if (parent->credentials && !child->credentials)
+		child->credentials = talloc_memdup(child, parent->credentials,
+						   sizeof(*parent->credentials));
 }
 
 /*
