@@ -61,12 +61,19 @@ for tree in trixie-dev debian-bookworm; do
 		cp -a "$cache/rootfs/$tree" "$work/fixtures/$tree.tmp"
 	mv "$work/fixtures/$tree.tmp" "$work/fixtures/$tree"
 done
+# A guest tree owned by the test user, as a rootless-provisioned tree is.
+if [ ! -d "$work/fixtures/trixie-user" ]; then
+	cp -a "$cache/rootfs/trixie-dev" "$work/fixtures/trixie-user.tmp"
+	chown -R "$test_user:$test_user" "$work/fixtures/trixie-user.tmp"
+	mv "$work/fixtures/trixie-user.tmp" "$work/fixtures/trixie-user"
+fi
 chmod a+rx "$work" "$work/fixtures"
 env_vars=(
 	GROOT_BUILD_DIR="$repo/build"
 	GROOT_TINY_ROOTFS="$work/fixtures/tiny"
 	GROOT_TRIXIE_ROOTFS="$work/fixtures/trixie-dev"
 	GROOT_BOOKWORM_ROOTFS="$work/fixtures/debian-bookworm"
+	GROOT_TRIXIE_USER_ROOTFS="$work/fixtures/trixie-user"
 )
 
 echo "== integration tests as root (the root subset)"
