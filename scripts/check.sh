@@ -35,10 +35,16 @@ meson test -C build-asan --suite unit --print-errorlogs
 meson test -C build-clang --suite unit --print-errorlogs
 
 echo "== fixtures"
+# The developer guest: compilers, git, python venv, man pages. Changing this list
+# re-provisions (the stamp file records it).
+trixie_packages=python3,python3-venv,build-essential,git,file,procps,man-db,less,locales
+if [ -f "$cache/rootfs/trixie-dev/.groot-packages" ] &&
+	[ "$(cat "$cache/rootfs/trixie-dev/.groot-packages")" != "$trixie_packages" ]; then
+	rm -rf "$cache/rootfs/trixie-dev" "$work/fixtures/trixie-dev" "$work/fixtures/trixie-user"
+fi
 tests/fixtures/tiny-rootfs.sh "$cache/rootfs/tiny"
 if [ "$(id -u)" -eq 0 ]; then
-	tests/fixtures/debian-rootfs.sh trixie "$cache/rootfs/trixie-dev" \
-		python3,build-essential,git,file,procps
+	tests/fixtures/debian-rootfs.sh trixie "$cache/rootfs/trixie-dev" "$trixie_packages"
 	tests/fixtures/debian-rootfs.sh bookworm "$cache/rootfs/debian-bookworm"
 fi
 
