@@ -121,7 +121,7 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		args = add_arg(ctx, args, &n, upper);
 		break;
 	}
-	case UPPER_PERSISTENT:
+	case UPPER_PERSISTENT: {
 		int err = make_directories(p->rootfs.upper_path, 0755);
 		if (err < 0)
 			log_warn("cannot create the upper layer %s: %s", p->rootfs.upper_path,
@@ -129,6 +129,7 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		args = add_arg(ctx, args, &n, "--upper");
 		args = add_arg(ctx, args, &n, p->rootfs.upper_path);
 		break;
+	}
 	}
 	if (session->fake_root)
 		args = add_arg(ctx, args, &n, "--fake-root");
