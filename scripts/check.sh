@@ -38,10 +38,7 @@ echo "== fixtures"
 # The developer guest: compilers, git, python venv, man pages. Changing this list
 # re-provisions (the stamp file records it).
 trixie_packages=python3,python3-venv,build-essential,git,file,procps,man-db,less,locales
-if [ -f "$cache/rootfs/trixie-dev/.groot-packages" ] &&
-	[ "$(cat "$cache/rootfs/trixie-dev/.groot-packages")" != "$trixie_packages" ]; then
-	rm -rf "$cache/rootfs/trixie-dev" "$work/fixtures/trixie-dev" "$work/fixtures/trixie-user"
-fi
+
 tests/fixtures/tiny-rootfs.sh "$cache/rootfs/tiny"
 if [ "$(id -u)" -eq 0 ]; then
 	tests/fixtures/debian-rootfs.sh trixie "$cache/rootfs/trixie-dev" "$trixie_packages"
@@ -60,19 +57,25 @@ chmod 666 /dev/fuse
 mkdir -p "$work/fixtures"
 rm -rf "$work/fixtures/tiny"
 cp -a "$cache/rootfs/tiny" "$work/fixtures/tiny"
-for tree in trixie-dev debian-bookworm; do
-	[ -d "$work/fixtures/$tree" ] && continue
-	# Hard links: instant, and the view never writes a lower layer.
-	cp -al "$cache/rootfs/$tree" "$work/fixtures/$tree.tmp" 2>/dev/null ||
-		cp -a "$cache/rootfs/$tree" "$work/fixtures/$tree.tmp"
+# Copies the unprivileged user can reach, refreshed when the cached tree changes.
+stamp() { cat "$1/.groot-packages" 2>/dev/null || echo none; }
+for tree in trixie-dev debian-bookworm trixie-user; do
+	source_tree="$cache/rootfs/${tree/trixie-user/trixie-dev}"
+	if [ -d "$work/fixtures/$tree" ] && [ "$(stamp "$work/fixtures/$tree")" = "$(stamp "$source_tree")" ]; then
+		continue
+	fi
+	rm -rf "$work/fixtures/$tree" "$work/fixtures/$tree.tmp"
+	if [ "$tree" = trixie-user ]; then
+		# Owned by the test user, as a rootless-provisioned tree is.
+		cp -a "$source_tree" "$work/fixtures/$tree.tmp"
+		chown -R "$test_user:$test_user" "$work/fixtures/$tree.tmp"
+	else
+		# Hard links: instant, and the view never writes a lower layer.
+		cp -al "$source_tree" "$work/fixtures/$tree.tmp" 2>/dev/null ||
+			cp -a "$source_tree" "$work/fixtures/$tree.tmp"
+	fi
 	mv "$work/fixtures/$tree.tmp" "$work/fixtures/$tree"
 done
-# A guest tree owned by the test user, as a rootless-provisioned tree is.
-if [ ! -d "$work/fixtures/trixie-user" ]; then
-	cp -a "$cache/rootfs/trixie-dev" "$work/fixtures/trixie-user.tmp"
-	chown -R "$test_user:$test_user" "$work/fixtures/trixie-user.tmp"
-	mv "$work/fixtures/trixie-user.tmp" "$work/fixtures/trixie-user"
-fi
 chmod a+rx "$work" "$work/fixtures"
 env_vars=(
 	GROOT_BUILD_DIR="$repo/build"
