@@ -80,6 +80,16 @@ static int detranslate_for_exec(void *opaque, const char *host, char *guest, siz
 	return detranslate_path(stop->session, host, guest, size);
 }
 
+/* runner/exec's cache of validated files: one per tracer, kept for its whole life. */
+static struct exec_cache *exec_cache(void)
+{
+	static struct exec_cache *cache;
+
+	if (!cache)
+		cache = exec_cache_new(NULL);
+	return cache;
+}
+
 /* Count argv like the kernel's count(): -EFAULT on a bad pointer. */
 static long count_strings(pid_t pid, unsigned long array)
 {
@@ -173,6 +183,7 @@ void handle_execve_enter(struct stop *stop)
 		.opaque = stop,
 		.interpreters = stop->session->interpreters,
 		.n_interpreters = stop->session->n_interpreters,
+		.cache = exec_cache(),
 	};
 	struct exec_plan *plan = NULL;
 	ssize_t n = tracee_read_string(t->pid, stop_arg(stop, at ? 1 : 0), guest, sizeof(guest));

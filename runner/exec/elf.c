@@ -155,6 +155,16 @@ static int read_interp(int fd, const Elf64_Phdr *ph, struct elf_program_info *in
 	return 0;
 }
 
+bool elf_head_is_program(const unsigned char buf[EXEC_BUF_SIZE])
+{
+	Elf64_Ehdr ehdr;
+
+	_Static_assert(sizeof(ehdr) <= EXEC_BUF_SIZE, "the ELF header is in the buffer");
+	memcpy(&ehdr, buf, sizeof(ehdr)); /* NUL-padded: a short file just fails the checks */
+	return memcmp(ehdr.e_ident, ELFMAG, SELFMAG) == 0 &&
+	       (ehdr.e_type == ET_EXEC || ehdr.e_type == ET_DYN) && header_is_ours(&ehdr);
+}
+
 int elf_parse_program(int fd, const unsigned char buf[EXEC_BUF_SIZE], struct exec_object *obj,
 		      struct elf_program_info *info)
 {
@@ -163,14 +173,9 @@ int elf_parse_program(int fd, const unsigned char buf[EXEC_BUF_SIZE], struct exe
 	int r = 0;
 
 	memset(info, 0, sizeof(*info));
-	_Static_assert(sizeof(ehdr) <= EXEC_BUF_SIZE, "the ELF header is in the buffer");
-	memcpy(&ehdr, buf, sizeof(ehdr)); /* NUL-padded: a short file just fails the checks */
-	if (memcmp(ehdr.e_ident, ELFMAG, SELFMAG) != 0)
+	if (!elf_head_is_program(buf))
 		return -ENOEXEC;
-	if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN)
-		return -ENOEXEC;
-	if (!header_is_ours(&ehdr))
-		return -ENOEXEC;
+	memcpy(&ehdr, buf, sizeof(ehdr));
 	phdrs = read_phdrs(fd, &ehdr);
 	if (!phdrs)
 		return -ENOEXEC;

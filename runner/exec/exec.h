@@ -22,6 +22,7 @@
 #include <talloc.h>
 
 struct interpreter; /* profiles/profile.h: binfmt_misc-like table */
+struct exec_cache;  /* validated files, see exec_cache_new */
 
 struct exec_request {
 	int dirfd;        /* AT_FDCWD, or execveat's dirfd (a guest fd number) */
@@ -46,7 +47,18 @@ struct exec_host {
 	void *opaque;
 	const struct interpreter *interpreters; /* may be NULL */
 	size_t n_interpreters;
+	struct exec_cache *cache; /* may be NULL: every exec opens and reads its files */
 };
+
+/*
+ * A cache of files exec_prepare validated (the program or interpreter's
+ * head and ELF parse, the mount's noexec flag), freed with ctx. Keep one
+ * per tracer process: it relies on the tracer's credentials being the
+ * tracees'. A repeated exec of an unchanged file then costs stat, lstat and
+ * readlink only, which the kernel answers from its caches, instead of
+ * open, read, statfs and access requests to the view. NULL on ENOMEM.
+ */
+struct exec_cache *exec_cache_new(TALLOC_CTX *ctx);
 
 #define EXEC_MAX_PREFIX 16
 

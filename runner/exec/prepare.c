@@ -15,68 +15,143 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "cleanup.h"
 #include "exec-internal.h"
 #include "profile.h"
 
 /* exec_binprm: "This allows 4 levels of binfmt rewrites before failing hard." (depth > 5) */
 #define EXEC_MAX_DEPTH 5
 
+/* An executable as open_exec gives it: an open file, or what the cache knows of it. */
+struct exec_file {
+	int fd;				    /* -1 when hit is set */
+	const struct exec_cache_entry *hit; /* everything the handlers read, from the cache */
+	struct stat st;			    /* fstat of fd, for exec_cache_store */
+	int link_r;			    /* fd_link's result, reported where it always was */
+	char host_path[PATH_MAX];	    /* what resolve gave */
+	char link[PATH_MAX];		    /* as /proc/self/fd shows it (the cache: realpath) */
+};
+
 /* The state of one exec request as it goes through rewrites: struct linux_binprm, in short. */
 struct binprm {
 	struct exec_plan *plan;
 	const struct exec_host *host;
-	const char *interp;	  /* bprm->interp: the name the next script handler passes on */
-	bool path_inaccessible;	  /* BINPRM_FLAGS_PATH_INACCESSIBLE */
-	int fd;			  /* bprm->file */
-	char host_path[PATH_MAX]; /* what fd was opened from */
-	char exe_link[PATH_MAX];  /* the final ELF as /proc/self/fd shows it */
+	const char *interp;	/* bprm->interp: the name the next script handler passes on */
+	bool path_inaccessible; /* BINPRM_FLAGS_PATH_INACCESSIBLE */
+	struct exec_file file;	/* bprm->file */
 	unsigned char buf[EXEC_BUF_SIZE];
-	int skip; /* guest argv entries removed so far */
+	int program_r;		      /* elf_parse_program of buf, made once it is read */
+	struct elf_program_info info; /* and what it found */
+	int skip;		      /* guest argv entries removed so far */
 };
+
+static int fd_link(int fd, char *out, size_t size);
+
+static void close_file(struct exec_file *file)
+{
+	if (file->fd >= 0)
+		close(file->fd);
+	file->fd = -1;
+}
+
+/* The x check: the owner/group/other bits decide without asking the view when they grant. */
+static bool may_exec(const struct exec_host *host, const struct exec_file *file)
+{
+	if (host->cache && exec_cache_may_exec(host->cache, &file->st))
+		return true;
+	return faccessat(AT_FDCWD, file->host_path, X_OK, AT_EACCESS) == 0;
+}
+
+static bool on_noexec_mount(const struct exec_host *host, int fd)
+{
+	struct statvfs vfs;
+
+	if (host->cache)
+		return exec_cache_noexec(host->cache, fd) > 0;
+	return fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC);
+}
 
 /*
  * open_exec / do_open_execat: the path must name a regular file we may
  * execute on a mount that allows it; otherwise EACCES. The tracer is the
  * tracee's uid, so its access check is the tracee's. Unlike the kernel we
  * need read permission too (we read the file where the kernel maps it).
+ * A cache hit stands for all of that: it needs the same file, unchanged.
  */
 static int open_executable(const struct exec_host *host, int dirfd, const char *path, int flags,
-			   char host_path[PATH_MAX], int *fd_out)
+			   enum exec_role role, struct exec_file *file)
 {
 	int oflags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-	struct statvfs vfs;
-	struct stat st;
-	int fd, r;
+	bool nofollow = (flags & AT_SYMLINK_NOFOLLOW) && path[0] != '\0';
+	int r;
 
-	r = host->resolve(host->opaque, dirfd, path, flags, host_path, PATH_MAX);
+	file->fd = -1;
+	file->hit = NULL;
+	r = host->resolve(host->opaque, dirfd, path, flags, file->host_path, PATH_MAX);
 	if (r < 0)
 		return r;
-	if ((flags & AT_SYMLINK_NOFOLLOW) && path[0] != '\0')
+	if (host->cache) {
+		file->hit =
+		    exec_cache_open(host->cache, role, file->host_path, nofollow, file->link);
+		if (file->hit) {
+			file->link_r = 0;
+			return 0;
+		}
+	}
+	if (nofollow)
 		oflags |= O_NOFOLLOW;
-	fd = open(host_path, oflags);
-	if (fd < 0)
+	file->fd = open(file->host_path, oflags);
+	if (file->fd < 0)
 		return errno == EISDIR ? -EACCES : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) ||
-	    faccessat(AT_FDCWD, host_path, X_OK, AT_EACCESS) < 0) {
-		close(fd);
+	if (fstat(file->fd, &file->st) < 0 || !S_ISREG(file->st.st_mode) ||
+	    on_noexec_mount(host, file->fd) || !may_exec(host, file)) {
+		close_file(file);
 		return -EACCES;
 	}
-	*fd_out = fd;
+	file->link_r = fd_link(file->fd, file->link, sizeof(file->link));
 	return 0;
 }
 
-/* prepare_binprm: the first BINPRM_BUF_SIZE bytes, NUL-padded. */
+static bool is_reachable_path(const char *link);
+
+/* Whether the cache may keep this file: only under a path it can find again. */
+static bool cacheable(const struct exec_host *host, const struct exec_file *file)
+{
+	return host->cache && !file->hit && file->link_r == 0 && is_reachable_path(file->link);
+}
+
+/*
+ * prepare_binprm: the first BINPRM_BUF_SIZE bytes, NUL-padded. The ELF
+ * parse binfmt_elf would make is made here already: it depends on the
+ * file alone, and the cache keeps it with the bytes.
+ */
 static int read_head(struct binprm *bprm)
 {
+	struct exec_file *file = &bprm->file;
 	ssize_t n;
 
+	if (file->hit) {
+		exec_cache_restore(file->hit, bprm->buf, &bprm->program_r, &bprm->info,
+				   &bprm->plan->program);
+		return 0;
+	}
 	memset(bprm->buf, 0, sizeof(bprm->buf));
 	do
-		n = pread(bprm->fd, bprm->buf, sizeof(bprm->buf), 0);
+		n = pread(file->fd, bprm->buf, sizeof(bprm->buf), 0);
 	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	if (n < 0)
+		return -errno;
+	bprm->program_r = elf_parse_program(file->fd, bprm->buf, &bprm->plan->program, &bprm->info);
+	/* A failed parse may be a read error: remember only what the head alone decides. */
+	if (cacheable(bprm->host, file) &&
+	    (bprm->program_r == 0 || !elf_head_is_program(bprm->buf))) {
+		struct exec_cache_data data = {.head = bprm->buf,
+					       .program_r = bprm->program_r,
+					       .info = &bprm->info,
+					       .elf = &bprm->plan->program};
+
+		exec_cache_store(bprm->host->cache, EXEC_ROLE_BINPRM, file->link, &file->st, &data);
+	}
+	return 0;
 }
 
 /* remove_arg_zero: drop argv[0], our own prefix first, then the guest's. */
@@ -122,18 +197,17 @@ static int splice_argv(struct binprm *bprm, const char *const *strings, int n)
 /* The next file to run replaces the current one (exec_binprm: bprm->file = bprm->interpreter). */
 static int switch_file(struct binprm *bprm, const char *guest_path)
 {
-	char host_path[PATH_MAX];
-	int fd, r;
+	struct exec_file file;
+	int r;
 
 	bprm->interp = talloc_strdup(bprm->plan, guest_path);
 	if (!bprm->interp)
 		return -ENOMEM;
-	r = open_executable(bprm->host, AT_FDCWD, guest_path, 0, host_path, &fd);
+	r = open_executable(bprm->host, AT_FDCWD, guest_path, 0, EXEC_ROLE_BINPRM, &file);
 	if (r < 0)
 		return r;
-	close(bprm->fd);
-	bprm->fd = fd;
-	memcpy(bprm->host_path, host_path, sizeof(host_path));
+	close_file(&bprm->file);
+	bprm->file = file;
 	return 0;
 }
 
@@ -256,39 +330,57 @@ static void set_shim_path(char host_path[PATH_MAX], const char *link, const char
 		memcpy(host_path, source, PATH_MAX);
 }
 
+/* The PT_INTERP object, validated (from the cache when it knows it). */
+static int load_interp(struct binprm *bprm, struct exec_file *file)
+{
+	struct exec_plan *plan = bprm->plan;
+	int r;
+
+	r = open_executable(bprm->host, AT_FDCWD, bprm->info.interp, 0, EXEC_ROLE_INTERP, file);
+	if (r < 0)
+		return r;
+	if (file->hit) {
+		exec_cache_restore(file->hit, NULL, NULL, NULL, &plan->interp);
+		return 0;
+	}
+	r = elf_parse_interpreter(file->fd, &plan->interp);
+	if (r < 0)
+		return r;
+	if (cacheable(bprm->host, file)) {
+		struct exec_cache_data data = {.elf = &plan->interp};
+
+		exec_cache_store(bprm->host->cache, EXEC_ROLE_INTERP, file->link, &file->st, &data);
+	}
+	return 0;
+}
+
 /* binfmt_elf's load_elf_binary, up to the point of no return. */
 static int load_elf(struct binprm *bprm)
 {
 	struct exec_plan *plan = bprm->plan;
-	struct elf_program_info info;
-	_cleanup_fd_ int interp_fd = -1;
-	char link[PATH_MAX];
+	struct exec_file interp = {.fd = -1};
 	int r;
 
-	r = elf_parse_program(bprm->fd, bprm->buf, &plan->program, &info);
+	r = bprm->program_r;
 	if (r < 0)
 		return r;
-	if (info.has_interp) {
-		r = open_executable(bprm->host, AT_FDCWD, info.interp, 0, plan->interp.host_path,
-				    &interp_fd);
+	if (bprm->info.has_interp) {
+		r = load_interp(bprm, &interp);
+		if (r == 0)
+			r = interp.link_r;
+		close_file(&interp);
 		if (r < 0)
 			return r;
-		r = elf_parse_interpreter(interp_fd, &plan->interp);
-		if (r < 0)
-			return r;
-		r = fd_link(interp_fd, link, sizeof(link));
-		if (r < 0)
-			return r;
-		set_shim_path(plan->interp.host_path, link, plan->interp.host_path);
+		set_shim_path(plan->interp.host_path, interp.link, interp.host_path);
 		plan->has_interp = true;
 		plan->interp.load_bias = elf_choose_bias(&plan->interp, EXEC_INTERP_DYN_BASE);
 	}
-	plan->executable_stack = info.executable_stack;
+	plan->executable_stack = bprm->info.executable_stack;
 	plan->program.load_bias = elf_choose_bias(&plan->program, EXEC_PROGRAM_DYN_BASE);
-	r = fd_link(bprm->fd, bprm->exe_link, sizeof(bprm->exe_link));
+	r = bprm->file.link_r;
 	if (r < 0)
 		return r;
-	set_shim_path(plan->program.host_path, bprm->exe_link, bprm->host_path);
+	set_shim_path(plan->program.host_path, bprm->file.link, bprm->file.host_path);
 	return 0;
 }
 
@@ -337,24 +429,24 @@ static int fill_names(struct exec_plan *plan, const struct exec_request *request
 	if (request->dirfd != AT_FDCWD && request->path[0] == '\0') {
 		size_t len;
 
-		base = strrchr(bprm->exe_link, '/');
-		base = base ? base + 1 : bprm->exe_link;
+		base = strrchr(bprm->file.link, '/');
+		base = base ? base + 1 : bprm->file.link;
 		len = strlen(base);
-		if (!is_reachable_path(bprm->exe_link) && len >= 10 &&
+		if (!is_reachable_path(bprm->file.link) && len >= 10 &&
 		    strcmp(base + len - 10, " (deleted)") == 0)
 			len -= 10; /* d_path's decoration, not part of the name */
 		set_comm(plan, base, len);
 	}
 	/* /proc/self/exe of a deleted file or a memfd: the kernel's text, nothing to detranslate */
-	if (!is_reachable_path(bprm->exe_link)) {
-		memcpy(plan->exe_guest, bprm->exe_link, sizeof(plan->exe_guest));
+	if (!is_reachable_path(bprm->file.link)) {
+		memcpy(plan->exe_guest, bprm->file.link, sizeof(plan->exe_guest));
 	} else if (bprm->host->detranslate) {
-		r = bprm->host->detranslate(bprm->host->opaque, bprm->exe_link, plan->exe_guest,
+		r = bprm->host->detranslate(bprm->host->opaque, bprm->file.link, plan->exe_guest,
 					    sizeof(plan->exe_guest));
 		if (r < 0)
 			return r;
 	} else {
-		memcpy(plan->exe_guest, bprm->exe_link, sizeof(plan->exe_guest));
+		memcpy(plan->exe_guest, bprm->file.link, sizeof(plan->exe_guest));
 	}
 	return 0;
 }
@@ -381,7 +473,7 @@ static int run_handlers(struct binprm *bprm, const struct exec_request *request)
 	int r;
 
 	r = open_executable(bprm->host, request->dirfd, request->path, request->flags,
-			    bprm->host_path, &bprm->fd);
+			    EXEC_ROLE_BINPRM, &bprm->file);
 	if (r < 0)
 		return r;
 	for (int depth = 0;; depth++) {
@@ -398,7 +490,7 @@ static int run_handlers(struct binprm *bprm, const struct exec_request *request)
 int exec_prepare(TALLOC_CTX *ctx, const struct exec_request *request, const struct exec_host *host,
 		 struct exec_plan **plan_out)
 {
-	struct binprm bprm = {.host = host, .fd = -1};
+	struct binprm bprm = {.host = host, .file.fd = -1};
 	struct exec_plan *plan;
 	int r;
 
@@ -428,12 +520,11 @@ int exec_prepare(TALLOC_CTX *ctx, const struct exec_request *request, const stru
 	r = fill_names(plan, request, &bprm);
 	if (r < 0)
 		goto fail;
-	close(bprm.fd);
+	close_file(&bprm.file);
 	*plan_out = plan;
 	return 0;
 fail:
-	if (bprm.fd >= 0)
-		close(bprm.fd);
+	close_file(&bprm.file);
 	talloc_free(plan);
 	return r;
 }

@@ -63,12 +63,16 @@ static inline int fixture_detranslate(void *opaque, const char *host_path, char 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/* Set by a test to run exec_prepare with runner/exec's cache (NULL: without). */
+static struct exec_cache *fixture_cache;
+
 static inline struct exec_host fixture_host(struct fixture_view *view)
 {
 	struct exec_host host = {
 	    .resolve = fixture_resolve,
 	    .detranslate = fixture_detranslate,
 	    .opaque = view,
+	    .cache = fixture_cache,
 	};
 	return host;
 }

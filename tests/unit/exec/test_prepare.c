@@ -480,6 +480,24 @@ int main(int argc, char **argv)
 	view_mapping();
 	misc_interpreters();
 
+	/*
+	 * All of it again through the cache, twice: the first pass fills it
+	 * (and rewrites files under it), the second mostly hits. Every verdict
+	 * must stay the kernel's.
+	 */
+	fixture_cache = exec_cache_new(NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		struct fixture_view chroot_view = {.root = fixture_dir};
+
+		errno_matrix(&host_view);
+		errno_matrix(&chroot_view);
+		argv_parity(&host_view);
+		view_mapping();
+		misc_interpreters();
+	}
+	ok(exec_cache_get_stats(fixture_cache)->hits > 0, "the cache was used");
+	talloc_free(fixture_cache);
+
 	fixture_teardown();
 	return done_testing();
 }
