@@ -116,6 +116,7 @@ struct fs {
 /* options.c */
 int parse_options(int argc, char **argv, struct fs_options *opts);
 void print_usage(FILE *out);
+void free_options(struct fs_options *opts);
 
 /* inode.c */
 void inode_table_init(void);
@@ -206,9 +207,11 @@ struct dir_entry {
 struct dir_handle {
 	struct dir_entry *entries;
 	size_t count;
+	struct dir_handle *prev, *next; /* open handles, freed at exit if never released */
 };
 int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out);
 void dir_handle_free(struct dir_handle *dh);
+void dir_handles_free_all(void);
 
 /* ops_read.c, ops_write.c, ops_dir.c */
 void fill_read_ops(struct fuse_lowlevel_ops *ops);

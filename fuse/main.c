@@ -14,7 +14,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,14 +28,41 @@ static pthread_t main_thread;
 static pthread_mutex_t unmount_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool unmounted;
 static atomic_bool lifeline_closed;
+static bool loop_done; /* under unmount_lock: main no longer handles SIGTERM */
+
+/*
+ * Detach the mount without touching the session fd: libfuse's
+ * fuse_session_unmount closes it, and worker threads still reading it would
+ * then read whatever file reuses the number. A lazy unmount ends the
+ * connection as soon as nothing on the mount is in use.
+ */
+static void detach_mount(struct fs *fs)
+{
+	char *argv[] = {"fusermount3", "-u", "-z", "-q", fs->mountpoint, NULL};
+	pid_t pid;
+	int status;
+
+	if (umount2(fs->mountpoint, MNT_DETACH) == 0 || errno != EPERM)
+		return;
+	/* Not root: the setuid helper that mounted it unmounts it. */
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) != 0) {
+		log_error("cannot run fusermount3 to unmount %s", fs->mountpoint);
+		return;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+}
 
 /* Both the lifeline thread and main() may get here; the mount goes away once. */
-static void unmount_once(struct fs *fs)
+static void unmount_once(struct fs *fs, bool from_lifeline)
 {
 	pthread_mutex_lock(&unmount_lock);
 	if (!unmounted) {
 		unmounted = true;
-		fuse_session_unmount(fs->se);
+		if (from_lifeline)
+			detach_mount(fs);
+		else
+			fuse_session_unmount(fs->se);
 	}
 	pthread_mutex_unlock(&unmount_lock);
 }
@@ -65,9 +95,13 @@ static void *lifeline_thread(void *arg)
 	}
 	log_info("lifeline closed: unmounting %s", fs->mountpoint);
 	atomic_store(&lifeline_closed, true);
-	unmount_once(fs);
+	unmount_once(fs, true);
 	fuse_session_exit(fs->se);
-	pthread_kill(main_thread, SIGTERM);
+	/* Wake the main thread's wait, unless the loop ended already (SIGTERM would kill). */
+	pthread_mutex_lock(&unmount_lock);
+	if (!loop_done)
+		pthread_kill(main_thread, SIGTERM);
+	pthread_mutex_unlock(&unmount_lock);
 	sleep(2);
 	log_warn("the session did not end after unmount; exiting");
 	_exit(0);
@@ -136,6 +170,23 @@ static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowleve
 	return se;
 }
 
+/* At exit, so that leak checkers see only real leaks; inodes the kernel held stay tabled. */
+static void close_everything(struct fs *fs)
+{
+	for (int i = 0; i < fs->n_layers; i++) {
+		close(fs->layers[i].fd);
+		free(fs->layers[i].path);
+	}
+	free(fs->layers);
+	if (fs->root.dir_fds) {
+		for (int i = 0; i < fs->n_layers; i++)
+			close(fs->root.dir_fds[i]);
+		free(fs->root.dir_fds);
+	}
+	close(fs->root.fd);
+	free(fs->mountpoint);
+}
+
 static void signal_ready(int fd)
 {
 	if (fd < 0)
@@ -155,8 +206,10 @@ int main(int argc, char **argv)
 	int r;
 
 	log_set_program("groot-fs");
-	if (parse_options(argc, argv, &opts) < 0)
+	if (parse_options(argc, argv, &opts) < 0) {
+		free_options(&opts);
 		return GROOT_EXIT_USAGE;
+	}
 	if (opts.verbosity > 0)
 		log_level = (enum log_level)(LOG_LEVEL_WARN + opts.verbosity) > LOG_LEVEL_TRACE
 				? LOG_LEVEL_TRACE
@@ -202,7 +255,7 @@ int main(int argc, char **argv)
 	if (opts.lifeline_fd >= 0) {
 		fcntl(opts.lifeline_fd, F_SETFD, FD_CLOEXEC);
 		if (pthread_create(&lifeline, NULL, lifeline_thread, fs) != 0) {
-			unmount_once(fs);
+			unmount_once(fs, false);
 			die(GROOT_EXIT_FAILURE, "cannot start the lifeline thread");
 		}
 		pthread_detach(lifeline);
@@ -211,9 +264,21 @@ int main(int argc, char **argv)
 	signal_ready(opts.ready_fd);
 
 	r = fuse_session_loop_mt(fs->se, &loop);
-	unmount_once(fs);
+	pthread_mutex_lock(&unmount_lock);
+	loop_done = true;
+	pthread_mutex_unlock(&unmount_lock);
+	unmount_once(fs, false);
+	/*
+	 * After a lifeline detach this only releases libfuse's state: the
+	 * connection is gone, so it notices (POLLERR) and unmounts nothing.
+	 */
+	if (atomic_load(&lifeline_closed))
+		fuse_session_unmount(fs->se);
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);
+	dir_handles_free_all();
+	close_everything(fs);
+	free_options(&opts);
 	/* The loop reports the connection we tore down ourselves as an error: it is not one. */
 	return r < 0 && !atomic_load(&lifeline_closed) ? GROOT_EXIT_FAILURE : 0;
 }

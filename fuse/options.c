@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "log.h"
 
@@ -150,7 +151,8 @@ static char *strip_trailing_slashes(char *p)
 
 static int add_direct(struct fs_options *opts, const char *arg)
 {
-	char *guest = strdup(arg), *host;
+	_cleanup_free_ char *guest = strdup(arg);
+	char *host;
 	struct vnode *v;
 
 	host = strchr(guest, '=');
@@ -171,13 +173,13 @@ static int add_direct(struct fs_options *opts, const char *arg)
 	}
 	v->kind = VNODE_DIRECT;
 	v->host = strdup(host);
-	free(guest);
 	return 0;
 }
 
 static int add_bind(struct fs_options *opts, const char *arg)
 {
-	char *copy = strdup(arg), *guest, *flags, *host;
+	_cleanup_free_ char *copy = strdup(arg);
+	char *guest, *flags, *host;
 	struct vnode *v;
 	bool readonly = false;
 
@@ -215,7 +217,6 @@ static int add_bind(struct fs_options *opts, const char *arg)
 		return -errno;
 	}
 	v->readonly = readonly;
-	free(copy);
 	return 0;
 }
 
@@ -338,4 +339,25 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static void free_vnodes(struct vnode *v)
+{
+	while (v) {
+		struct vnode *next = v->next;
+
+		free_vnodes(v->children);
+		free(v->name);
+		free(v->host);
+		free(v);
+		v = next;
+	}
+}
+
+void free_options(struct fs_options *opts)
+{
+	free(opts->lowers);
+	free(opts->mount_options);
+	free_vnodes(opts->vroot);
+	memset(opts, 0, sizeof(*opts));
 }

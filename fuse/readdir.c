@@ -194,10 +194,31 @@ static int compare_entries(const void *a, const void *b)
 	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
 }
 
+static struct dir_handle *open_handles;
+static pthread_mutex_t open_handles_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void track_handle(struct dir_handle *dh)
+{
+	pthread_mutex_lock(&open_handles_lock);
+	dh->next = open_handles;
+	if (open_handles)
+		open_handles->prev = dh;
+	open_handles = dh;
+	pthread_mutex_unlock(&open_handles_lock);
+}
+
 void dir_handle_free(struct dir_handle *dh)
 {
 	if (!dh)
 		return;
+	pthread_mutex_lock(&open_handles_lock);
+	if (dh->prev)
+		dh->prev->next = dh->next;
+	else if (open_handles == dh)
+		open_handles = dh->next;
+	if (dh->next)
+		dh->next->prev = dh->prev;
+	pthread_mutex_unlock(&open_handles_lock);
 	for (size_t i = 0; i < dh->count; i++)
 		free(dh->entries[i].name);
 	free(dh->entries);
@@ -279,6 +300,14 @@ out:
 		dir_handle_free(b.dh);
 		return r;
 	}
+	track_handle(b.dh);
 	*out = b.dh;
 	return 0;
+}
+
+/* The kernel never releases handles of a connection that died: free them at exit. */
+void dir_handles_free_all(void)
+{
+	while (open_handles)
+		dir_handle_free(open_handles);
 }

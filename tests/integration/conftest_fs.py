@@ -38,6 +38,7 @@ class View:
         self.proc = None
         self.lifeline_w = None
         self.stderr = None
+        self.returncode = None
 
     def start(self, timeout=10):
         life_r, self.lifeline_w = os.pipe()
@@ -67,6 +68,7 @@ class View:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 _, self.stderr = self.proc.communicate()
+            self.returncode = self.proc.returncode
             self.proc = None
         deadline = time.time() + 5
         while is_mounted(self.mnt) and time.time() < deadline:
@@ -103,6 +105,10 @@ def mount_view(tmp_path):
     yield start
     for v in views:
         v.stop()
+    # A daemon that crashed or complained (sanitizers included) fails the test.
+    for v in views:
+        assert v.returncode == 0, f"groot-fs exited with {v.returncode}: {v.stderr}"
+        assert "Sanitizer" not in (v.stderr or ""), v.stderr
 
 
 def snapshot(root):
