@@ -7,6 +7,9 @@ import pytest
 
 from conftest import REPO, TRIXIE_ROOTFS, run_groot
 
+# The tree a rootless user has: owned by them (a tree made by root has directories such as
+# /root that the user cannot even enter, fake root or not).
+USER_ROOTFS = pathlib.Path(os.environ.get("GROOT_TRIXIE_USER_ROOTFS", TRIXIE_ROOTFS))
 BOOKWORM_ROOTFS = pathlib.Path(os.environ.get(
     "GROOT_BOOKWORM_ROOTFS", pathlib.Path.home() / ".cache/groot/rootfs/debian-bookworm"))
 
@@ -17,7 +20,7 @@ def home(tmp_path, trixie_rootfs):
     home = tmp_path / "home"
     rootfs = home / ".cache" / "groot" / "rootfs"
     rootfs.mkdir(parents=True)
-    (rootfs / "debian-trixie").symlink_to(trixie_rootfs)
+    (rootfs / "debian-trixie").symlink_to(USER_ROOTFS if os.geteuid() else trixie_rootfs)
     if BOOKWORM_ROOTFS.exists():
         (rootfs / "debian-bookworm").symlink_to(BOOKWORM_ROOTFS)
     (home / "marker").write_text("in my home\n")
@@ -44,7 +47,7 @@ def test_debian_trixie(home):
                   "cat /etc/debian_version; id -u; pwd; echo scratch > /tmp/f && cat /tmp/f",
                   env=env_for(home))
     assert r.returncode == 0, r
-    assert r.stdout.split() == [(TRIXIE_ROOTFS / "etc/debian_version").read_text().strip(),
+    assert r.stdout.split() == [(USER_ROOTFS / "etc/debian_version").read_text().strip(),
                                 "0", "/root", "scratch"], r
     # upper: ephemeral — the write is gone in the next run
     r = run_groot("run", "debian-trixie", "--", "ls", "/tmp/f", env=env_for(home))
