@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -135,4 +136,45 @@ void handle_uname_exit(struct stop *stop)
 	set_field(names.version, s->version);
 	set_field(names.machine, s->machine);
 	tracee_write(stop->tracee->pid, where, &names, sizeof(names));
+}
+
+/*
+ * chroot(2): the guest is already in its root, so chroot into that same
+ * root (debootstrap's second stage does "chroot / cmd") is a no-op that
+ * succeeds. Anything else needs a per-process root, which groot does not
+ * have: EPERM, as for the unprivileged user the guest really is.
+ */
+void handle_chroot_enter(struct stop *stop)
+{
+	char guest[PATH_MAX], host[PATH_MAX], resolved[PATH_MAX];
+	pid_t pid = stop->tracee->pid;
+	ssize_t n = tracee_read_string(pid, stop_arg(stop, 0), guest, sizeof(guest));
+	int r;
+
+	if (n < 0) {
+		stop_skip(stop, n);
+		return;
+	}
+	r = translate_path(stop->session, pid, AT_FDCWD, guest, host, sizeof(host));
+	if (r < 0) {
+		stop_skip(stop, r);
+		return;
+	}
+	if (r == 0) {
+		char base[64];
+		snprintf(base, sizeof(base), "/proc/%d/cwd/", pid);
+		if (guest[0] != '/' && strlen(base) + strlen(guest) < sizeof(host)) {
+			memmove(host + strlen(base), guest, strlen(guest) + 1);
+			memcpy(host, base, strlen(base));
+		} else {
+			snprintf(host, sizeof(host), "%s", guest);
+		}
+	}
+	if (!realpath(host, resolved)) {
+		stop_skip(stop, -errno);
+		return;
+	}
+	if (stop->session->trace)
+		trace_syscall(stop, guest, resolved);
+	stop_skip(stop, strcmp(resolved, stop->session->mount) == 0 ? 0 : -EPERM);
 }

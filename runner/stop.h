@@ -49,6 +49,7 @@ void handle_sockaddr_in_exit(struct stop *stop);
 void handle_sockaddr_out_enter(struct stop *stop);
 void handle_sockaddr_out_exit(struct stop *stop);
 void handle_identity_enter(struct stop *stop);
+void handle_chroot_enter(struct stop *stop);
 void handle_uname_exit(struct stop *stop);
 void handle_execve_enter(struct stop *stop);
 void handle_execve_exit(struct stop *stop);

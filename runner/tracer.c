@@ -60,6 +60,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_READLINK:
 		handle_readlink_enter(&stop);
 		break;
+	case HANDLE_CHROOT:
+		handle_chroot_enter(&stop);
+		break;
 	case HANDLE_GETCWD:
 	case HANDLE_UNAME:
 		stop.want_exit = true;
