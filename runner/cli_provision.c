@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* groot provision: create a profile's rootfs from its bootstrap recipe. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,33 @@ static int run_and_wait(char *const argv[])
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* debootstrap --second-stage inside the new tree, through groot itself. */
+static int second_stage(TALLOC_CTX *ctx, const char *tree)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	char *profile = talloc_asprintf(ctx, "%s.yaml", tree);
+	FILE *f = fopen(profile, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "version: 1\nname: provision\nrootfs:\n  path: %s\n  upper: in-place\n"
+		   "user: root\nworkdir: /\nenv:\n  inherit: none\n  set: {DEBIAN_FRONTEND: "
+		   "noninteractive}\n",
+		tree);
+	fclose(f);
+	printf("groot: second stage: configuring the packages under groot's fake root\n");
+	fflush(stdout);
+	const char *args[] = {self, "run", profile, "--", "/debootstrap/debootstrap",
+			      "--second-stage", NULL};
+	int r = run_and_wait((char *const *)args);
+	unlink(profile);
+	return r;
 }
 
 int command_provision(int argc, char **argv)
@@ -74,10 +102,10 @@ int command_provision(int argc, char **argv)
 		log_error("%s: bootstrap tool '%s' is not supported (use debootstrap)", p->file, tool);
 		goto out;
 	}
-	if (geteuid() != 0) {
-		log_error("provisioning as an unprivileged user is not supported yet: run "
-			  "'groot provision %s' as root once, or point rootfs.path at an existing "
-			  "tree",
+	bool rootless = geteuid() != 0;
+	if (rootless && access("/usr/bin/fakeroot", X_OK) < 0) {
+		log_error("provisioning as an unprivileged user needs fakeroot for debootstrap's "
+			  "first stage: apt-get install fakeroot (or run 'groot provision %s' as root)",
 			  argv[1]);
 		goto out;
 	}
@@ -94,7 +122,16 @@ int command_provision(int argc, char **argv)
 	}
 	const char *args[16];
 	size_t n = 0;
+	/*
+	 * Rootless: the first stage (download, unpack) runs under fakeroot; the
+	 * second (dpkg configuring everything, maintainer scripts) runs in the
+	 * new tree under groot's own fake root, its metadata kept in place.
+	 */
+	if (rootless)
+		args[n++] = "fakeroot";
 	args[n++] = "debootstrap";
+	if (rootless)
+		args[n++] = "--foreign";
 	if (p->rootfs.bootstrap.variant)
 		args[n++] = talloc_asprintf(ctx, "--variant=%s", p->rootfs.bootstrap.variant);
 	if (p->rootfs.bootstrap.include && p->rootfs.bootstrap.include[0]) {
@@ -112,6 +149,8 @@ int command_provision(int argc, char **argv)
 	       p->name ? p->name : argv[1], tool, p->rootfs.bootstrap.suite, target);
 	fflush(stdout);
 	int r = run_and_wait((char *const *)args);
+	if (r == 0 && rootless)
+		r = second_stage(ctx, partial);
 	if (r != 0) {
 		log_error("debootstrap failed (status %d); the partial tree is left in %s", r,
 			  partial);
