@@ -146,13 +146,14 @@ static int create_copy(struct fs *fs, int src_fd, const struct stat *st, bool ha
 		out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (out < 0) {
 			r = -errno;
-			break;
+			close(in);
+			return r; /* not ours to remove if it exists */
 		}
 		if (with_data)
 			r = copy_data(in, out);
 		break;
 	case S_IFDIR:
-		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		if (mkdirat(dirfd, name, 0700) < 0)
 			return -errno;
 		out = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (out < 0)
@@ -224,6 +225,9 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 
 	if (inode_is_upper(fs, inode))
 		return inode->bind && inode->bind->readonly ? -EROFS : 0;
+	/* Its name now belongs to a whiteout or another file: copying would resurrect it. */
+	if (inode->unlinked)
+		return -ENOENT;
 	if (fs->upper < 0 || inode_fd(inode) < 0)
 		return -EROFS;
 	pthread_rwlock_rdlock(&fs->tree_lock);

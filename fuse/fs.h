@@ -9,6 +9,7 @@
 
 #define FUSE_USE_VERSION 34
 
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -55,6 +56,7 @@ struct fs_options {
 	bool sorted_readdir;
 	bool stable_inodes;
 	bool clamp_mtime;
+	bool writeback_cache;
 	int64_t clamp_epoch;
 	char *mountpoint;
 	struct vnode *vroot;
@@ -111,6 +113,7 @@ struct fs {
 	struct inode root;
 	pthread_rwlock_t tree_lock;
 	struct fuse_session *se;
+	bool writeback; /* the kernel agreed to cache writes */
 };
 
 /* options.c */
@@ -225,6 +228,21 @@ int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);
 static inline struct fs *req_fs(fuse_req_t req)
 {
 	return (struct fs *)fuse_req_userdata(req);
+}
+
+/*
+ * Flags to open a backing file with. Under the writeback cache the kernel
+ * reads pages around partial writes, even of a write-only file, and it
+ * computes O_APPEND offsets itself.
+ */
+static inline int backing_open_flags(struct fs *fs, int flags)
+{
+	if (fs->writeback) {
+		if ((flags & O_ACCMODE) == O_WRONLY)
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		flags &= ~O_APPEND;
+	}
+	return flags;
 }
 
 #define PROC_FD_PATH_MAX 32

@@ -175,7 +175,8 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 
 	r = prepare_create(fs, parent, name, &dirfd);
 	if (r == 0) {
-		fd = openat(dirfd, name, (fi->flags | O_CREAT | O_CLOEXEC) & ~O_NOFOLLOW,
+		fd = openat(dirfd, name,
+			    backing_open_flags(fs, (fi->flags | O_CREAT | O_CLOEXEC) & ~O_NOFOLLOW),
 			    real_mode(fs, mode, false));
 		if (fd < 0)
 			r = -errno;
@@ -346,6 +347,8 @@ static int do_rename(struct fs *fs, struct inode *parent, const char *name, stru
 		return -EBUSY;
 	if (parent->bind != newparent->bind)
 		return -EXDEV;
+	if (uni && format_is_whiteout_name(newname))
+		return -EINVAL;
 	r = fs_lookup_child(fs, parent, name, &src);
 	if (r < 0)
 		return r;

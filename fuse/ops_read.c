@@ -24,6 +24,17 @@ double timeout_of(struct fs *fs, struct inode *inode)
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	struct fs *fs = userdata;
+
+	/*
+	 * Opt-in: the kernel then trusts its own file sizes and times, which
+	 * is wrong for a bind whose host files change behind our back.
+	 */
+	if (fs->opts->writeback_cache && fs->upper >= 0 &&
+	    (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = true;
+	}
 	/* The kernel may keep readlink results: targets change only through us. */
 	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;

@@ -22,7 +22,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct inode *inode = inode_from_id(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
 	char path[PROC_FD_PATH_MAX];
-	int fd, r;
+	int fd, r, flags;
 
 	if (inode_fd(inode) < 0) {
 		fuse_reply_err(req, inode->type == S_IFDIR ? EISDIR : ELOOP);
@@ -41,7 +41,10 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 	}
 	proc_fd_path(path, inode_fd(inode));
-	fd = open(path, (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC);
+	flags = (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC;
+	fd = open(path, backing_open_flags(fs, flags));
+	if (fd < 0 && errno == EACCES && backing_open_flags(fs, flags) != flags)
+		fd = open(path, flags & ~O_APPEND); /* a write-only file: no read-around then */
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -175,6 +178,11 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 	char path[PROC_FD_PATH_MAX];
 	int r;
 
+	/* The writeback cache sends ctime-only updates (after rename, say): nothing to keep. */
+	if (!(valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE |
+		       FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)))
+		return 0;
 	if (!fs_inode_writable(fs, inode))
 		return -EROFS;
 	r = copy_up(fs, inode, !(truncating && attr->st_size == 0));

@@ -27,6 +27,7 @@ enum {
 	OPT_SORTED_READDIR,
 	OPT_STABLE_INODES,
 	OPT_CLAMP_MTIME,
+	OPT_WRITEBACK_CACHE,
 	OPT_VERSION,
 };
 
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
     {"sorted-readdir", no_argument, NULL, OPT_SORTED_READDIR},
     {"stable-inodes", no_argument, NULL, OPT_STABLE_INODES},
     {"clamp-mtime", required_argument, NULL, OPT_CLAMP_MTIME},
+    {"writeback-cache", no_argument, NULL, OPT_WRITEBACK_CACHE},
     {"foreground", no_argument, NULL, 'f'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -51,22 +53,24 @@ static const struct option long_options[] = {
 
 void print_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: groot-fs [options] MOUNTPOINT\n"
-		"  --lower DIR          read-only layer (repeatable; later ones are higher)\n"
-		"  --upper DIR          writable upper layer\n"
-		"  --in-place           write into the single lower layer directly\n"
-		"  --lifeline FD        unmount and exit when this pipe reaches EOF\n"
-		"  --ready-fd FD        write one byte and close FD once the mount is live\n"
-		"  --fake-root          the invoking user's files appear owned by root\n"
-		"  --direct GUEST=HOST  GUEST appears as a symlink to the host path HOST\n"
-		"  --bind HOST:GUEST[:ro]  serve the host path HOST at GUEST through the view\n"
-		"  --sorted-readdir     list directories in byte order\n"
-		"  --stable-inodes      inode numbers derived from guest paths\n"
-		"  --clamp-mtime EPOCH  no timestamp later than EPOCH\n"
-		"  -f                   stay in the foreground\n"
-		"  -v                   more logging (repeatable)\n"
-		"  -o OPT[,OPT...]      extra FUSE mount options\n");
+	fprintf(
+	    out,
+	    "usage: groot-fs [options] MOUNTPOINT\n"
+	    "  --lower DIR          read-only layer (repeatable; later ones are higher)\n"
+	    "  --upper DIR          writable upper layer\n"
+	    "  --in-place           write into the single lower layer directly\n"
+	    "  --lifeline FD        unmount and exit when this pipe reaches EOF\n"
+	    "  --ready-fd FD        write one byte and close FD once the mount is live\n"
+	    "  --fake-root          the invoking user's files appear owned by root\n"
+	    "  --direct GUEST=HOST  GUEST appears as a symlink to the host path HOST\n"
+	    "  --bind HOST:GUEST[:ro]  serve the host path HOST at GUEST through the view\n"
+	    "  --sorted-readdir     list directories in byte order\n"
+	    "  --stable-inodes      inode numbers derived from guest paths\n"
+	    "  --clamp-mtime EPOCH  no timestamp later than EPOCH\n"
+	    "  --writeback-cache    let the kernel cache writes (nothing else may write a bind)\n"
+	    "  -f                   stay in the foreground\n"
+	    "  -v                   more logging (repeatable)\n"
+	    "  -o OPT[,OPT...]      extra FUSE mount options\n");
 }
 
 static int parse_fd(const char *s, int *fd)
@@ -286,6 +290,9 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 			break;
 		case OPT_SORTED_READDIR:
 			opts->sorted_readdir = true;
+			break;
+		case OPT_WRITEBACK_CACHE:
+			opts->writeback_cache = true;
 			break;
 		case OPT_STABLE_INODES:
 			opts->stable_inodes = true;

@@ -120,17 +120,19 @@ def times(root, rels):
                   os.lstat(os.path.join(root, rel)).st_mtime_ns) for rel in rels}
 
 
-@pytest.mark.parametrize("mode", ["upper", "in-place"])
+@pytest.mark.parametrize("mode", ["upper", "in-place", "writeback"])
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_operation_matches_plain_directory(mount_view, tmp_path, name, mode):
     truth = tmp_path / "truth"
     make_lower(truth)
     lower = tmp_path / "lower"
     make_lower(lower)
-    if mode == "upper":
+    if mode in ("upper", "writeback"):
         upper = tmp_path / "upper"
         upper.mkdir()
         args = ["--lower", str(lower), "--upper", str(upper)]
+        if mode == "writeback":
+            args.append("--writeback-cache")
     else:
         args = ["--lower", str(lower), "--in-place"]
     lower_before = snapshot(lower)
@@ -144,7 +146,7 @@ def test_operation_matches_plain_directory(mount_view, tmp_path, name, mode):
     want = snapshot(truth)
     assert canonical(snapshot(v.mnt), v.mnt) == want
     assert xattrs(v.mnt) == xattrs(truth)
-    if mode == "upper":
+    if mode != "in-place":
         assert snapshot(lower) == lower_before, "the lower layer was written"
 
     # Persistence: the same tree after a remount.
