@@ -49,28 +49,12 @@ void handle_readlink_enter(struct stop *stop)
 	if (exe) {
 		result = exe;
 	} else {
-		r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
+		r = translate_for_tracer(stop->session, pid, dirfd, guest, host, sizeof(host));
 		if (r < 0) {
 			stop_skip(stop, r);
 			return;
 		}
-		const char *path = r ? host : guest;
-		char relative[PATH_MAX + 64];
-		if (path[0] != '/') {
-			/* Relative to the tracee's cwd or dirfd, reached through /proc. */
-			if (dirfd == AT_FDCWD)
-				n = snprintf(relative, sizeof(relative), "/proc/%d/cwd/%s", pid, path);
-			else
-				n = snprintf(relative, sizeof(relative), "/proc/%d/fd/%d/%s", pid, dirfd,
-					     path);
-			if (n >= (ssize_t)sizeof(relative)) {
-				stop_skip(stop, -ENAMETOOLONG);
-				return;
-			}
-			if (*path == '\0' && dirfd != AT_FDCWD)
-				relative[strlen(relative) - 1] = '\0'; /* readlinkat(fd, "") */
-			path = relative;
-		}
+		const char *path = host;
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0) {
 			stop_skip(stop, -errno);
@@ -155,20 +139,10 @@ void handle_chroot_enter(struct stop *stop)
 		stop_skip(stop, n);
 		return;
 	}
-	r = translate_path(stop->session, pid, AT_FDCWD, guest, host, sizeof(host));
+	r = translate_for_tracer(stop->session, pid, AT_FDCWD, guest, host, sizeof(host));
 	if (r < 0) {
 		stop_skip(stop, r);
 		return;
-	}
-	if (r == 0) {
-		char base[64];
-		snprintf(base, sizeof(base), "/proc/%d/cwd/", pid);
-		if (guest[0] != '/' && strlen(base) + strlen(guest) < sizeof(host)) {
-			memmove(host + strlen(base), guest, strlen(guest) + 1);
-			memcpy(host, base, strlen(base));
-		} else {
-			snprintf(host, sizeof(host), "%s", guest);
-		}
 	}
 	if (!realpath(host, resolved)) {
 		stop_skip(stop, -errno);

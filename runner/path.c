@@ -125,6 +125,13 @@ void handle_path_enter(struct stop *stop)
 			trace_syscall(stop, guest, r ? host : guest);
 		if (r == 0)
 			continue;
+		const char *device = stop->session->recorded_devices &&
+					     *stop->session->recorded_devices &&
+					     !strncmp(stop->desc->name, "open", 4)
+				     ? host_device_for(stop, host)
+				     : NULL;
+		if (device)
+			snprintf(host, sizeof(host), "%s", device);
 		copy = scratch_push(pid, &stop->scratch, host, strlen(host) + 1);
 		if (!copy) {
 			stop_skip(stop, -ENOMEM);

@@ -241,6 +241,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 		return GROOT_EXIT_FAILURE;
 	}
 	session.fake_root = request->force_root || p->user.kind == USER_ROOT;
+	unsigned recorded_devices = 0;
+	session.recorded_devices = &recorded_devices;
 	session.shim_path = find_helper(ctx, "groot-shim", "shim", "GROOT_SHIM");
 	const char *fs = find_helper(ctx, "groot-fs", "fuse", "GROOT_FS");
 	if (!session.shim_path || !fs) {

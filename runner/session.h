@@ -28,6 +28,8 @@ struct session {
 	size_t n_directs;
 	bool has_read_only_direct; /* some direct bind is ro: writes there give EROFS */
 	bool fake_root;        /* user: root / -0 */
+	/* Devices recorded in the view this run (fake root mknod): opening them needs help. */
+	unsigned *recorded_devices;
 	bool trace;            /* --trace: print each trapped syscall */
 	int trace_fd;
 	const char *shim_path; /* host path of groot-shim */

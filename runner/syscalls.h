@@ -21,6 +21,7 @@ enum syscall_handler {
 	HANDLE_GETGROUPS,
 	HANDLE_SETID,        /* fake root: success */
 	HANDLE_UNAME,        /* exit stop: hostname and release from the profile */
+	HANDLE_MKNOD,        /* path; devices under fake root are recorded in the view */
 	HANDLE_CHROOT,       /* chroot to the guest root succeeds (debootstrap, chroot(8)); others EPERM */
 };
 

@@ -72,6 +72,9 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 	int err;
 
 	if (guest[0] == '/') {
+		/* "//proc" is "/proc" to the kernel: match direct binds the same way. */
+		while (guest[1] == '/')
+			guest++;
 		if (!path_has_dotdot(guest)) {
 			const struct direct_bind *d = find_direct_bind(session, guest);
 			if (!d)
@@ -93,6 +96,27 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 		return 0; /* a direct bind: the host's own ".." is the right one */
 	err = canonicalize_path(session->mount, base, guest, out, size);
 	return err < 0 ? err : 1;
+}
+
+int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, const char *guest,
+			 char *out, size_t size)
+{
+	char host[PATH_MAX];
+	int r = translate_path(session, pid, dirfd, guest, host, sizeof(host));
+	const char *path = r > 0 ? host : guest;
+	int n;
+
+	if (r < 0)
+		return r;
+	if (path[0] == '/')
+		n = snprintf(out, size, "%s", path);
+	else if (dirfd == AT_FDCWD)
+		n = snprintf(out, size, "/proc/%d/cwd/%s", pid, path);
+	else if (path[0] == '\0')
+		n = snprintf(out, size, "/proc/%d/fd/%d", pid, dirfd);
+	else
+		n = snprintf(out, size, "/proc/%d/fd/%d/%s", pid, dirfd, path);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size)

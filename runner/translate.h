@@ -17,6 +17,14 @@ struct session;
 int translate_path(const struct session *session, pid_t pid, int dirfd, const char *guest,
 		   char *out, size_t size);
 
+/*
+ * A path the tracer itself can use for what the guest names: the
+ * translated path, with relative ones anchored through /proc/PID/cwd or
+ * /proc/PID/fd/N ("" with a dirfd names the dirfd itself).
+ */
+int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, const char *guest,
+			 char *out, size_t size);
+
 /* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
 
