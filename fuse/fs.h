@@ -30,8 +30,9 @@ enum vnode_kind {
 struct vnode {
 	char *name;
 	enum vnode_kind kind;
-	char *host;    /* BIND, DIRECT: absolute host path */
-	bool readonly; /* BIND :ro */
+	char *host;	/* BIND, DIRECT: absolute host path */
+	bool readonly;	/* BIND :ro */
+	unsigned order; /* command-line position: later binds of one path win */
 	struct vnode *children;
 	struct vnode *next;
 };
@@ -120,6 +121,12 @@ struct fs {
 int parse_options(int argc, char **argv, struct fs_options *opts);
 void print_usage(FILE *out);
 void free_options(struct fs_options *opts);
+/* Create (or find) the vnode chain for a guest path, returning its last vnode. */
+struct vnode *vnode_path(struct vnode *root, const char *guest);
+void vnode_tree_free(struct vnode *v);
+
+/* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
+int canonicalize_bind_points(struct fs *fs);
 
 /* inode.c */
 void inode_table_init(void);

@@ -233,6 +233,8 @@ int main(int argc, char **argv)
 		return GROOT_EXIT_FAILURE;
 	if ((r = init_root(fs)) < 0)
 		die(GROOT_EXIT_FAILURE, "root: %s", strerror(-r));
+	if ((r = canonicalize_bind_points(fs)) < 0)
+		die(GROOT_EXIT_FAILURE, "bind points: %s", strerror(-r));
 
 	fill_read_ops(&ops);
 	fill_write_ops(&ops);

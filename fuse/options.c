@@ -111,7 +111,7 @@ static int check_guest_path(const char *p)
 }
 
 /* Create (or find) the vnode chain for 'guest', returning the last one. */
-static struct vnode *vnode_path(struct vnode *root, const char *guest)
+struct vnode *vnode_path(struct vnode *root, const char *guest)
 {
 	struct vnode *cur = root;
 	const char *c = guest;
@@ -144,6 +144,8 @@ static struct vnode *vnode_path(struct vnode *root, const char *guest)
 	return cur;
 }
 
+static unsigned bind_count;
+
 static char *strip_trailing_slashes(char *p)
 {
 	size_t n = strlen(p);
@@ -166,17 +168,26 @@ static int add_direct(struct fs_options *opts, const char *arg)
 	}
 	*host++ = '\0';
 	strip_trailing_slashes(guest);
+	if (strcmp(guest, "/") == 0) {
+		log_error("--direct %s: the guest root cannot be a bind point", arg);
+		return -EINVAL;
+	}
 	if (check_guest_path(guest) < 0 || host[0] != '/') {
 		log_error("--direct %s: GUEST and HOST must be absolute paths", arg);
 		return -EINVAL;
 	}
 	v = vnode_path(opts->vroot, guest);
-	if (v->kind != VNODE_PATH || v->children) {
-		log_error("--direct %s: %s is already a bind point or contains one", arg, guest);
-		return -EINVAL;
-	}
+	/* Binds are keyed by destination: a later one replaces an earlier one. */
+	if (v->kind != VNODE_PATH)
+		log_info("--direct %s replaces an earlier bind of %s", arg, guest);
+	else if (v->children)
+		log_info("--direct %s hides the binds below %s (the host tree shows there)", arg,
+			 guest);
+	free(v->host);
 	v->kind = VNODE_DIRECT;
+	v->order = ++bind_count;
 	v->host = strdup(host);
+	v->readonly = false;
 	return 0;
 }
 
@@ -205,16 +216,20 @@ static int add_bind(struct fs_options *opts, const char *arg)
 		}
 	}
 	strip_trailing_slashes(guest);
+	if (strcmp(guest, "/") == 0) {
+		log_error("--bind %s: the guest root cannot be a bind point (use --lower)", arg);
+		return -EINVAL;
+	}
 	if (check_guest_path(guest) < 0 || host[0] != '/') {
 		log_error("--bind %s: HOST and GUEST must be absolute paths", arg);
 		return -EINVAL;
 	}
 	v = vnode_path(opts->vroot, guest);
-	if (v->kind != VNODE_PATH) {
-		log_error("--bind %s: %s is already a bind point", arg, guest);
-		return -EINVAL;
-	}
+	if (v->kind != VNODE_PATH)
+		log_info("--bind %s replaces an earlier bind of %s", arg, guest);
+	free(v->host);
 	v->kind = VNODE_BIND;
+	v->order = ++bind_count;
 	v->host = realpath(host, NULL);
 	if (!v->host) {
 		log_error("--bind %s: %s: %s", arg, host, strerror(errno));
@@ -348,12 +363,12 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 	return 0;
 }
 
-static void free_vnodes(struct vnode *v)
+void vnode_tree_free(struct vnode *v)
 {
 	while (v) {
 		struct vnode *next = v->next;
 
-		free_vnodes(v->children);
+		vnode_tree_free(v->children);
 		free(v->name);
 		free(v->host);
 		free(v);
@@ -365,6 +380,6 @@ void free_options(struct fs_options *opts)
 {
 	free(opts->lowers);
 	free(opts->mount_options);
-	free_vnodes(opts->vroot);
+	vnode_tree_free(opts->vroot);
 	memset(opts, 0, sizeof(*opts));
 }

@@ -251,3 +251,26 @@ def test_bad_command_lines(tmp_path):
         r = subprocess.run([str(GROOT_FS), "-f"] + args, capture_output=True, text=True)
         assert r.returncode == 2, args
         assert "groot-fs" in r.stderr
+
+
+def test_bind_points_follow_guest_symlinks(mount_view, lower, tmp_path):
+    """A bind below a guest symlink (/lib -> usr/lib) lands where the guest's walk arrives."""
+    (lower / "usr" / "lib" / "modules").mkdir()
+    os.symlink("usr/lib", lower / "lib")
+    (lower / "run").mkdir()
+    (lower / "var").mkdir()
+    os.symlink("../run", lower / "var" / "run")
+    host = tmp_path / "hostmods"
+    host.mkdir()
+    (host / "marker").write_text("mods\n")
+    v = mount_view("--lower", str(lower), "--bind", f"{host}:/lib/modules",
+                   "--bind", f"{host}:/var/run/sock", "--direct", "/lib/firmware=/nonexistent",
+                   "--bind", f"{host}:/srv/a", "--bind", f"{tmp_path}:/srv/a")  # later wins
+    m = v.mnt
+    assert os.readlink(f"{m}/lib") == "usr/lib"  # still the guest's symlink
+    assert os.readlink(f"{m}/var/run") == "../run"
+    assert open(f"{m}/lib/modules/marker").read() == "mods\n"
+    assert open(f"{m}/usr/lib/modules/marker").read() == "mods\n"
+    assert open(f"{m}/run/sock/marker").read() == "mods\n"
+    assert os.readlink(f"{m}/usr/lib/firmware") == "/nonexistent"
+    assert "hostmods" in os.listdir(f"{m}/srv/a")
