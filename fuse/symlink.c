@@ -10,6 +10,7 @@
  *    /dev, /sys) is left alone: the host object is the right one.
  */
 #include "fs.h"
+#include "pathname.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -48,85 +49,6 @@ static bool in_identity_direct(struct fs *fs, const char *target)
 	return false;
 }
 
-/* Does a relative target, followed from a directory 'depth' levels deep, climb above "/"? */
-static bool climbs_above_root(const char *target, long depth)
-{
-	const char *c = target;
-
-	while (*c) {
-		const char *e;
-		size_t len;
-
-		while (*c == '/')
-			c++;
-		if (!*c)
-			break;
-		e = strchrnul(c, '/');
-		len = (size_t)(e - c);
-		if (len == 2 && c[0] == '.' && c[1] == '.') {
-			if (--depth < 0)
-				return true;
-		} else if (!(len == 1 && c[0] == '.')) {
-			depth++;
-		}
-		c = e;
-	}
-	return false;
-}
-
-static long path_depth(const char *dir)
-{
-	long depth = 0;
-
-	for (const char *c = dir; *c; c++)
-		if (*c == '/' && c[1] != '/' && c[1] != '\0')
-			depth++;
-	return depth;
-}
-
-/* Lexically resolve 'target' against 'dir', clamping ".." at the root. */
-static char *clamp_relative(const char *dir, const char *target)
-{
-	size_t cap = strlen(dir) + strlen(target) + 3, len;
-	char *out = malloc(cap);
-	const char *c = target;
-
-	if (!out)
-		return NULL;
-	strcpy(out, dir);
-	len = strlen(out);
-	while (len > 1 && out[len - 1] == '/')
-		out[--len] = '\0';
-	while (*c) {
-		const char *e;
-		size_t n;
-
-		while (*c == '/')
-			c++;
-		if (!*c)
-			break;
-		e = strchrnul(c, '/');
-		n = (size_t)(e - c);
-		if (n == 2 && c[0] == '.' && c[1] == '.') {
-			char *slash = strrchr(out, '/');
-
-			len = slash == out ? 1 : (size_t)(slash - out);
-			out[len] = '\0';
-		} else if (!(n == 1 && c[0] == '.')) {
-			if (len > 1)
-				out[len++] = '/';
-			memcpy(out + len, c, n);
-			len += n;
-			out[len] = '\0';
-		}
-		c = e;
-	}
-	/* "dir/" and "dir" differ for the kernel (the former must be a directory). */
-	if (target[strlen(target) - 1] == '/' && len > 1)
-		strcpy(out + len, "/");
-	return out;
-}
-
 int symlink_rewrite(struct fs *fs, struct inode *link, const char *target, char **out)
 {
 	char *dir, *slash, *abs;
@@ -149,12 +71,12 @@ int symlink_rewrite(struct fs *fs, struct inode *link, const char *target, char 
 		return -errno;
 	slash = strrchr(dir, '/');
 	slash[slash == dir ? 1 : 0] = '\0';
-	if (!climbs_above_root(target, path_depth(dir))) {
+	if (!pathname_climbs_above_root(target, pathname_depth(dir))) {
 		free(dir);
 		*out = strdup(target);
 		return *out ? 0 : -ENOMEM;
 	}
-	abs = clamp_relative(dir, target);
+	abs = pathname_clamp_relative(dir, target);
 	free(dir);
 	if (!abs)
 		return -ENOMEM;
