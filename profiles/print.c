@@ -69,7 +69,7 @@ static bool block_plain_safe(const char *s)
 }
 
 /* S as a YAML scalar that reads back as S, "${" written "$${" so it is not expanded again. */
-static const char *quote_as(struct printer *pr, const char *s, bool block)
+static const char *quote_as(struct printer *pr, const char *s, bool block, bool expanded)
 {
 	char *q;
 
@@ -79,7 +79,7 @@ static const char *quote_as(struct printer *pr, const char *s, bool block)
 	for (const unsigned char *c = (const unsigned char *)s; q && *c; c++) {
 		if (*c == '"' || *c == '\\')
 			q = talloc_asprintf_append_buffer(q, "\\%c", *c);
-		else if (*c == '$' && c[1] == '{')
+		else if (expanded && *c == '$' && c[1] == '{')
 			q = talloc_strdup_append_buffer(q, "$$");
 		else if (*c < 0x20 || *c == 0x7f)
 			q = talloc_asprintf_append_buffer(q, "\\x%02x", *c);
@@ -95,13 +95,19 @@ static const char *quote_as(struct printer *pr, const char *s, bool block)
 /* For items of [...] and {...}. */
 static const char *quote(struct printer *pr, const char *s)
 {
-	return quote_as(pr, s, false);
+	return quote_as(pr, s, false, true);
+}
+
+/* Keys are not expanded: "${" stays as is. */
+static const char *quote_key(struct printer *pr, const char *s)
+{
+	return quote_as(pr, s, false, false);
 }
 
 /* For "key: value" lines and "- item" lines. */
 static const char *quote_value(struct printer *pr, const char *s)
 {
-	return quote_as(pr, s, true);
+	return quote_as(pr, s, true, true);
 }
 
 static const char *quote_list(struct printer *pr, const char *const *list)
@@ -248,7 +254,7 @@ static void print_env(struct printer *pr)
 	section(pr, 2, "set");
 	for (size_t i = 0; i < p->env.n_set; i++) {
 		snprintf(dotted, sizeof(dotted), "env.set.%s", p->env.set[i].name);
-		line(pr, 4, quote(pr, p->env.set[i].name), quote_value(pr, p->env.set[i].value),
+		line(pr, 4, quote_key(pr, p->env.set[i].name), quote_value(pr, p->env.set[i].value),
 		     profile_origin(p, dotted));
 	}
 }
@@ -327,7 +333,7 @@ static void print_interpreters(struct printer *pr)
 	for (size_t i = 0; i < p->n_interpreters; i++) {
 		const struct interpreter *it = &p->interpreters[i];
 
-		section(pr, 2, quote(pr, it->name));
+		section(pr, 2, quote_key(pr, it->name));
 #define ORIGIN(key)                                                                                \
 	(snprintf(dotted, sizeof(dotted), "interpreters.%s." key, it->name),                       \
 	 profile_origin(p, dotted))

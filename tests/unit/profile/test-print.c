@@ -104,6 +104,18 @@ static void test_print(void)
 	}
 	free(text);
 	talloc_free(p);
+
+	/* Keys are not expanded, so the printer must not escape their "${". */
+	write_file("keys.yaml", "version: 1\nrootfs: {path: /r}\nenv:\n  set:\n    'A${B}': v\n");
+	p = load("keys");
+	text = p ? print_to_string(p, &r) : NULL;
+	write_file("keys-printed.yaml", text ? text : "");
+	again = load("keys-printed.yaml");
+	is_str(again && again->env.n_set ? again->env.set[0].name : NULL, "A${B}",
+	       "round trip: a key holding ${ is printed as is");
+	free(text);
+	talloc_free(again);
+	talloc_free(p);
 }
 
 static void test_stock(void)
