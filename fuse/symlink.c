@@ -4,8 +4,9 @@
  * view itself, so a target must never lead it out of the guest tree.
  *  - "/x" becomes MOUNTPOINT "/x" (exactly prefix + target: the tracer strips
  *    the prefix again when the guest calls readlink);
- *  - a relative target that climbs above the guest root is clamped like the
- *    kernel clamps ".." at "/", and returned as MOUNTPOINT + the clamped path;
+ *  - a target (relative, or absolute with "..") that climbs above the guest
+ *    root is clamped like the kernel clamps ".." at "/", and returned as
+ *    MOUNTPOINT + the clamped path;
  *  - a target inside a direct bind whose host path is the guest path (/proc,
  *    /dev, /sys) is left alone: the host object is the right one.
  */
@@ -58,6 +59,15 @@ int symlink_rewrite(struct fs *fs, struct inode *link, const char *target, char 
 		if (in_identity_direct(fs, target)) {
 			*out = strdup(target);
 			return *out ? 0 : -ENOMEM;
+		}
+		/* "/../x" must not become MOUNTPOINT/../x: the kernel would leave the view. */
+		if (pathname_climbs_above_root(target, 0)) {
+			abs = pathname_clamp_relative("/", target);
+			if (!abs)
+				return -ENOMEM;
+			r = asprintf(out, "%s%s", fs->mountpoint, abs);
+			free(abs);
+			return r < 0 ? -ENOMEM : 0;
 		}
 		r = asprintf(out, "%s%s", fs->mountpoint, target);
 		return r < 0 ? -ENOMEM : 0;

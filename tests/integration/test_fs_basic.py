@@ -31,6 +31,8 @@ def lower(tmp_path):
     os.symlink("../../../../../etc/passwd", low / "usr" / "lib" / "climb")
     os.symlink("../../etc/passwd", low / "usr" / "lib" / "exact")
     os.symlink("dangling-target", low / "dangling")
+    os.symlink("/../../../etc/passwd", low / "absclimb")
+    os.symlink("/usr/../etc/passwd", low / "absdots")
     os.symlink("/proc/self/mounts", low / "mtab")
     os.mkfifo(low / "fifo")
     for i in range(300):
@@ -66,6 +68,9 @@ def test_readlink_rewriting(mount_view, lower):
     assert os.readlink(f"{m}/rootlink") == m + "/"
     assert os.readlink(f"{m}/usr/rel") == "lib/deep"
     assert os.readlink(f"{m}/dangling") == "dangling-target"
+    # An absolute target climbing with ".." is clamped too; one that stays inside is kept.
+    assert os.readlink(f"{m}/absclimb") == m + "/etc/passwd"
+    assert os.readlink(f"{m}/absdots") == m + "/usr/../etc/passwd"
     # Stays inside the root: not rewritten.
     assert os.readlink(f"{m}/usr/lib/exact") == "../../etc/passwd"
     # Climbs above the root from depth 2: clamped at the guest root like "..".
@@ -81,6 +86,7 @@ def test_kernel_walk_stays_in_the_guest(mount_view, lower):
     assert open(f"{m}/abs").read() == guest_passwd
     assert open(f"{m}/usr/lib/climb").read() == guest_passwd
     assert open(f"{m}/rootlink/etc/passwd").read() == guest_passwd
+    assert open(f"{m}/absclimb").read() == guest_passwd
     assert sorted(os.listdir(f"{m}/usr/rel")) == ["data.bin"]
 
 

@@ -38,5 +38,9 @@ int main(void)
 	clamp("/a", "../../b/", "/b/");
 	clamp("/a/", "x", "/a/x");
 	clamp("/", "..", "/");
+	/* absolute targets with "..": the leading slash is just another separator */
+	ok(pathname_climbs_above_root("/../etc/passwd", 0), "absolute climb");
+	ok(!pathname_climbs_above_root("/usr/../etc/passwd", 0), "absolute, stays inside");
+	clamp("/", "/../../etc/passwd", "/etc/passwd");
 	return done_testing();
 }
