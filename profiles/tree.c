@@ -257,7 +257,9 @@ int profile_tree_parse(TALLOC_CTX *ctx, const char *file, struct ynode **out,
 	if (!f) {
 		r = errno;
 		talloc_free(tmp);
-		return profile_fail_errno(err, r, "%s: cannot open: %s", file, strerror(r));
+		return profile_fail_errno(
+		    err, r, "%s: cannot open: %s (check that it exists and is readable)", file,
+		    strerror(r));
 	}
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_FILE_SIZE) {
 		r = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
