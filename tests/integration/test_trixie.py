@@ -161,7 +161,7 @@ def test_unix_socket_path_longer_than_sun_path_after_prefixing(tmp_path, trixie_
               "    print(c.getpeername() == p); c.send(b'ping'); c.close()\n"
               "t = threading.Thread(target=client); t.start()\n"
               "a, _ = s.accept(); t.join(); print(a.recv(4).decode())\n"
-              "print(sorted(n for n in os.listdir('/') if n.startswith('.groot')))\n")
+              "print(sorted(n for n in os.listdir('/') if n.startswith('.groot-socket')))\n")
     r = run_groot("run", p, "--", "python3", "-c", script)
     assert r.returncode == 0, r
     assert r.stdout.split("\n")[:4] == ["True True", "True", "ping", "[]"], r
