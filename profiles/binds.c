@@ -121,6 +121,8 @@ int profile_parse_bind(TALLOC_CTX *ctx, const char *spec, const char *base_dir, 
 	int r;
 
 	*out = (struct bind){0};
+	if (!origin)
+		origin = "command line";
 	if (second && strchr(second + 1, ':'))
 		return fail_bind(err, origin, spec,
 				 "too many ':' (for paths holding ':' write {source: SRC, dest: "

@@ -141,11 +141,16 @@ struct profile_error {
  * Find (./NAME.yaml, ~/.config/groot/profiles/NAME.yaml, stock directory) or
  * open a path, parse, apply extends, expand ${...}, validate.
  * Returns 0, or -EINVAL (bad profile, err->message set) / -ENOENT (not found, message set).
+ * A parent named by extends that cannot be found makes the profile bad: -EINVAL.
  */
 int profile_load(TALLOC_CTX *ctx, const char *name_or_path, struct profile **out,
 		 struct profile_error *err);
 
-/* Build the guest environment from the profile and the host's environ. */
+/*
+ * Build the guest environment from the profile and the host's environ: inherit/keep, drop,
+ * HOME/USER/LOGNAME from user, unset, set, path, default PATH (groot-profile(5), ENVIRONMENT).
+ * One talloc array on CTX, NULL-terminated; NULL with errno ENOMEM.
+ */
 char **profile_build_environ(TALLOC_CTX *ctx, const struct profile *profile, char *const *host_env);
 
 /*
@@ -162,21 +167,24 @@ int profile_list(TALLOC_CTX *ctx, struct profile_entry **entries, size_t *n);
 
 /*
  * Where a value came from: KEY is a dotted path ("rootfs.path", "env.set.PATH", "user").
- * Returns "file:line:col", or NULL when the value is a default.
+ * Returns "file:line:col" (owned by the profile), or NULL when the value is a default or the
+ * profile was not loaded from a file.
  */
 const char *profile_origin(const struct profile *profile, const char *key);
 
 /*
  * Parse one bind in the profile's string form, "SRC[:DST][:OPTS]" (groot-profile(5)).
- * A relative SRC is taken relative to BASE_DIR (the current directory when NULL). ORIGIN is
- * copied into the bind and prefixes error messages. Returns 0 or -EINVAL (err->message set).
+ * A relative SRC is taken relative to BASE_DIR (the current directory when NULL). ORIGIN
+ * ("command line" when NULL) is copied into the bind and prefixes error messages; the strings
+ * hang off CTX. Returns 0, -EINVAL (err->message set) or -ENOMEM.
  */
 int profile_parse_bind(TALLOC_CTX *ctx, const char *spec, const char *base_dir, const char *origin,
 		       struct bind *out, struct profile_error *err);
 
 /*
  * Add a bind (e.g. from the command line) with the profile's merge rule: a bind with the same
- * destination is replaced in place, otherwise it is appended. Returns 0 or -ENOMEM.
+ * destination is replaced in place, otherwise it is appended. The strings are copied onto the
+ * profile, which must be a talloc object. Returns 0 or -ENOMEM.
  */
 int profile_add_bind(struct profile *profile, const struct bind *bind);
 

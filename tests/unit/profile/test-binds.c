@@ -104,7 +104,8 @@ int main(void)
 	is_str(p->binds[1].source, "/c", "... in place");
 	is_int(p->binds[1].flags, BIND_RO, "... with its flags");
 	is_str(p->binds[1].origin, "command line", "... and its origin");
-	profile_parse_bind(ctx, "/d:/z", NULL, NULL, &b, &err);
+	is_int(profile_parse_bind(ctx, "/d:/z", NULL, NULL, &b, &err), 0, "NULL origin");
+	is_str(b.origin, "command line", "NULL origin is 'command line'");
 	b.origin = NULL;
 	is_int(profile_add_bind(p, &b), 0, "add a new bind");
 	is_int(p->n_binds, 3, "... appended");
