@@ -149,8 +149,8 @@ void inode_rekey(struct fs *fs, struct inode *inode, uint64_t dev, uint64_t ino)
 			;
 		if (*pp) {
 			*pp = inode->hash_next;
-			inode->key_dev = dev;
-			inode->key_ino = ino;
+			__atomic_store_n(&inode->key_dev, dev, __ATOMIC_RELEASE);
+			__atomic_store_n(&inode->key_ino, ino, __ATOMIC_RELEASE);
 			inode->hash_next = buckets[to];
 			buckets[to] = inode;
 		}
@@ -160,11 +160,27 @@ void inode_rekey(struct fs *fs, struct inode *inode, uint64_t dev, uint64_t ino)
 	pthread_mutex_unlock(a);
 }
 
+/*
+ * Lock the stripe that indexes 'inode'. Its key can change (copy-up rekeys
+ * under both stripes), so check after locking that it still maps here.
+ */
+static unsigned lock_stripe_of(struct inode *inode)
+{
+	for (;;) {
+		unsigned b = bucket_of(__atomic_load_n(&inode->key_dev, __ATOMIC_ACQUIRE),
+				       __atomic_load_n(&inode->key_ino, __ATOMIC_ACQUIRE));
+
+		pthread_mutex_lock(stripe_of(b));
+		if (bucket_of(inode->key_dev, inode->key_ino) == b)
+			return b;
+		pthread_mutex_unlock(stripe_of(b));
+	}
+}
+
 void inode_ref(struct inode *inode)
 {
-	pthread_mutex_t *m = stripe_of(bucket_of(inode->key_dev, inode->key_ino));
+	pthread_mutex_t *m = stripe_of(lock_stripe_of(inode));
 
-	pthread_mutex_lock(m);
 	inode->refs++;
 	pthread_mutex_unlock(m);
 }
@@ -172,11 +188,10 @@ void inode_ref(struct inode *inode)
 void inode_unref(struct fs *fs, struct inode *inode, uint64_t n)
 {
 	while (inode && inode != &fs->root) {
-		unsigned b = bucket_of(inode->key_dev, inode->key_ino);
+		unsigned b = lock_stripe_of(inode);
 		pthread_mutex_t *m = stripe_of(b);
 		struct inode **pp, *parent;
 
-		pthread_mutex_lock(m);
 		if (inode->refs < n) {
 			log_error("inode %p: forget %llu with %llu references", (void *)inode,
 				  (unsigned long long)n, (unsigned long long)inode->refs);
