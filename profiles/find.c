@@ -172,7 +172,9 @@ static const char *peek_description(TALLOC_CTX *ctx, const char *file, bool *is_
 		if (d && d->kind == YNODE_SCALAR)
 			result = talloc_strdup(ctx, d->value);
 	} else {
-		*is_profile = true; /* broken, but named like one: show it so `check` gets run */
+		/* Unparsable: listed from the profile directories (`groot check` will explain),
+		 * not from the current directory, where it may be anything. */
+		*is_profile = false;
 	}
 	talloc_free(tmp);
 	return result;

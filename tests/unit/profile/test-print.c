@@ -188,9 +188,12 @@ static void test_list(void)
 	struct profile_entry *entries;
 	size_t n;
 	bool found_trixie = false, shadowed = false, found_local = false, found_other = false;
+	bool found_broken_config = false;
 
 	write_file("debian-trixie.yaml", "version: 1\nrootfs: {path: /x}\ndescription: mine\n");
 	write_file("compose.yaml", "services: {}\n");
+	write_file("broken.yaml", "services: [\n");
+	write_file("config/groot/profiles/broken-config.yaml", "version: [\n");
 	write_file("config/groot/profiles/zeta.yaml", "version: 1\nrootfs: {path: /x}\n");
 	is_int(profile_list(NULL, &entries, &n), 0, "profile_list succeeds");
 	for (size_t i = 0; i < n; i++) {
@@ -203,13 +206,17 @@ static void test_list(void)
 			shadowed = true;
 			found_trixie = entries[i].description != NULL;
 		}
-		if (strcmp(entries[i].name, "compose") == 0)
+		if (strcmp(entries[i].name, "compose") == 0 ||
+		    strcmp(entries[i].name, "broken") == 0)
 			found_other = true;
+		if (strcmp(entries[i].name, "broken-config") == 0)
+			found_broken_config = true;
 	}
 	ok(found_local, "./NAME.yaml listed first");
 	ok(shadowed, "the stock debian-trixie is listed as shadowed");
 	ok(found_trixie, "stock profiles have descriptions");
-	ok(!found_other, "a YAML file without 'version' in ./ is not a profile");
+	ok(!found_other, "a YAML file without 'version' in ./, or unparsable, is not a profile");
+	ok(found_broken_config, "a broken file in the config directory is listed (check explains)");
 	ok(n >= 6, "local, config and the 4 stock profiles listed");
 	talloc_free(entries);
 }
