@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* profile_build_environ(): inherit → drop → identity → unset → set → path → default PATH. */
+/* profile_build_environ(): inherit, drop, identity, unset, set, path, then the default PATH. */
 #include "helpers.h"
 #include "profile.h"
 #include "tap.h"
