@@ -260,6 +260,19 @@ static const struct bad_profile cases[] = {
      "(for example: extends: debian-trixie)"},
 };
 
+/* "FILE:LINE:COL: what is wrong (what to do)", FILE being some .yaml file. */
+static int has_shape(const char *message)
+{
+	const char *yaml = strstr(message, ".yaml:");
+	unsigned line, col;
+	int used = 0;
+	size_t len = strlen(message);
+
+	if (!yaml || sscanf(yaml, ".yaml:%u:%u: %n", &line, &col, &used) != 2 || used == 0)
+		return 0;
+	return line > 0 && col > 0 && strstr(yaml + used, " (") && message[len - 1] == ')';
+}
+
 int main(void)
 {
 	make_test_dir();
@@ -280,6 +293,7 @@ int main(void)
 
 		is_int(r, -EINVAL, "%s: refused", c->name);
 		is_str(err.message, with_dir(c->expected), "%s: message", c->name);
+		ok(has_shape(err.message), "%s: FILE:LINE:COL: what (what to do)", c->name);
 		if (r == 0)
 			talloc_free(p);
 	}
