@@ -213,3 +213,29 @@ def test_shebang_argv_is_rebuilt_like_the_kernel(matrix, groot, tmp_path, probe,
     r = run_groot("run", profile, "--", "/t/script-arg", "x1", "x2")
     assert normalise(r.stdout, "/t") == normalise(expected.stdout, str(native_dir)), r
     assert "[one arg]" in r.stdout
+
+
+def test_profile_interpreters_like_binfmt_misc(tmp_path, tiny_rootfs, groot, probe):
+    """Formats that are neither ELF nor #!: the profile's table, by extension or by magic."""
+    d = tmp_path / "progs"
+    d.mkdir()
+    os.chmod(d, 0o755)
+    (d / "greeting.gsh").write_text("echo by extension: $0 $1\n")
+    (d / "greeting.gsh").chmod(0o755)
+    (d / "magic.bin").write_bytes(b"GRT1" + b"\necho by magic: $1\n")
+    (d / "magic.bin").chmod(0o755)
+    profile = write_profile(tmp_path, tiny_rootfs, extra=(
+        f"binds:\n  - {d}:/progs:direct\n"
+        "interpreters:\n"
+        "  gsh:\n    extension: gsh\n    interpreter: /bin/sh\n"
+        "  grt:\n    magic: 'GRT1'\n    interpreter: /bin/sh\n"))
+    r = run_groot("run", profile, "--", "/progs/greeting.gsh", "arg")
+    assert r.returncode == 0, r
+    assert r.stdout == "by extension: /progs/greeting.gsh arg\n", r
+    r = run_groot("run", profile, "--", "/progs/magic.bin", "arg")
+    assert r.returncode == 0 and r.stdout.endswith("by magic: arg\n"), r
+    # Without the table, the kernel's answer: ENOEXEC.
+    plain = write_profile(tmp_path, tiny_rootfs, name="plain",
+                          extra=f"binds:\n  - {d}:/progs:direct\n  - {probe}:/probe:direct\n")
+    r = run_groot("run", plain, "--", "/probe/execerr", "path", "/progs/magic.bin")
+    assert r.stdout == "errno=8\n", r
