@@ -205,3 +205,27 @@ def test_read_only_binds_give_erofs(groot, tmp_path, tiny_rootfs, how):
     assert r.stderr.count("Read-only file system") == 4, r
     assert (shared / "f").read_text() == "data\ny\n"
     assert sorted(os.listdir(shared)) == ["f"]
+
+
+def test_mount_of_a_crashed_run_is_removed_by_the_next(groot, profile):
+    """Runner and view killed together: nothing could unmount. The next run cleans up."""
+    before = set(groot_mounts())
+    proc = subprocess.Popen([str(GROOT), "run", str(profile), "--", "sleep", "300"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 20
+    while time.time() < deadline and set(groot_mounts()) == before:
+        time.sleep(0.05)
+    stale = set(groot_mounts()) - before
+    assert stale, "the view never mounted"
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    victims = [proc.pid] + [int(p) for p in children.stdout.split()]
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.5)
+    r = run_groot("run", profile, "--", "true")
+    assert r.returncode == 0, r
+    deadline = time.time() + 10
+    while time.time() < deadline and set(groot_mounts()) & stale:
+        time.sleep(0.05)
+    assert not (set(groot_mounts()) & stale), "the stale mount is still there"
