@@ -11,7 +11,6 @@
 #include <talloc.h>
 #include <unistd.h>
 
-#include "bindspec.h"
 #include "cli.h"
 #include "config.h"
 #include "log.h"
@@ -51,27 +50,21 @@ static void proot_usage(FILE *out)
 
 static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec)
 {
-	char message[512];
-	char *expanded = NULL;
+	struct profile_error err = {{0}};
+	struct bind bind;
 
 	if (!strcmp(spec, "$HOME")) {
-		const char *home = getenv("HOME");
-		if (!home)
+		spec = getenv("HOME");
+		if (!spec)
 			return 0;
-		spec = expanded = talloc_asprintf(ctx, "%s", home);
 	}
-	request->extra_binds = talloc_realloc(ctx, request->extra_binds, struct bind,
-					      request->n_extra_binds + 1);
-	struct bind *b = &request->extra_binds[request->n_extra_binds];
-	if (parse_bind_spec(ctx, spec, "command line", b, message, sizeof(message)) < 0) {
-		log_error("-b %s: %s", spec, message);
+	if (profile_parse_bind(ctx, spec, NULL, NULL, &bind, &err) < 0) {
+		log_error("-b %s: %s", spec, err.message);
 		return -1;
 	}
 	/* PRoot binds are host paths seen directly by the kernel. */
-	b->flags |= BIND_DIRECT;
-	request->n_extra_binds++;
-	(void)expanded;
-	return 0;
+	bind.flags |= BIND_DIRECT;
+	return profile_add_bind(request->profile, &bind) < 0 ? -1 : 0;
 }
 
 static int add_preset(TALLOC_CTX *ctx, struct run_request *request, const char *const *binds,
@@ -86,7 +79,6 @@ static int add_preset(TALLOC_CTX *ctx, struct run_request *request, const char *
 			continue;
 		if (add_bind(ctx, request, spec) < 0)
 			return -1;
-		request->extra_binds[request->n_extra_binds - 1].flags |= BIND_TRY;
 	}
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <talloc.h>
 
-#include "bindspec.h"
 #include "cli.h"
 #include "log.h"
 #include "profile.h"
@@ -58,24 +57,16 @@ int command_run(int argc, char **argv, bool login_shell)
 	};
 	TALLOC_CTX *ctx = talloc_new(NULL);
 	struct run_request request = {.login_shell = login_shell};
+	const char **binds = NULL;
+	size_t n_binds = 0;
 	int c, status;
 
 	while ((c = getopt_long(argc, argv, "+b:w:0vh", options, NULL)) != -1) {
 		switch (c) {
-		case 'b': {
-			char message[512];
-			request.extra_binds = talloc_realloc(ctx, request.extra_binds, struct bind,
-							     request.n_extra_binds + 1);
-			if (parse_bind_spec(ctx, optarg, "command line",
-					    &request.extra_binds[request.n_extra_binds], message,
-					    sizeof(message)) < 0) {
-				log_error("--bind %s: %s", optarg, message);
-				talloc_free(ctx);
-				return GROOT_EXIT_USAGE;
-			}
-			request.n_extra_binds++;
+		case 'b':
+			binds = talloc_realloc(ctx, binds, const char *, n_binds + 1);
+			binds[n_binds++] = optarg;
 			break;
-		}
 		case 'w':
 			request.workdir = optarg;
 			break;
@@ -109,6 +100,17 @@ int command_run(int argc, char **argv, bool login_shell)
 	if (!request.profile) {
 		talloc_free(ctx);
 		return GROOT_EXIT_USAGE;
+	}
+	/* Command-line binds override the profile's on the same destination. */
+	for (size_t i = 0; i < n_binds; i++) {
+		struct profile_error err = {{0}};
+		struct bind bind;
+		if (profile_parse_bind(ctx, binds[i], NULL, NULL, &bind, &err) < 0 ||
+		    profile_add_bind(request.profile, &bind) < 0) {
+			log_error("--bind: %s", err.message[0] ? err.message : strerror(ENOMEM));
+			talloc_free(ctx);
+			return GROOT_EXIT_USAGE;
+		}
 	}
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;

@@ -142,39 +142,33 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		args = add_arg(ctx, args, &n,
 			       talloc_asprintf(ctx, "%lld", p->determinism.source_date_epoch));
 	}
-	for (size_t i = 0; i < sizeof(always_direct) / sizeof(always_direct[0]); i++)
+	for (size_t i = 0; i < sizeof(always_direct) / sizeof(always_direct[0]); i++) {
 		add_direct(ctx, session, always_direct[i], always_direct[i], false);
-
-	for (unsigned pass = 0; pass < 2; pass++) {
-		const struct bind *binds = pass ? request->extra_binds : p->binds;
-		size_t count = pass ? request->n_extra_binds : p->n_binds;
-		for (size_t i = 0; i < count; i++) {
-			const struct bind *b = &binds[i];
-			if (access(b->source, F_OK) < 0) {
-				if (b->flags & BIND_TRY)
-					continue;
-				log_warn("%s: bind source %s does not exist; skipping it", b->origin,
-					 b->source);
-				continue;
-			}
-			if (b->flags & BIND_DIRECT) {
-				add_direct(ctx, session, b->dest, b->source, b->flags & BIND_RO);
-				args = add_arg(ctx, args, &n, "--direct");
-				args = add_arg(ctx, args, &n,
-					       talloc_asprintf(ctx, "%s=%s", b->dest, b->source));
-			} else {
-				args = add_arg(ctx, args, &n, "--bind");
-				args = add_arg(ctx, args, &n,
-					       talloc_asprintf(ctx, "%s:%s%s", b->source, b->dest,
-							       (b->flags & BIND_RO) ? ":ro" : ""));
-			}
-		}
-	}
-	for (size_t i = 0; i < session->n_directs && i < 3; i++) {
 		args = add_arg(ctx, args, &n, "--direct");
 		args = add_arg(ctx, args, &n,
-			       talloc_asprintf(ctx, "%s=%s", session->directs[i].guest,
-					       session->directs[i].host));
+			       talloc_asprintf(ctx, "%s=%s", always_direct[i], always_direct[i]));
+	}
+
+	for (size_t i = 0; i < p->n_binds; i++) {
+		const struct bind *b = &p->binds[i];
+		if (access(b->source, F_OK) < 0) {
+			if (b->flags & BIND_TRY)
+				continue;
+			log_warn("%s: bind source %s does not exist; skipping it", b->origin,
+				 b->source);
+			continue;
+		}
+		if (b->flags & BIND_DIRECT) {
+			add_direct(ctx, session, b->dest, b->source, b->flags & BIND_RO);
+			args = add_arg(ctx, args, &n, "--direct");
+			args = add_arg(ctx, args, &n,
+				       talloc_asprintf(ctx, "%s=%s", b->dest, b->source));
+		} else {
+			args = add_arg(ctx, args, &n, "--bind");
+			args = add_arg(ctx, args, &n,
+				       talloc_asprintf(ctx, "%s:%s%s", b->source, b->dest,
+						       (b->flags & BIND_RO) ? ":ro" : ""));
+		}
 	}
 	for (int v = LOG_LEVEL_WARN; v < (int)log_level; v++)
 		args = add_arg(ctx, args, &n, "-v");

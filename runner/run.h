@@ -14,8 +14,6 @@ struct run_request {
 	const char *workdir;     /* overrides the profile's */
 	bool force_root;         /* -0 */
 	bool trace;              /* --trace */
-	struct bind *extra_binds; /* from the command line */
-	unsigned n_extra_binds;
 };
 
 /* Returns the exit status groot must exit with. */

@@ -116,6 +116,8 @@ int main(void)
 	is_str(out, at("/etc/passwd", ""), "prefix");
 	is_int(translate_path(&session, getpid(), AT_FDCWD, "/proc/self/status", out, sizeof(out)),
 	       0, "/proc is direct");
+	is_int(translate_path(&session, getpid(), AT_FDCWD, "//proc/self", out, sizeof(out)), 0,
+	       "//proc is /proc: direct");
 	is_int(translate_path(&session, getpid(), AT_FDCWD, "/procx", out, sizeof(out)), 1,
 	       "/procx is not /proc");
 	is_int(translate_path(&session, getpid(), AT_FDCWD, "/home/me/x", out, sizeof(out)), 1,
