@@ -27,21 +27,13 @@
 
 static int proc_link(pid_t pid, int dirfd, char *out, size_t size)
 {
-	char link[64];
-	ssize_t n;
+	int r = tracee_directory(pid, dirfd, out, size);
+	size_t n = r == 0 ? strlen(out) : 0;
 
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%d/cwd", pid);
-	else
-		snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, dirfd);
-	n = readlink(link, out, size - 1);
-	if (n < 0)
-		return errno == ENOENT ? -EBADF : -errno;
-	out[n] = '\0';
 	/* An fd on a deleted file (memfd, unlinked binary): only the magic link reaches it. */
 	if (n > 10 && strcmp(out + n - 10, " (deleted)") == 0)
-		snprintf(out, size, "%s", link);
-	return 0;
+		snprintf(out, size, "/proc/%d/fd/%d", pid, dirfd);
+	return r;
 }
 
 /* exec_host.resolve: a guest path as the tracee sees it, to a host path the tracer (and the shim) can open. */
@@ -122,19 +114,10 @@ static long count_strings(pid_t pid, unsigned long array)
 
 static bool fd_is_cloexec(pid_t pid, int fd)
 {
-	char path[64], line[128];
-	unsigned int flags = 0;
-	FILE *f;
+	char file[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "flags: %o", &flags) == 1)
-			break;
-	fclose(f);
-	return flags & O_CLOEXEC;
+	snprintf(file, sizeof(file), "fdinfo/%d", fd);
+	return tracee_proc_octal(pid, file, "flags:", 0) & O_CLOEXEC;
 }
 
 /* New argv below the stack: the planned prefix, then the guest's argv[skip..]. */

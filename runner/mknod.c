@@ -20,23 +20,6 @@
 
 #define OVERRIDE_XATTR "user.containers.override_stat"
 
-static unsigned int tracee_umask(pid_t pid)
-{
-	char path[64], line[128];
-	unsigned int mask = 022;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return mask;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Umask: %o", &mask) == 1)
-			break;
-	fclose(f);
-	return mask;
-}
-
 static long emulate_device_node(struct stop *stop, int dirfd, const char *guest, mode_t mode,
 				dev_t device)
 {
@@ -47,7 +30,7 @@ static long emulate_device_node(struct stop *stop, int dirfd, const char *guest,
 
 	if (r < 0)
 		return r;
-	mode_t permissions = mode & 07777 & ~tracee_umask(pid);
+	mode_t permissions = mode & 07777 & ~tracee_proc_octal(pid, "status", "Umask:", 022);
 	int fd = open(host, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;

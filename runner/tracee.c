@@ -162,3 +162,22 @@ int tracee_set_regs(pid_t pid, const struct user_regs_struct *regs)
 {
 	return ptrace(PTRACE_SETREGS, pid, NULL, regs) < 0 ? -errno : 0;
 }
+
+unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
+			       unsigned int fallback)
+{
+	char path[128], line[256];
+	size_t length = strlen(field);
+	unsigned int value = fallback;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return fallback;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, length) == 0 && sscanf(line + length, "%o", &value) == 1)
+			break;
+	fclose(f);
+	return value;
+}

@@ -81,6 +81,10 @@ void scratch_init(struct scratch *s, const struct user_regs_struct *regs);
 /* Copy data below the stack; returns its tracee address or 0 on failure (errno set). */
 unsigned long scratch_push(pid_t pid, struct scratch *s, const void *data, size_t size);
 
+/* An octal field ("Umask:", "flags:") of /proc/PID/<file>; fallback when absent. */
+unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
+			       unsigned int fallback);
+
 int tracee_get_regs(pid_t pid, struct user_regs_struct *regs);
 int tracee_set_regs(pid_t pid, const struct user_regs_struct *regs);
 

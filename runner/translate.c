@@ -48,8 +48,7 @@ static int concat(char *out, size_t size, const char *a, size_t la, const char *
 	return 0;
 }
 
-/* The host directory a relative path starts from: the tracee's cwd or dirfd. */
-static int read_base(pid_t pid, int dirfd, char *out, size_t size)
+int tracee_directory(pid_t pid, int dirfd, char *out, size_t size)
 {
 	char link[64];
 	ssize_t n;
@@ -89,7 +88,7 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 	}
 	if (!path_has_dotdot(guest))
 		return 0;
-	err = read_base(pid, dirfd, base, sizeof(base));
+	err = tracee_directory(pid, dirfd, base, sizeof(base));
 	if (err < 0)
 		return 0; /* let the kernel report the bad dirfd */
 	if (!has_prefix_component(base, session->mount, session->mount_length))

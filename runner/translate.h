@@ -25,6 +25,9 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, const char *guest,
 			 char *out, size_t size);
 
+/* The host path of what a tracee's cwd (AT_FDCWD) or fd names: the /proc link's target. */
+int tracee_directory(pid_t pid, int dirfd, char *out, size_t size);
+
 /* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
 

@@ -229,3 +229,20 @@ def test_mount_of_a_crashed_run_is_removed_by_the_next(groot, profile):
     while time.time() < deadline and set(groot_mounts()) & stale:
         time.sleep(0.05)
     assert not (set(groot_mounts()) & stale), "the stale mount is still there"
+
+
+def test_device_nodes_under_fake_root_are_recorded(groot, tmp_path, tiny_rootfs):
+    upper = tmp_path / "upper"
+    p = write_profile(tmp_path, tiny_rootfs, name="dev", extra=(
+        f"  upper: persistent\n  upper_path: {upper}\nuser: root\n"))
+    r = run_groot("run", p, "--", "sh", "-c",
+                  "mknod /tmp/null c 1 3 && mknod /tmp/blk b 8 1 && mkfifo /tmp/fifo && "
+                  "stat -c '%F %t %T %u' /tmp/null /tmp/blk && stat -c %F /tmp/fifo && "
+                  "echo discarded > /tmp/null && cat /tmp/null && echo end")
+    assert r.returncode == 0, r
+    assert r.stdout.split("\n")[:4] == ["character special file 1 3 0", "block special file 8 1 0",
+                                        "fifo", "end"], r
+    # recorded, not created: a regular file in the upper layer, and it persists
+    assert (upper / "tmp" / "null").is_file()
+    r = run_groot("run", p, "--", "stat", "-c", "%F %t %T", "/tmp/null")
+    assert r.stdout.strip() == "character special file 1 3", r
