@@ -15,6 +15,7 @@
 #include "config.h"
 #include "helpers.h"
 #include "log.h"
+#include "preflight.h"
 #include "session.h"
 #include "tracer.h"
 #include "view.h"
@@ -59,20 +60,6 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 static void remove_tree(const char *path)
 {
 	nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS);
-}
-
-static bool looks_like_rootfs(const char *path)
-{
-	char probe[PATH_MAX];
-	const char *const markers[] = {"bin", "usr", "etc"};
-	int found = 0;
-
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(probe, sizeof(probe), "%s/%s", path, markers[i]);
-		if (access(probe, F_OK) == 0)
-			found++;
-	}
-	return found >= 2;
 }
 
 static const char **add_arg(TALLOC_CTX *ctx, const char **args, size_t *n, const char *arg)
@@ -222,18 +209,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	int status = GROOT_EXIT_FAILURE;
 	char *base, *run_dir, *mount;
 
-	if (!p->rootfs.path || access(p->rootfs.path, F_OK) < 0) {
-		log_error("%s: the rootfs %s does not exist; create it with 'groot provision %s'",
-			  p->file, p->rootfs.path ? p->rootfs.path : "(none)",
-			  p->name ? p->name : p->file);
+	if (preflight_run(p) < 0)
 		return GROOT_EXIT_FAILURE;
-	}
-	if (!looks_like_rootfs(p->rootfs.path)) {
-		log_error("%s: %s is not a root filesystem (no bin/, usr/ or etc/ in it); "
-			  "point rootfs.path at a guest tree",
-			  p->file, p->rootfs.path);
-		return GROOT_EXIT_FAILURE;
-	}
 	session.fake_root = request->force_root || p->user.kind == USER_ROOT;
 	unsigned recorded_devices = 0;
 	session.recorded_devices = &recorded_devices;
