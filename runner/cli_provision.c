@@ -149,8 +149,17 @@ int command_provision(int argc, char **argv)
 	       p->name ? p->name : argv[1], tool, p->rootfs.bootstrap.suite, target);
 	fflush(stdout);
 	int r = run_and_wait((char *const *)args);
-	if (r == 0 && rootless)
+	if (r == 0 && rootless) {
 		r = second_stage(ctx, partial);
+		if (r != 0) {
+			log_error("rootless provisioning failed in debootstrap's second stage "
+				  "(status %d; see %s/debootstrap/debootstrap.log). Provision as root "
+				  "once instead ('sudo groot provision %s'), or unpack a rootfs tarball "
+				  "you own and point rootfs.path at it",
+				  r, partial, argv[1]);
+			goto out;
+		}
+	}
 	if (r != 0) {
 		log_error("debootstrap failed (status %d); the partial tree is left in %s", r,
 			  partial);
