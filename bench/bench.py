@@ -3,7 +3,8 @@
 """groot against native chroot and PRoot, in one run, as ratios.
 
 Usage (as root, after make build): bench/bench.py [--rootfs DIR] [--runs N] [WORKLOAD...]
-Workloads: exec (300x /bin/true), walk (find /usr; ls -lR /usr), stat (10k stats).
+Workloads: exec (300x /bin/true), walk (find /usr; ls -lR /usr), stat (stat of
+/usr/share's first levels), make (make -j2 of ~20 C files; needs gcc in the guest).
 Each command runs --runs times per runner; the best time counts (least noise).
 """
 import argparse
@@ -23,7 +24,25 @@ WORKLOADS = {
     "exec": "for i in $(seq 300); do /bin/true; done",
     "walk": "find /usr > /dev/null; ls -lR /usr > /dev/null",
     "stat": "find /usr/share -maxdepth 3 -exec stat -c %s {} + > /dev/null",
+    "make": "cd /tmp/groot-bench-make && rm -f *.o app && make -s -j2",
 }
+
+
+def make_project(rootfs):
+    """~20 C files in the guest's /tmp, for the make -j2 workload (removed afterwards)."""
+    d = pathlib.Path(rootfs) / "tmp" / "groot-bench-make"
+    d.mkdir(parents=True, exist_ok=True)
+    for i in range(20):
+        (d / f"f{i}.c").write_text(
+            "#include <stdio.h>\n#include <string.h>\n#include <stdlib.h>\n"
+            f"int f{i}(int x) {{ char b[64]; snprintf(b, sizeof b, \"%d\", x); "
+            f"return (int)strlen(b) + {i}; }}\n")
+    decls = "".join(f"int f{i}(int);" for i in range(20))
+    calls = "+".join(f"f{i}(argc)" for i in range(20))
+    (d / "main.c").write_text(f"{decls}\nint main(int argc, char **argv) {{ return {calls} > 0 ? 0 : 1; }}\n")
+    objs = " ".join(f"f{i}.o" for i in range(20))
+    (d / "Makefile").write_text(f"app: main.o {objs}\n\tcc -o $@ $^\n%.o: %.c\n\tcc -O2 -c $<\n")
+    return d
 
 
 def best_time(argv, runs):
@@ -50,7 +69,9 @@ def main():
         sys.exit("bench.py needs root for the native chroot baseline")
     profile_dir = tempfile.mkdtemp(prefix="groot-bench-")
     profile = pathlib.Path(profile_dir) / "bench.yaml"
-    profile.write_text(f"version: 1\nname: bench\nrootfs:\n  path: {args.rootfs}\n  upper: none\n")
+    upper = "ephemeral" if "make" in args.workloads else "none"
+    profile.write_text(f"version: 1\nname: bench\nrootfs:\n  path: {args.rootfs}\n  upper: {upper}\n")
+    project = make_project(args.rootfs) if "make" in args.workloads else None
     runners = {
         "native": ["chroot", args.rootfs, "/bin/bash", "-c"],
         "groot": [str(GROOT), "run", str(profile), "--", "/bin/bash", "-c"],
@@ -70,6 +91,8 @@ def main():
             line += f"  {times['proot'] / times['groot']:10.2f}x"
         print(line, flush=True)
     shutil.rmtree(profile_dir)
+    if project:
+        shutil.rmtree(project)
 
 
 if __name__ == "__main__":
