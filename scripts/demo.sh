@@ -12,4 +12,4 @@ $groot provision debian-trixie
 echo "groot: running a command in Debian trixie through the stock profile 'debian-trixie'"
 set -x
 $groot run debian-trixie -- bash -c \
-	'echo "Debian $(cat /etc/debian_version) as $(id -un) in $(pwd)"; uname -sm; ls /; python3 --version 2>/dev/null || perl -e "print qq(perl \$^V\n)"'
+	'echo "Debian $(cat /etc/debian_version) as $(id -un) in $(pwd)"; uname -sm; echo $(ls /); python3 --version 2>/dev/null || perl -e "print qq(perl \$^V\n)"'
