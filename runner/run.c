@@ -204,7 +204,7 @@ static char **guest_command(TALLOC_CTX *ctx, const struct run_request *request)
 int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 {
 	const struct profile *p = request->profile;
-	struct session session = {.trace = request->trace, .trace_fd = STDERR_FILENO};
+	struct session session = {.trace = request->trace, .trace_fd = STDERR_FILENO, .root_fd = -1};
 	struct view view = {.lifeline = -1};
 	int status = GROOT_EXIT_FAILURE;
 	char *base, *run_dir, *mount;
@@ -255,6 +255,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	struct view_options view_options = {fs, view_arguments(ctx, request, &session, run_dir)};
 	if (view_start(&view_options, mount, &view) < 0)
 		goto out;
+	session.root_fd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	session.tracer_pid = getpid();
 
 	const char *workdir = request->workdir ? request->workdir : p->workdir ? p->workdir : "/";
 	char *workdir_host = talloc_asprintf(ctx, "%s%s", mount, workdir);
@@ -280,6 +282,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	signal(SIGQUIT, SIG_DFL);
 
 out:
+	if (session.root_fd >= 0)
+		close(session.root_fd);
 	view_stop(&view);
 	rmdir(mount);
 	if (p->rootfs.upper == UPPER_EPHEMERAL)

@@ -24,6 +24,14 @@ struct session {
 	const char *run_dir;   /* $RUN, removed at exit */
 	const char *mount;     /* $RUN/mnt: where the view is mounted */
 	size_t mount_length;
+	/*
+	 * An O_PATH fd on the view's root, held by the tracer (pid tracer_pid):
+	 * a guest path that fits PATH_MAX but not once prefixed with the
+	 * mountpoint goes through /proc/TRACER/fd/ROOT/ instead, so the kernel
+	 * fails with ENAMETOOLONG exactly where it would natively.
+	 */
+	int root_fd;
+	pid_t tracer_pid;
 	struct direct_bind *directs;
 	size_t n_directs;
 	bool has_read_only_direct; /* some direct bind is ro: writes there give EROFS */

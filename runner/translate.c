@@ -76,8 +76,14 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 			guest++;
 		if (!path_has_dotdot(guest)) {
 			const struct direct_bind *d = find_direct_bind(session, guest);
-			if (!d)
-				return concat(out, size, session->mount, session->mount_length, guest) ?: 1;
+			if (!d) {
+				if (session->mount_length + strlen(guest) < size || session->root_fd < 0)
+					return concat(out, size, session->mount, session->mount_length,
+						      guest) ?: 1;
+				int n = snprintf(out, size, "/proc/%d/fd/%d%s", session->tracer_pid,
+						 session->root_fd, guest);
+				return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 1;
+			}
 			if (d->host_length == d->guest_length &&
 			    memcmp(d->host, d->guest, d->guest_length) == 0)
 				return 0;

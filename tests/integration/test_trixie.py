@@ -165,3 +165,23 @@ def test_unix_socket_path_longer_than_sun_path_after_prefixing(tmp_path, trixie_
     r = run_groot("run", p, "--", "python3", "-c", script)
     assert r.returncode == 0, r
     assert r.stdout.split("\n")[:4] == ["True True", "True", "ping", "[]"], r
+
+
+def test_paths_near_path_max_behave_as_natively(tmp_path, trixie_rootfs):
+    """A 4080-byte guest path works although the mountpoint makes it longer than PATH_MAX;
+    one of 4096 bytes is ENAMETOOLONG, as natively."""
+    p = write_profile(tmp_path, trixie_rootfs, name="long", extra="  upper: ephemeral\n")
+    script = ("import os, errno\n"
+              "parts = ['/tmp'] + ['d' * 250] * 16\n"
+              "d = '/'.join(parts)\n"
+              "os.makedirs(d)\n"
+              "f = d + '/' + 'f' * (4080 - len(d) - 1)\n"
+              "open(f, 'w').write('deep')\n"
+              "print(len(f), open(f).read(), os.stat(f).st_size)\n"
+              "try:\n"
+              "    os.stat(f + 'x' * (4096 - len(f)))\n"
+              "except OSError as e:\n"
+              "    print(errno.errorcode[e.errno])\n")
+    r = run_groot("run", p, "--", "python3", "-c", script)
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["4080", "deep", "4", "ENAMETOOLONG"], r

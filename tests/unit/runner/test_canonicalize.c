@@ -109,7 +109,7 @@ int main(void)
 		{"/home/me", 8, "/srv/home", 9, false},
 	};
 	struct session session = {.mount = root, .mount_length = strlen(root), .directs = directs,
-				  .n_directs = 2};
+				  .n_directs = 2, .root_fd = -1};
 	char out[PATH_MAX];
 	is_int(translate_path(&session, getpid(), AT_FDCWD, "/etc/passwd", out, sizeof(out)), 1,
 	       "absolute path is prefixed");
@@ -127,6 +127,23 @@ int main(void)
 	       "relative path without '..' is left alone");
 	is_int(translate_path(&session, getpid(), AT_FDCWD, "", out, sizeof(out)), 0,
 	       "empty path is the kernel's business");
+	{
+		/* Fits PATH_MAX as a guest path, not once prefixed: through the tracer's root fd. */
+		char guest[PATH_MAX], expected[PATH_MAX + 64];
+		memset(guest, 'a', PATH_MAX - 2);
+		guest[0] = '/';
+		guest[PATH_MAX - 2] = '\0';
+		session.root_fd = 7;
+		session.tracer_pid = 4242;
+		is_int(translate_path(&session, getpid(), AT_FDCWD, guest, out, sizeof(out)),
+		       -ENAMETOOLONG, "4094-byte guest path: too long even through /proc");
+		guest[4080] = '\0';
+		is_int(translate_path(&session, getpid(), AT_FDCWD, guest, out, sizeof(out)), 1,
+		       "4080-byte guest path is translated");
+		snprintf(expected, sizeof(expected), "/proc/4242/fd/7%s", guest);
+		is_str(out, expected, "... through /proc/TRACER/fd/ROOT");
+		session.root_fd = -1;
+	}
 	is_int(detranslate_path(&session, at("/usr/bin", ""), out, sizeof(out)), 0, "detranslate");
 	is_str(out, "/usr/bin", "mountpoint stripped");
 	detranslate_path(&session, root, out, sizeof(out));
