@@ -185,3 +185,15 @@ def test_paths_near_path_max_behave_as_natively(tmp_path, trixie_rootfs):
     r = run_groot("run", p, "--", "python3", "-c", script)
     assert r.returncode == 0, r
     assert r.stdout.split() == ["4080", "deep", "4", "ENAMETOOLONG"], r
+
+
+def test_orphans_and_daemons_are_followed(profile, work):
+    """The guest's first process exits at once; its orphaned child still runs (and is still
+    traced: its paths are the guest's) until it is done, and groot waits for it."""
+    marker = work / "orphan-done"
+    if marker.exists():
+        marker.unlink()
+    r = run_groot("run", profile, "--", "bash", "-c",
+                  "(sleep 1; cat /etc/debian_version > /work/orphan-done) & disown; exit 5")
+    assert r.returncode == 5, r
+    assert marker.read_text().startswith("13"), "the orphan did not finish inside the guest"
