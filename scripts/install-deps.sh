@@ -7,7 +7,7 @@ packages=(
 	build-essential gcc clang meson ninja-build pkg-config
 	libfuse3-dev fuse3 libtalloc-dev libyaml-dev
 	python3-pytest debootstrap patchelf musl-tools busybox-static
-	proot bubblewrap fuse-overlayfs strace attr file fakeroot
+	proot bubblewrap fuse-overlayfs strace attr file fakeroot procps util-linux
 )
 [ "${1:-}" = "--bench" ] && packages+=(hyperfine)
 
