@@ -52,9 +52,9 @@ def best_time(argv, runs):
         proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
-            print(f"# {argv[0]} failed ({proc.returncode}): "
-                  f"{proc.stderr.decode(errors='replace')[-300:]!r}", file=sys.stderr)
-            return None
+            # Timed all the same (PRoot's ls -lR reports spurious ENOENT), but said.
+            print(f"# {argv[0]} exited {proc.returncode} on this workload: "
+                  f"{proc.stderr.decode(errors='replace')[-200:]!r}", file=sys.stderr)
         best = elapsed if best is None else min(best, elapsed)
     return best
 
