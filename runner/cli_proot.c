@@ -39,13 +39,15 @@ static void proot_usage(FILE *out)
 		"  -b, --bind=HOST[:GUEST]   make HOST visible at GUEST (alias -m, --mount)\n"
 		"  -w, --cwd=DIR             start in DIR (a guest path)\n"
 		"  -0, --root-id             fake root identity\n"
+		"  -i, --change-id=UID:GID   fake identity UID:GID\n"
+		"  -k, --kernel-release=STR  uname(2) reports STR as the kernel release\n"
 		"  -R DIR                    -r DIR plus the recommended host binds\n"
 		"  -S DIR                    -r DIR plus the binds for package building, and -0\n"
 		"  -v, --verbose=LEVEL       verbosity\n"
 		"  -l, --link2symlink        accepted (hard links work natively in the view)\n"
 		"  -h, --help                this help;  -V, --version  the version\n"
-		"Not supported yet, refused with a message: -i/--change-id, -q/--qemu,\n"
-		"-k/--kernel-release.\n");
+		"Not supported yet, refused with a message: -q/--qemu (use a profile's\n"
+		"interpreters: table).\n");
 }
 
 static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec)
@@ -145,12 +147,25 @@ int command_proot(int argc, char **argv)
 			break;
 		case 'l':
 			break;
-		case 'i':
-		case 'q':
+		case 'i': {
+			unsigned int uid, gid;
+			char extra;
+			if (sscanf(optarg, "%u:%u%c", &uid, &gid, &extra) != 2) {
+				log_error("-i %s: expected UID:GID, two numbers", optarg);
+				goto out;
+			}
+			p->user.kind = USER_UID;
+			p->user.uid = uid;
+			request.has_gid = true;
+			request.gid = gid;
+			break;
+		}
 		case 'k':
-			log_error("proot option -%c is not supported by groot yet; use a profile "
-				  "(user:, interpreters:, uname:) or drop the option",
-				  c);
+			p->uname.release = optarg;
+			break;
+		case 'q':
+			log_error("proot option -q is not supported by groot yet: declare the emulator "
+				  "in a profile's interpreters: table (see groot-profile(5))");
 			goto out;
 		case 'h':
 			proot_usage(stdout);

@@ -127,11 +127,18 @@ void handle_identity_enter(struct stop *stop)
 	struct tracee *t = stop->tracee;
 
 	if (!t->credentials) {
-		t->credentials = talloc_zero(t, struct credentials);
-		if (!t->credentials) {
+		struct credentials *c = talloc_zero(t, struct credentials);
+		if (!c) {
 			stop_skip(stop, -ENOMEM);
 			return;
 		}
+		for (int i = 0; i < 4; i++) {
+			c->uid[i] = stop->session->fake_uid;
+			c->gid[i] = stop->session->fake_gid;
+		}
+		c->groups[0] = stop->session->fake_gid;
+		c->n_groups = 1;
+		t->credentials = c;
 	}
 	stop_skip(stop, emulate(stop, t->credentials));
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -184,6 +185,45 @@ static char **with_shell_prompt(TALLOC_CTX *ctx, char **envp, const char *name)
 	return out;
 }
 
+/* Whose identity the guest has: root (fake), the host user's, or a guest user's (fake). */
+static int resolve_identity(const struct profile *p, struct session *session)
+{
+	char *passwd;
+	FILE *f;
+	struct passwd *pw;
+
+	if (session->fake_root) {
+		session->fake_identity = true;
+		return 0;
+	}
+	if (p->user.kind == USER_HOST)
+		return 0;
+	session->fake_identity = true;
+	session->fake_uid = p->user.kind == USER_UID ? p->user.uid : 0;
+	session->fake_gid = (gid_t)session->fake_uid;
+	passwd = talloc_asprintf(NULL, "%s/etc/passwd", p->rootfs.path);
+	f = passwd ? fopen(passwd, "re") : NULL;
+	talloc_free(passwd);
+	bool found = false;
+	while (f && !found && (pw = fgetpwent(f))) {
+		if (p->user.kind == USER_NAME ? strcmp(pw->pw_name, p->user.name) != 0
+					      : pw->pw_uid != session->fake_uid)
+			continue;
+		session->fake_uid = pw->pw_uid;
+		session->fake_gid = pw->pw_gid;
+		found = true;
+	}
+	if (f)
+		fclose(f);
+	if (!found && p->user.kind == USER_NAME) {
+		log_error("%s: user '%s' is not in the guest's /etc/passwd (use a uid, or root or "
+			  "host)",
+			  p->file, p->user.name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static char **guest_command(TALLOC_CTX *ctx, const struct run_request *request)
 {
 	const struct profile *p = request->profile;
@@ -212,6 +252,10 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	if (preflight_run(p) < 0)
 		return GROOT_EXIT_FAILURE;
 	session.fake_root = request->force_root || p->user.kind == USER_ROOT;
+	if (resolve_identity(p, &session) < 0)
+		return GROOT_EXIT_USAGE;
+	if (request->has_gid)
+		session.fake_gid = request->gid;
 	unsigned recorded_devices = 0;
 	session.recorded_devices = &recorded_devices;
 	session.shim_path = find_helper(ctx, "groot-shim", "shim", "GROOT_SHIM");
@@ -267,7 +311,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 		.workdir = workdir_host,
 		.argv = guest_command(ctx, request),
 		.envp = envp,
-		.filter = {.fake_identity = session.fake_root,
+		.filter = {.fake_identity = session.fake_identity,
 			   .fake_uname = session.hostname || session.release || session.version ||
 					 session.machine,
 			   .shim_start = GROOT_SHIM_BASE,

@@ -14,6 +14,8 @@ struct run_request {
 	const char *workdir;     /* overrides the profile's */
 	bool force_root;         /* -0 */
 	bool trace;              /* --trace */
+	bool has_gid;            /* groot proot -i UID:GID: the gid, when it is not the user's */
+	unsigned int gid;
 };
 
 /* Returns the exit status groot must exit with. */

@@ -35,7 +35,10 @@ struct session {
 	struct direct_bind *directs;
 	size_t n_directs;
 	bool has_read_only_direct; /* some direct bind is ro: writes there give EROFS */
-	bool fake_root;        /* user: root / -0 */
+	bool fake_root;        /* user: root / -0: identity 0 and the view's fake ownership */
+	bool fake_identity;    /* get*id/set*id emulated, starting from fake_uid/fake_gid */
+	uid_t fake_uid;
+	gid_t fake_gid;
 	/* Devices recorded in the view this run (fake root mknod): opening them needs help. */
 	unsigned *recorded_devices;
 	bool trace;            /* --trace: print each trapped syscall */

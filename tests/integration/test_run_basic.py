@@ -188,6 +188,16 @@ def test_fake_root_identity(groot, tmp_path, tiny_rootfs):
     p = write_profile(tmp_path, tiny_rootfs, name="host", extra="user: host\n")
     r = run_groot("run", p, "--", "id", "-u")
     assert r.stdout.strip() == str(os.geteuid()), r
+    # a guest user by name (from the guest's /etc/passwd) or by uid: fake identity
+    p = write_profile(tmp_path, tiny_rootfs, name="nobody", extra="user: nobody\n")
+    r = run_groot("run", p, "--", "sh", "-c", "id -u; id -g; echo $HOME")
+    assert r.stdout.split() == ["65534", "65534", "/"], r
+    p = write_profile(tmp_path, tiny_rootfs, name="uid", extra="user: 4321\n")
+    r = run_groot("run", p, "--", "sh", "-c", "id -u; id -g")
+    assert r.stdout.split() == ["4321", "4321"], r
+    p = write_profile(tmp_path, tiny_rootfs, name="ghost", extra="user: ghost\n")
+    r = run_groot("run", p, "--", "true")
+    assert r.returncode == 2 and "ghost" in r.stderr, r
 
 
 @pytest.mark.parametrize("how", ["direct", "view"])
