@@ -221,14 +221,14 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 	char *name = NULL;
 	bool had_override;
 	struct stat st;
-	int dirfd, fd, r = 0;
+	int dirfd, fd, src, r = 0;
 
 	if (inode_is_upper(fs, inode))
 		return inode->bind && inode->bind->readonly ? -EROFS : 0;
 	/* Its name now belongs to a whiteout or another file: copying would resurrect it. */
 	if (inode->unlinked)
 		return -ENOENT;
-	if (fs->upper < 0 || inode_fd(inode) < 0)
+	if (fs->upper < 0 || inode_synthetic(inode))
 		return -EROFS;
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	parent = inode->parent;
@@ -249,17 +249,29 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 	pthread_mutex_lock(&inode->lock);
 	if (inode->layer == fs->upper)
 		goto unlock; /* another thread won */
-	if (fstatat(inode->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+	src = inode_fd(inode);
+	if (src < 0 || fstatat(src, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
 		r = -errno;
 		goto unlock;
 	}
-	r = create_copy(fs, inode->fd, &st, had_override, dirfd, name, with_data);
+	r = create_copy(fs, src, &st, had_override, dirfd, name, with_data);
 	if (r < 0)
 		goto unlock;
 	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
+		if (fd >= 0)
+			close(fd);
 		goto unlock;
+	}
+	if (inode->type != S_IFDIR) {
+		/* Reopened by name from now on (inode_fd): the fds taken of the lower one go. */
+		close(fd);
+		__atomic_store_n(&inode->layer, fs->upper, __ATOMIC_RELEASE);
+		inode_fds_changed();
+		pthread_mutex_unlock(&inode->lock);
+		inode_rekey(fs, inode, st.st_dev, st.st_ino);
+		goto out;
 	}
 	if (inode->dir_fds) {
 		int top = dup(fd);
@@ -274,7 +286,7 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 	}
 	inode->lower_fd = inode->fd;
 	__atomic_store_n(&inode->fd, fd, __ATOMIC_RELEASE);
-	inode->layer = fs->upper;
+	__atomic_store_n(&inode->layer, fs->upper, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&inode->lock);
 	inode_rekey(fs, inode, st.st_dev, st.st_ino);
 	goto out;
@@ -294,12 +306,12 @@ int writable_dir_fd(struct fs *fs, struct inode *dir, int *out)
 	if (dir->type != S_IFDIR)
 		return -ENOTDIR;
 	if (dir->bind) {
-		if (dir->bind->readonly || inode_fd(dir) < 0)
+		if (dir->bind->readonly || inode_own_fd(dir) < 0)
 			return -EROFS;
-		*out = inode_fd(dir);
+		*out = inode_own_fd(dir);
 		return 0;
 	}
-	if (fs->upper < 0 || inode_fd(dir) < 0)
+	if (fs->upper < 0 || inode_synthetic(dir))
 		return -EROFS;
 	r = copy_up(fs, dir, true);
 	if (r < 0)

@@ -74,13 +74,15 @@ struct inode {
 	uint64_t refs; /* kernel lookups + children pointing at us; guarded by the stripe lock */
 
 	/*
-	 * O_PATH of the topmost backing object, -1 when synthetic. Copy-up swaps it
-	 * once (under 'lock'); the replaced fd stays open in 'lower_fd' until the
-	 * inode dies, so a handler that loaded the old value never sees it reused.
+	 * O_PATH of the topmost backing object, kept only by directories, bind
+	 * points and objects whose name went away (see inode_fd): -1 otherwise.
+	 * Copy-up swaps a directory's once (under 'lock'); the replaced fd stays
+	 * open in 'lower_fd' until the inode dies, so a handler that loaded the
+	 * old value never sees it reused.
 	 */
 	int fd;
 	int lower_fd;
-	int layer;   /* index into fs->layers, or LAYER_NONE / LAYER_BIND */
+	int layer;   /* index into fs->layers, or LAYER_NONE / LAYER_BIND; atomic */
 	mode_t type; /* S_IFMT bits */
 	/* Directories in a multi-layer view: one O_PATH fd per layer, -1 where absent or hidden. */
 	int *dir_fds;
@@ -129,7 +131,7 @@ void vnode_tree_free(struct vnode *v);
 int canonicalize_bind_points(struct fs *fs);
 
 /* inode.c */
-void inode_table_init(void);
+void inode_table_init(struct fs *fs);
 struct inode *inode_from_id(struct fs *fs, fuse_ino_t ino);
 fuse_ino_t inode_id(struct fs *fs, struct inode *inode);
 /*
@@ -158,17 +160,41 @@ void fs_fix_stat(struct fs *fs, struct stat *st);
 /* The inode number the guest sees for a backing (dev, ino) (or a guest path, when stable). */
 uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path);
 
+/*
+ * An O_PATH fd of the inode's backing object, -1 (errno set) for a synthetic
+ * inode or when it cannot be reached. Directories keep theirs; other objects
+ * are reopened by (parent's fd in their layer, name), since the kernel keeps
+ * inodes far longer than we could keep fds. Such an fd belongs to the calling
+ * thread and stays open until that thread has reopened 16 more: use it within
+ * the request, never keep it.
+ */
+int inode_fd(struct inode *inode);
+/* The object is about to lose its name (unlink, rename over it): keep an fd to it from now on. */
+void inode_pin_fd(struct fs *fs, struct inode *inode);
+/* Copy-up moved the object: reopened fds of the old one must not be reused. */
+void inode_fds_changed(void);
+
 /* Loads and stores that copy-up may race with. */
-static inline int inode_fd(struct inode *inode)
+static inline int inode_own_fd(struct inode *inode)
 {
 	return __atomic_load_n(&inode->fd, __ATOMIC_ACQUIRE);
+}
+
+static inline int inode_layer(struct inode *inode)
+{
+	return __atomic_load_n(&inode->layer, __ATOMIC_ACQUIRE);
+}
+
+static inline bool inode_synthetic(struct inode *inode)
+{
+	return inode_layer(inode) == LAYER_NONE;
 }
 
 static inline int inode_dir_fd(struct inode *dir, int layer)
 {
 	if (dir->dir_fds)
 		return __atomic_load_n(&dir->dir_fds[layer], __ATOMIC_ACQUIRE);
-	return dir->layer == layer ? inode_fd(dir) : -1;
+	return inode_layer(dir) == layer ? inode_own_fd(dir) : -1;
 }
 
 /* inode.c: the backing object changed (copy-up): index the inode under its new key. */

@@ -22,10 +22,139 @@
 static struct inode *buckets[TABLE_SIZE];
 static pthread_mutex_t stripes[STRIPES];
 
-void inode_table_init(void)
+/*
+ * Reopened fds (see inode_fd in fs.h). Each thread keeps its last FD_RING in
+ * a ring and closes the oldest when it needs a slot: a request reopens a few
+ * at most and is answered before its handler returns, so an fd is never
+ * closed while in use, and the daemon holds at most FD_RING per thread beyond
+ * its directories. An fd is reused for the same inode within the ring while
+ * 'fd_gen' is unchanged: copy-up and the end of an inode (whose address may
+ * come back) change it.
+ */
+#define FD_RING 16
+struct fd_ring {
+	struct {
+		struct inode *inode;
+		uint64_t gen;
+		int fd;
+	} slot[FD_RING];
+	unsigned next;
+};
+static pthread_key_t ring_key;
+static uint64_t fd_gen = 1;
+static struct fs *ring_fs;
+
+static void ring_free(void *p)
+{
+	struct fd_ring *ring = p;
+
+	for (unsigned i = 0; i < FD_RING; i++)
+		if (ring->slot[i].fd >= 0)
+			close(ring->slot[i].fd);
+	free(ring);
+}
+
+void inode_table_init(struct fs *fs)
 {
 	for (unsigned i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&stripes[i], NULL);
+	ring_fs = fs;
+	pthread_key_create(&ring_key, ring_free);
+}
+
+void inode_fds_changed(void)
+{
+	__atomic_add_fetch(&fd_gen, 1, __ATOMIC_ACQ_REL);
+}
+
+static struct fd_ring *thread_ring(void)
+{
+	struct fd_ring *ring = pthread_getspecific(ring_key);
+
+	if (ring)
+		return ring;
+	ring = calloc(1, sizeof(*ring));
+	if (!ring)
+		return NULL;
+	for (unsigned i = 0; i < FD_RING; i++)
+		ring->slot[i].fd = -1;
+	if (pthread_setspecific(ring_key, ring) != 0) {
+		free(ring);
+		return NULL;
+	}
+	return ring;
+}
+
+/* Open the object by name from its parent. Caller holds fs->tree_lock. */
+static int open_by_name(struct inode *inode)
+{
+	struct inode *parent = inode->parent;
+	int layer = inode_layer(inode), dfd;
+
+	if (!parent || !inode->name) {
+		errno = ENOENT;
+		return -1;
+	}
+	dfd = layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
+	if (dfd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	return openat(dfd, inode->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int inode_fd(struct inode *inode)
+{
+	uint64_t gen = __atomic_load_n(&fd_gen, __ATOMIC_ACQUIRE);
+	int fd = inode_own_fd(inode);
+	struct fd_ring *ring;
+	unsigned i;
+
+	if (fd >= 0)
+		return fd;
+	if (inode_synthetic(inode)) {
+		errno = ENOENT;
+		return -1;
+	}
+	ring = thread_ring();
+	if (!ring) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < FD_RING; i++)
+		if (ring->slot[i].inode == inode && ring->slot[i].gen == gen)
+			return ring->slot[i].fd;
+	/* Renames and pins change the name or the fd under the write lock. */
+	pthread_rwlock_rdlock(&ring_fs->tree_lock);
+	fd = inode_own_fd(inode);
+	if (fd < 0)
+		fd = open_by_name(inode);
+	pthread_rwlock_unlock(&ring_fs->tree_lock);
+	if (fd < 0 || fd == inode_own_fd(inode))
+		return fd;
+	i = ring->next++ % FD_RING;
+	if (ring->slot[i].fd >= 0)
+		close(ring->slot[i].fd);
+	ring->slot[i].inode = inode;
+	ring->slot[i].gen = gen;
+	ring->slot[i].fd = fd;
+	return fd;
+}
+
+void inode_pin_fd(struct fs *fs, struct inode *inode)
+{
+	int fd;
+
+	if (inode->type == S_IFDIR || inode_synthetic(inode))
+		return;
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	if (inode->fd < 0) {
+		fd = open_by_name(inode);
+		/* Without it the object is lost to us once unlinked: requests then fail. */
+		if (fd >= 0)
+			__atomic_store_n(&inode->fd, fd, __ATOMIC_RELEASE);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
 }
 
 static unsigned bucket_of(uint64_t dev, uint64_t ino)
@@ -55,6 +184,8 @@ struct inode *inode_new(void)
 
 static void inode_destroy(struct fs *fs, struct inode *inode)
 {
+	/* A new inode may get this address: no reopened fd may be taken for it. */
+	inode_fds_changed();
 	if (inode->fd >= 0)
 		close(inode->fd);
 	if (inode->lower_fd >= 0)

@@ -30,10 +30,10 @@ bool fs_is_whiteout_name(const char *name)
 
 bool fs_inode_writable(struct fs *fs, struct inode *inode)
 {
-	if (inode->bind)
-		return !inode->bind->readonly && inode->fd >= 0;
-	if (inode->fd < 0)
+	if (inode_synthetic(inode))
 		return false;
+	if (inode->bind)
+		return !inode->bind->readonly;
 	return fs->upper >= 0;
 }
 
@@ -139,8 +139,7 @@ static int lookup_in_layers(struct fs *fs, struct inode *parent, const char *nam
 
 		if (dfd < 0)
 			continue;
-		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT) {
 				if (top < 0)
 					err = -errno;
@@ -150,20 +149,27 @@ static int lookup_in_layers(struct fs *fs, struct inode *parent, const char *nam
 				break;
 			continue;
 		}
-		if (fstat(fd, &st) < 0) {
-			err = -errno;
-			close(fd);
+		if (multi && format_is_whiteout_device(st.st_mode, st.st_rdev))
+			break;
+		if (top < 0 && !S_ISDIR(st.st_mode)) {
+			/* Only directories keep an fd: others are reopened by name (inode_fd). */
+			top = l;
+			top_st = st;
 			break;
 		}
-		if (multi && format_is_whiteout_device(st.st_mode, st.st_rdev)) {
-			close(fd);
+		if (!S_ISDIR(st.st_mode))
+			break; /* a non-directory below a directory is hidden by it */
+		fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (top < 0)
+				err = -errno;
 			break;
 		}
 		if (top < 0) {
 			top = l;
 			top_fd = fd;
 			top_st = st;
-			if (!S_ISDIR(st.st_mode) || !multi)
+			if (!multi)
 				break;
 			dir_fds = malloc(sizeof(int) * (size_t)fs->n_layers);
 			if (!dir_fds) {
@@ -174,11 +180,6 @@ static int lookup_in_layers(struct fs *fs, struct inode *parent, const char *nam
 				dir_fds[i] = -1;
 			dir_fds[l] = fd;
 		} else {
-			/* A non-directory below a directory is hidden by it. */
-			if (!S_ISDIR(st.st_mode)) {
-				close(fd);
-				break;
-			}
 			dir_fds[l] = fd;
 		}
 		if (l > lowest && is_opaque_dir(fd))
@@ -189,7 +190,8 @@ static int lookup_in_layers(struct fs *fs, struct inode *parent, const char *nam
 		return err;
 	}
 	if (err == -ENOMEM) {
-		close(top_fd);
+		if (top_fd >= 0)
+			close(top_fd);
 		return err;
 	}
 	if (dir_fds) {
@@ -365,10 +367,13 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 {
 	char *path = NULL;
 
-	int fd = inode_fd(inode);
+	int fd = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (fd >= 0) {
+	if (!inode_synthetic(inode)) {
+		fd = inode_fd(inode);
+		if (fd < 0)
+			return -errno;
 		if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 	} else {

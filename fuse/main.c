@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 	fs->timeout = 86400.0;
 	fs->bind_timeout = 1.0;
 	pthread_rwlock_init(&fs->tree_lock, NULL);
-	inode_table_init();
+	inode_table_init(fs);
 	raise_fd_limit();
 	/* The kernel applied the caller's umask already; ours must not apply twice. */
 	umask(0);

@@ -28,12 +28,17 @@ static bool xattr_capable_type(mode_t type)
 static void load_locked(struct inode *inode)
 {
 	char path[PROC_FD_PATH_MAX], value[128];
-	int fd = inode_fd(inode);
+	int fd;
 	ssize_t n;
 
 	inode->override_state = OVERRIDE_NONE;
-	if (fd < 0 || !xattr_capable_type(inode->type))
+	if (!xattr_capable_type(inode->type))
 		return;
+	fd = inode_fd(inode);
+	if (fd < 0) {
+		inode->override_state = OVERRIDE_UNKNOWN; /* try again next time */
+		return;
+	}
 	proc_fd_path(path, fd);
 	n = getxattr(path, OVERRIDE_XATTR, value, sizeof(value));
 	if (n < 0 && errno == ENODATA)

@@ -271,6 +271,9 @@ static int remove_entry(struct fs *fs, struct inode *parent, const char *name, b
 	if (inode_is_upper(fs, child) || !below) {
 		if (dir && in_union(fs, parent) && inode_dir_fd(child, fs->upper) >= 0)
 			r = union_clear_dir(inode_dir_fd(child, fs->upper));
+		/* It may still be open or have other names: reach it without this one. */
+		if (r == 0)
+			inode_pin_fd(fs, child);
 		if (r == 0 && unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0)
 			r = -errno;
 		if (r < 0 && made_whiteout) {
@@ -302,22 +305,60 @@ static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, -remove_entry(fs, inode_from_id(fs, parent), name, true));
 }
 
-static void move_inode(struct fs *fs, struct inode *inode, struct inode *parent, const char *name)
+/* Give 'inode' its new name; returns the old parent to unref. Caller holds tree_lock (write). */
+static struct inode *relink(struct inode *inode, struct inode *parent, char *name)
 {
-	char *copy = strdup(name);
-	struct inode *old;
+	struct inode *old = inode->parent;
 
-	if (!copy)
-		return; /* the guest path goes stale; only relative symlink clamping reads it */
-	inode_ref(parent);
-	pthread_rwlock_wrlock(&fs->tree_lock);
-	old = inode->parent;
 	inode->parent = parent;
 	free(inode->name);
-	inode->name = copy;
+	inode->name = name;
+	return old;
+}
+
+/*
+ * Rename and update the names in one step under the tree lock: non-directories
+ * are reopened by name (inode_fd), which must never see the old name gone or
+ * taken by the other object of an exchange.
+ */
+static int rename_and_relink(struct fs *fs, int olddir, struct inode *src, struct inode *parent,
+			     const char *name, int newdir, struct inode *dst,
+			     struct inode *newparent, const char *newname, bool exchange)
+{
+	char *src_name = strdup(newname), *dst_name = exchange ? strdup(name) : NULL;
+	struct inode *old_src = NULL, *old_dst = NULL;
+	int r = 0;
+
+	if (!src_name || (exchange && !dst_name)) {
+		free(src_name);
+		free(dst_name);
+		return -ENOMEM;
+	}
+	if (dst && !exchange)
+		inode_pin_fd(fs, dst);
+	inode_ref(newparent);
+	if (exchange)
+		inode_ref(parent);
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	if (renameat2(olddir, name, newdir, newname, exchange ? RENAME_EXCHANGE : 0) < 0) {
+		r = -errno;
+	} else {
+		old_src = relink(src, newparent, src_name);
+		if (exchange)
+			old_dst = relink(dst, parent, dst_name);
+	}
 	pthread_rwlock_unlock(&fs->tree_lock);
-	if (old)
-		inode_unref(fs, old, 1);
+	if (r < 0) {
+		free(src_name);
+		free(dst_name);
+		old_src = newparent;
+		old_dst = exchange ? parent : NULL;
+	}
+	if (old_src)
+		inode_unref(fs, old_src, 1);
+	if (old_dst)
+		inode_unref(fs, old_dst, 1);
+	return r;
 }
 
 static int opaque_at(int dirfd, const char *name)
@@ -397,20 +438,17 @@ static int do_rename(struct fs *fs, struct inode *parent, const char *name, stru
 		if (r < 0)
 			goto out;
 	}
-	if (renameat2(olddir, name, newdir, newname, exchange ? RENAME_EXCHANGE : 0) < 0) {
-		r = -errno;
+	r = rename_and_relink(fs, olddir, src, parent, name, newdir, dst, newparent, newname,
+			      exchange);
+	if (r < 0)
 		goto out;
-	}
 	if (uni && !exchange && src_below)
 		r = union_make_whiteout(olddir, name);
 	if (r == 0 && uni && src->type == S_IFDIR && dst_below)
 		r = opaque_at(newdir, newname);
 	if (r == 0 && uni && exchange && dst->type == S_IFDIR && src_below)
 		r = opaque_at(olddir, name);
-	move_inode(fs, src, newparent, newname);
-	if (exchange)
-		move_inode(fs, dst, parent, name);
-	else if (dst && !inode_is_upper(fs, dst))
+	if (dst && !exchange && !inode_is_upper(fs, dst))
 		dst->unlinked = true;
 out:
 	if (src)

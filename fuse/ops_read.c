@@ -123,18 +123,19 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct inode *inode = inode_from_id(fs, ino);
 	char buf[PATH_MAX + 1], *rewritten = NULL;
 	ssize_t n;
-	int r;
+	int fd, r;
 
 	if (inode->type != S_IFLNK) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (inode->fd < 0) {
+	if (inode_synthetic(inode)) {
 		/* A direct bind: its host path, never rewritten. */
 		fuse_reply_readlink(req, inode->vnode->host);
 		return;
 	}
-	n = readlinkat(inode->fd, "", buf, sizeof(buf));
+	fd = inode_fd(inode);
+	n = fd < 0 ? -1 : readlinkat(fd, "", buf, sizeof(buf));
 	if (n < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -265,9 +266,11 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
-	int fd = inode->fd >= 0 ? inode->fd : fs->layers[fs->n_layers - 1].fd;
+	int fd = inode_synthetic(inode) ? -1 : inode_fd(inode);
 	struct statvfs sv;
 
+	if (fd < 0)
+		fd = fs->layers[fs->n_layers - 1].fd;
 	if (fstatvfs(fd, &sv) < 0)
 		fuse_reply_err(req, errno);
 	else
@@ -285,7 +288,7 @@ static bool is_private_xattr(const char *name)
 /* xattr calls need a path: O_PATH fds do not support f*xattr. */
 static bool xattr_capable(struct inode *inode)
 {
-	return inode->fd >= 0 && (inode->type == S_IFREG || inode->type == S_IFDIR);
+	return !inode_synthetic(inode) && (inode->type == S_IFREG || inode->type == S_IFDIR);
 }
 
 static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -300,7 +303,7 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
-	proc_fd_path(path, inode->fd);
+	proc_fd_path(path, inode_fd(inode));
 	if (size == 0) {
 		n = getxattr(path, name, NULL, 0);
 		if (n < 0)
@@ -338,7 +341,7 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 			fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	proc_fd_path(path, inode->fd);
+	proc_fd_path(path, inode_fd(inode));
 	/* Read the whole list (racing growth is retried) to filter out private names. */
 	for (;;) {
 		n = listxattr(path, NULL, 0);
@@ -393,7 +396,7 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fuse_reply_err(req, EROFS);
 		return;
 	}
-	if (fs->opts->fake_root || inode_fd(inode) < 0) {
+	if (fs->opts->fake_root || inode_synthetic(inode)) {
 		/* The guest is root: everything but executing a file without any x bit. */
 		r = fs_stat_inode(fs, inode, &st);
 		if (r == 0 && (mask & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))

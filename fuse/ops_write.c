@@ -24,7 +24,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	char path[PROC_FD_PATH_MAX];
 	int fd, r, flags;
 
-	if (inode_fd(inode) < 0) {
+	if (inode_synthetic(inode)) {
 		fuse_reply_err(req, inode->type == S_IFDIR ? EISDIR : ELOOP);
 		return;
 	}
@@ -91,7 +91,7 @@ static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fus
 	char path[PROC_FD_PATH_MAX];
 	int fd, r = 0;
 
-	if (!inode_is_upper(fs, inode) || inode_fd(inode) < 0) {
+	if (!inode_is_upper(fs, inode) || inode_synthetic(inode)) {
 		fuse_reply_err(req, 0); /* nothing of ours to flush: lower layers are not written */
 		return;
 	}

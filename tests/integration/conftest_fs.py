@@ -32,9 +32,10 @@ def is_mounted(path):
 class View:
     """A running groot-fs: mounted on start(), torn down through its lifeline."""
 
-    def __init__(self, mnt, args):
+    def __init__(self, mnt, args, nofile=None):
         self.mnt = str(mnt)
         self.args = list(args)
+        self.nofile = nofile  # RLIMIT_NOFILE (soft and hard) of the daemon
         self.proc = None
         self.lifeline_w = None
         self.stderr = None
@@ -45,8 +46,15 @@ class View:
         ready_r, ready_w = os.pipe()
         cmd = [str(GROOT_FS), "-f", "--lifeline", str(life_r), "--ready-fd", str(ready_w)]
         cmd += self.args + [self.mnt]
+        limit = None
+        if self.nofile is not None:
+            import resource
+            n = self.nofile
+
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
         self.proc = subprocess.Popen(cmd, pass_fds=[life_r, ready_w],
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, preexec_fn=limit)
         os.close(life_r)
         os.close(ready_w)
         import select
@@ -94,11 +102,11 @@ def mount_view(tmp_path):
         pytest.skip(why)
     views = []
 
-    def start(*args, mnt=None):
+    def start(*args, mnt=None, nofile=None):
         if mnt is None:
             mnt = tmp_path / f"mnt{len(views)}"
             mnt.mkdir()
-        v = View(mnt, args).start()
+        v = View(mnt, args, nofile=nofile).start()
         views.append(v)
         return v
 
