@@ -139,17 +139,24 @@ static int create_copy(struct fs *fs, int src_fd, const struct stat *st, bool ha
 	proc_fd_path(src_path, src_fd);
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG:
-		in = open(src_path, O_RDONLY | O_CLOEXEC);
-		if (in < 0)
-			return -errno;
+		/*
+		 * Nothing to read: an empty file (a lock file we may not read, say) or
+		 * one about to be truncated needs no open of the lower one.
+		 */
+		if (with_data && st->st_size > 0) {
+			in = open(src_path, O_RDONLY | O_CLOEXEC);
+			if (in < 0)
+				return -errno;
+		}
 		/* Owner rw while we fill it; the real bits are set below. */
 		out = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (out < 0) {
 			r = -errno;
-			close(in);
+			if (in >= 0)
+				close(in);
 			return r; /* not ours to remove if it exists */
 		}
-		if (with_data)
+		if (in >= 0)
 			r = copy_data(in, out);
 		break;
 	case S_IFDIR:
@@ -257,6 +264,8 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 	r = create_copy(fs, src, &st, had_override, dirfd, name, with_data);
 	if (r < 0)
 		goto unlock;
+	/* The copy may carry a record the lower one had none of (an owner we could not give it). */
+	inode->override_state = OVERRIDE_UNKNOWN;
 	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;

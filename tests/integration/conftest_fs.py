@@ -32,9 +32,10 @@ def is_mounted(path):
 class View:
     """A running groot-fs: mounted on start(), torn down through its lifeline."""
 
-    def __init__(self, mnt, args, nofile=None):
+    def __init__(self, mnt, args, nofile=None, wrapper=()):
         self.mnt = str(mnt)
         self.args = list(args)
+        self.wrapper = list(wrapper)  # command the daemon runs under (setpriv, say)
         self.nofile = nofile  # RLIMIT_NOFILE (soft and hard) of the daemon
         self.proc = None
         self.lifeline_w = None
@@ -44,7 +45,8 @@ class View:
     def start(self, timeout=10):
         life_r, self.lifeline_w = os.pipe()
         ready_r, ready_w = os.pipe()
-        cmd = [str(GROOT_FS), "-f", "--lifeline", str(life_r), "--ready-fd", str(ready_w)]
+        cmd = self.wrapper + [str(GROOT_FS), "-f", "--lifeline", str(life_r),
+                              "--ready-fd", str(ready_w)]
         cmd += self.args + [self.mnt]
         limit = None
         if self.nofile is not None:
@@ -102,11 +104,11 @@ def mount_view(tmp_path):
         pytest.skip(why)
     views = []
 
-    def start(*args, mnt=None, nofile=None):
+    def start(*args, mnt=None, nofile=None, wrapper=()):
         if mnt is None:
             mnt = tmp_path / f"mnt{len(views)}"
             mnt.mkdir()
-        v = View(mnt, args, nofile=nofile).start()
+        v = View(mnt, args, nofile=nofile, wrapper=wrapper).start()
         views.append(v)
         return v
 

@@ -238,3 +238,32 @@ def test_written_format(mount_view, tmp_path):
     assert wh.exists() and stat.S_ISREG(os.lstat(wh).st_mode) and wh.stat().st_size == 0
     assert (upper / "olddir" / ".wh..wh..opq").exists()
     assert not (upper / ".wh.olddir").exists()
+
+
+def test_unreadable_lower_file_opens_for_writing_when_empty_or_truncated(mount_view, tmp_path):
+    """Like /var/lib/dpkg/lock-frontend (root's, 0640) seen by a user: copy-up of an
+    empty file, or one opened with O_TRUNC, must not need to read the lower file."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run the daemon without DAC override")
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    lower.mkdir()
+    upper.mkdir()
+    for name, data in (("lock", b""), ("state", b"old\n"), ("data", b"x")):
+        (lower / name).write_bytes(data)
+        os.chown(lower / name, 1234, 1234)
+        os.chmod(lower / name, 0o640)
+    # A root daemon that cannot read others' files nor chown: what a user's daemon sees.
+    drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-chown,-fowner", "--"]
+    v = mount_view("--lower", str(lower), "--upper", str(upper), "--fake-root", wrapper=drop)
+    with open(f"{v.mnt}/lock", "wb") as f:
+        f.write(b"1")
+    with open(f"{v.mnt}/state", "wb") as f:  # O_TRUNC: the old data is not needed
+        f.write(b"new\n")
+    assert open(f"{v.mnt}/lock", "rb").read() == b"1"
+    assert open(f"{v.mnt}/state", "rb").read() == b"new\n"
+    for name in ("lock", "state"):
+        st = os.stat(f"{v.mnt}/{name}")
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (1234, 1234, 0o640)
+    with pytest.raises(PermissionError):  # keeping the data still needs reading it
+        open(f"{v.mnt}/data", "ab").close()
+    assert (lower / "lock").read_bytes() == b"" and (lower / "state").read_bytes() == b"old\n"
