@@ -169,6 +169,15 @@ uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path)
  * the request, never keep it.
  */
 int inode_fd(struct inode *inode);
+/*
+ * A path naming the backing object for the calls that take only paths
+ * (xattrs), without reopening it: valid until inode_path_end, which must
+ * follow soon (it holds the tree lock against renames and pins). Only for
+ * regular files and directories: the path is followed to its end.
+ */
+#define INODE_PATH_MAX (PROC_FD_PATH_MAX + 256)
+void inode_path_begin(struct inode *inode, char *path);
+void inode_path_end(void);
 /* The object is about to lose its name (unlink, rename over it): keep an fd to it from now on. */
 void inode_pin_fd(struct fs *fs, struct inode *inode);
 /* Copy-up moved the object: reopened fds of the old one must not be reused. */

@@ -141,6 +141,32 @@ int inode_fd(struct inode *inode)
 	return fd;
 }
 
+void inode_path_begin(struct inode *inode, char *path)
+{
+	struct inode *parent;
+	int fd, dfd = -1, layer;
+
+	pthread_rwlock_rdlock(&ring_fs->tree_lock);
+	fd = inode_own_fd(inode);
+	if (fd >= 0) {
+		proc_fd_path(path, fd);
+		return;
+	}
+	parent = inode->parent;
+	layer = inode_layer(inode);
+	if (parent && inode->name && layer != LAYER_NONE)
+		dfd = layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
+	/* An empty path fails with ENOENT, like a name that went away. */
+	if (dfd < 0 || snprintf(path, INODE_PATH_MAX, "/proc/self/fd/%d/%s", dfd, inode->name) >=
+			   INODE_PATH_MAX)
+		path[0] = '\0';
+}
+
+void inode_path_end(void)
+{
+	pthread_rwlock_unlock(&ring_fs->tree_lock);
+}
+
 void inode_pin_fd(struct fs *fs, struct inode *inode)
 {
 	int fd;

@@ -27,22 +27,21 @@ static bool xattr_capable_type(mode_t type)
 
 static void load_locked(struct inode *inode)
 {
-	char path[PROC_FD_PATH_MAX], value[128];
-	int fd;
+	char path[INODE_PATH_MAX], value[128];
 	ssize_t n;
+	int err;
 
 	inode->override_state = OVERRIDE_NONE;
-	if (!xattr_capable_type(inode->type))
+	if (!xattr_capable_type(inode->type) || inode_synthetic(inode))
 		return;
-	fd = inode_fd(inode);
-	if (fd < 0) {
-		inode->override_state = OVERRIDE_UNKNOWN; /* try again next time */
-		return;
-	}
-	proc_fd_path(path, fd);
+	inode_path_begin(inode, path);
 	n = getxattr(path, OVERRIDE_XATTR, value, sizeof(value));
 	if (n < 0 && errno == ENODATA)
 		n = getxattr(path, OVERRIDE_XATTR_OLD, value, sizeof(value));
+	err = n < 0 ? errno : 0;
+	inode_path_end();
+	if (err == ENOENT || err == EMFILE || err == ENOMEM)
+		inode->override_state = OVERRIDE_UNKNOWN; /* not an answer: try again next time */
 	if (n < 0)
 		return;
 	if (format_override_decode(value, (size_t)n, &inode->override) < 0) {

@@ -295,7 +295,7 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 {
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
-	char path[PROC_FD_PATH_MAX];
+	char path[INODE_PATH_MAX];
 	char *buf = NULL;
 	ssize_t n;
 
@@ -303,23 +303,22 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
-	proc_fd_path(path, inode_fd(inode));
-	if (size == 0) {
-		n = getxattr(path, name, NULL, 0);
-		if (n < 0)
-			fuse_reply_err(req, errno == ENOTSUP ? ENODATA : errno);
-		else
-			fuse_reply_xattr(req, (size_t)n);
-		return;
+	if (size > 0) {
+		buf = malloc(size);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
 	}
-	buf = malloc(size);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	inode_path_begin(inode, path);
 	n = getxattr(path, name, buf, size);
 	if (n < 0)
-		fuse_reply_err(req, errno == ENOTSUP ? ENODATA : errno);
+		n = -errno;
+	inode_path_end();
+	if (n < 0)
+		fuse_reply_err(req, n == -ENOTSUP ? ENODATA : (int)-n);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
@@ -329,10 +328,11 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
-	char path[PROC_FD_PATH_MAX];
+	char path[INODE_PATH_MAX];
 	char *raw = NULL, *out = NULL;
 	ssize_t n;
 	size_t len = 0;
+	int err = 0;
 
 	if (!xattr_capable(inode)) {
 		if (size == 0)
@@ -341,7 +341,7 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 			fuse_reply_buf(req, NULL, 0);
 		return;
 	}
-	proc_fd_path(path, inode_fd(inode));
+	inode_path_begin(inode, path);
 	/* Read the whole list (racing growth is retried) to filter out private names. */
 	for (;;) {
 		n = listxattr(path, NULL, 0);
@@ -350,15 +350,20 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		free(raw);
 		raw = malloc((size_t)n);
 		if (!raw) {
-			fuse_reply_err(req, ENOMEM);
-			return;
+			n = -1;
+			errno = ENOMEM;
+			break;
 		}
 		n = listxattr(path, raw, (size_t)n);
 		if (n >= 0 || errno != ERANGE)
 			break;
 	}
-	if (n < 0 && errno != ENOTSUP) {
-		fuse_reply_err(req, errno);
+	err = n < 0 ? errno : 0;
+	inode_path_end();
+	if (err == ENOTSUP) {
+		n = 0;
+	} else if (err) {
+		fuse_reply_err(req, err);
 		free(raw);
 		return;
 	}
