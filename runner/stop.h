@@ -51,6 +51,7 @@ void handle_sockaddr_out_exit(struct stop *stop);
 void handle_identity_enter(struct stop *stop);
 void handle_chroot_enter(struct stop *stop);
 void handle_mknod_enter(struct stop *stop);
+void handle_link_enter(struct stop *stop);
 const char *host_device_for(const struct stop *stop, const char *host_path);
 void handle_uname_exit(struct stop *stop);
 void handle_execve_enter(struct stop *stop);

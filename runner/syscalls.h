@@ -23,6 +23,7 @@ enum syscall_handler {
 	HANDLE_UNAME,        /* exit stop: hostname and release from the profile */
 	HANDLE_MKNOD,        /* path; devices under fake root are recorded in the view */
 	HANDLE_CHROOT,       /* chroot to the guest root succeeds (debootstrap, chroot(8)); others EPERM */
+	HANDLE_LINK,         /* path; under fake root setid files are linked by the tracer (link.c) */
 };
 
 #define NO_DIRFD (-1)

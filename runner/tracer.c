@@ -66,6 +66,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_MKNOD:
 		handle_mknod_enter(&stop);
 		break;
+	case HANDLE_LINK:
+		handle_link_enter(&stop);
+		break;
 	case HANDLE_GETCWD:
 	case HANDLE_UNAME:
 		stop.want_exit = true;
