@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "qemu.h"
 #include "run.h"
 
 /* PRoot's -R: the binds a guest needs to use the host's network and terminal. */
@@ -44,10 +45,10 @@ static void proot_usage(FILE *out)
 		"  -R DIR                    -r DIR plus the recommended host binds\n"
 		"  -S DIR                    -r DIR plus the binds for package building, and -0\n"
 		"  -v, --verbose=LEVEL       verbosity\n"
+		"  -q, --qemu=COMMAND        run programs of another architecture through the\n"
+		"                            host's static qemu-user COMMAND (e.g. qemu-aarch64-static)\n"
 		"  -l, --link2symlink        accepted (hard links work natively in the view)\n"
-		"  -h, --help                this help;  -V, --version  the version\n"
-		"Not supported yet, refused with a message: -q/--qemu (use a profile's\n"
-		"interpreters: table).\n");
+		"  -h, --help                this help;  -V, --version  the version\n");
 }
 
 static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec)
@@ -164,9 +165,11 @@ int command_proot(int argc, char **argv)
 			p->uname.release = optarg;
 			break;
 		case 'q':
-			log_error("proot option -q is not supported by groot yet: declare the emulator "
-				  "in a profile's interpreters: table (see groot-profile(5))");
-			goto out;
+			if (qemu_configure(ctx, p, optarg) < 0) {
+				status = GROOT_EXIT_FAILURE;
+				goto out;
+			}
+			break;
 		case 'h':
 			proot_usage(stdout);
 			status = 0;

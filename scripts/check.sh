@@ -9,7 +9,7 @@ cache=${GROOT_CACHE:-$HOME/.cache/groot}
 test_user=groot-test
 work=/var/tmp/groot-check
 
-"$repo/scripts/install-deps.sh"
+"$repo/scripts/install-deps.sh" --check
 
 if [ "$(id -u)" -eq 0 ]; then
 	id -u "$test_user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$test_user"

@@ -10,6 +10,8 @@ packages=(
 	proot bubblewrap fuse-overlayfs strace attr file fakeroot procps util-linux
 )
 [ "${1:-}" = "--bench" ] && packages+=(hyperfine)
+# The tests of -q run a foreign-architecture program through the host's emulator.
+[ "${1:-}" = "--check" ] && packages+=(qemu-user-static)
 
 missing=()
 for p in "${packages[@]}"; do
