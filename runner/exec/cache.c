@@ -301,31 +301,29 @@ miss:
 	return NULL;
 }
 
+/* The ELF layout fields, the same in a cached_elf and an exec_object. */
+#define COPY_ELF_LAYOUT(to, from)                                                   \
+	do {                                                                        \
+		(to)->e_type = (from)->e_type;                                      \
+		(to)->e_phnum = (from)->e_phnum;                                    \
+		(to)->e_phentsize = (from)->e_phentsize;                            \
+		(to)->e_entry = (from)->e_entry;                                    \
+		(to)->e_phoff = (from)->e_phoff;                                    \
+		(to)->phdr_vaddr = (from)->phdr_vaddr;                              \
+		(to)->max_align = (from)->max_align;                                \
+		(to)->n_segments = (from)->n_segments;                              \
+		memcpy((to)->segments, (from)->segments, sizeof((to)->segments));   \
+	} while (0)
+
 static void save_elf(struct cached_elf *to, const struct exec_object *from)
 {
-	to->e_type = from->e_type;
-	to->e_phnum = from->e_phnum;
-	to->e_phentsize = from->e_phentsize;
-	to->e_entry = from->e_entry;
-	to->e_phoff = from->e_phoff;
-	to->phdr_vaddr = from->phdr_vaddr;
-	to->max_align = from->max_align;
-	to->n_segments = from->n_segments;
-	memcpy(to->segments, from->segments, sizeof(to->segments));
+	COPY_ELF_LAYOUT(to, from);
 }
 
 static void restore_elf(struct exec_object *to, const struct cached_elf *from)
 {
-	to->e_type = from->e_type;
-	to->e_phnum = from->e_phnum;
-	to->e_phentsize = from->e_phentsize;
-	to->e_entry = from->e_entry;
-	to->e_phoff = from->e_phoff;
-	to->phdr_vaddr = from->phdr_vaddr;
-	to->max_align = from->max_align;
+	COPY_ELF_LAYOUT(to, from);
 	to->load_bias = 0;
-	to->n_segments = from->n_segments;
-	memcpy(to->segments, from->segments, sizeof(to->segments));
 }
 
 void exec_cache_restore(const struct exec_cache_entry *e, unsigned char *head, int *program_r,
