@@ -15,7 +15,8 @@ struct stop {
 	struct tracee *tracee;
 	const struct syscall_desc *desc;
 	struct user_regs_struct regs;
-	bool regs_dirty;    /* write the registers back before resuming */
+	bool regs_dirty;    /* write all the registers back before resuming */
+	signed char changed_arg; /* the one argument register changed since (-1: none) */
 	bool want_exit;     /* resume with PTRACE_SYSCALL: the handler needs the exit stop */
 	struct scratch scratch;
 };
@@ -33,10 +34,18 @@ static inline unsigned long stop_arg(struct stop *stop, int index)
 	return (unsigned long)*reg_arg(&stop->regs, index);
 }
 
+/*
+ * Change one argument. The common case (one path argument rewritten) then
+ * costs one PTRACE_POKEUSER instead of a PTRACE_SETREGS of every register;
+ * a second argument, or any other change, writes them all.
+ */
 static inline void stop_set_arg(struct stop *stop, int index, unsigned long value)
 {
 	*reg_arg(&stop->regs, index) = value;
-	stop->regs_dirty = true;
+	if (stop->changed_arg < 0 || stop->changed_arg == index)
+		stop->changed_arg = (signed char)index;
+	else
+		stop->regs_dirty = true;
 }
 
 /* Handlers: enter runs at the seccomp stop, exit at the syscall-exit stop (when want_exit). */

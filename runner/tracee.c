@@ -163,6 +163,12 @@ int tracee_set_regs(pid_t pid, const struct user_regs_struct *regs)
 	return ptrace(PTRACE_SETREGS, pid, NULL, regs) < 0 ? -errno : 0;
 }
 
+int tracee_set_reg(pid_t pid, size_t offset, unsigned long long value)
+{
+	return ptrace(PTRACE_POKEUSER, pid, (void *)offset, (void *)(uintptr_t)value) < 0 ? -errno
+											: 0;
+}
+
 unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 			       unsigned int fallback)
 {

@@ -44,6 +44,18 @@ struct tracee {
 #define REG_SYSCALL(r) ((r)->orig_rax)
 #define REG_RESULT(r) ((r)->rax)
 #define REG_SP(r) ((r)->rsp)
+/* Offset of argument register index in struct user (PTRACE_POKEUSER). */
+static inline size_t reg_arg_offset(int index)
+{
+	switch (index) {
+	case 0: return offsetof(struct user_regs_struct, rdi);
+	case 1: return offsetof(struct user_regs_struct, rsi);
+	case 2: return offsetof(struct user_regs_struct, rdx);
+	case 3: return offsetof(struct user_regs_struct, r10);
+	case 4: return offsetof(struct user_regs_struct, r8);
+	default: return offsetof(struct user_regs_struct, r9);
+	}
+}
 static inline unsigned long long *reg_arg(struct user_regs_struct *r, int index)
 {
 	switch (index) {
@@ -87,5 +99,7 @@ unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 
 int tracee_get_regs(pid_t pid, struct user_regs_struct *regs);
 int tracee_set_regs(pid_t pid, const struct user_regs_struct *regs);
+/* Write one register (an offset in struct user_regs_struct): one ptrace call, no regset copy. */
+int tracee_set_reg(pid_t pid, size_t offset, unsigned long long value);
 
 #endif

@@ -36,9 +36,24 @@ static void resume(struct tracee *t, int signal)
 		log_warn("cannot resume %d: %s", t ? t->pid : 0, strerror(errno));
 }
 
+/* Registers back to the tracee: all of them, the one argument changed, or nothing. */
+static void write_back_registers(struct stop *stop)
+{
+	pid_t pid = stop->tracee->pid;
+	int err = 0;
+
+	if (stop->regs_dirty)
+		err = tracee_set_regs(pid, &stop->regs);
+	else if (stop->changed_arg >= 0)
+		err = tracee_set_reg(pid, reg_arg_offset(stop->changed_arg),
+				     *reg_arg(&stop->regs, stop->changed_arg));
+	if (err < 0)
+		log_debug("cannot set registers of %d: %s", pid, strerror(-err));
+}
+
 static void handle_enter(const struct session *session, struct tracee *t)
 {
-	struct stop stop = {.session = session, .tracee = t};
+	struct stop stop = {.session = session, .tracee = t, .changed_arg = -1};
 
 	if (tracee_get_regs(t->pid, &stop.regs) < 0)
 		return; /* it died meanwhile */
@@ -97,15 +112,14 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_NONE:
 		break;
 	}
-	if (stop.regs_dirty && tracee_set_regs(t->pid, &stop.regs) < 0)
-		log_debug("cannot set registers of %d: %s", t->pid, strerror(errno));
+	write_back_registers(&stop);
 	if (stop.want_exit)
 		t->pending = stop.desc->handler;
 }
 
 static void handle_exit(const struct session *session, struct tracee *t)
 {
-	struct stop stop = {.session = session, .tracee = t};
+	struct stop stop = {.session = session, .tracee = t, .changed_arg = -1};
 	enum syscall_handler pending = t->pending;
 
 	t->pending = HANDLE_NONE;
@@ -134,8 +148,7 @@ static void handle_exit(const struct session *session, struct tracee *t)
 	default:
 		break;
 	}
-	if (stop.regs_dirty && tracee_set_regs(t->pid, &stop.regs) < 0)
-		log_debug("cannot set registers of %d: %s", t->pid, strerror(errno));
+	write_back_registers(&stop);
 }
 
 /* A new thread or process: it inherits what /proc/self/exe shows. */
