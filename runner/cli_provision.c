@@ -145,6 +145,12 @@ int command_provision(int argc, char **argv)
 	args[n++] = partial;
 	args[n++] = mirror;
 	args[n] = NULL;
+	/* debootstrap and the tools it runs (chroot, dpkg's helpers) live in sbin. */
+	const char *path = getenv("PATH");
+	if (!path || !strstr(path, "/usr/sbin"))
+		setenv("PATH", talloc_asprintf(ctx, "%s%s/usr/sbin:/sbin", path ? path : "",
+					       path && *path ? ":" : ""),
+		       1);
 	printf("groot: provisioning %s (%s %s) into %s; debootstrap reports progress below\n",
 	       p->name ? p->name : argv[1], tool, p->rootfs.bootstrap.suite, target);
 	fflush(stdout);
