@@ -277,14 +277,6 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &sv);
 }
 
-/* Our own bookkeeping in xattrs is not the guest's business. */
-static bool is_private_xattr(const char *name)
-{
-	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
-	       strncmp(name, "trusted.overlay.", 16) == 0 ||
-	       strncmp(name, "user.overlay.", 13) == 0;
-}
-
 /* xattr calls need a path: O_PATH fds do not support f*xattr. */
 static bool xattr_capable(struct inode *inode)
 {
@@ -299,7 +291,15 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	char *buf = NULL;
 	ssize_t n;
 
-	if (!xattr_capable(inode) || is_private_xattr(name)) {
+	/*
+	 * Told once, ls -l and friends stop asking for the device: the kernel
+	 * caches no xattrs, so each question would be a round trip per file.
+	 */
+	if (format_xattr_is_unsupported(name)) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (!xattr_capable(inode) || format_xattr_is_private(name)) {
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -374,7 +374,7 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(raw + i) + 1) {
-		if (is_private_xattr(raw + i))
+		if (format_xattr_is_private(raw + i) || format_xattr_is_unsupported(raw + i))
 			continue;
 		memcpy(out + len, raw + i, strlen(raw + i) + 1);
 		len += strlen(raw + i) + 1;
