@@ -45,6 +45,20 @@ bool format_is_whiteout_device(mode_t mode, dev_t rdev)
 	return S_ISCHR(mode) && rdev == makedev(0, 0);
 }
 
+bool format_xattr_is_private(const char *name)
+{
+	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
+	       strncmp(name, "trusted.overlay.", 16) == 0 ||
+	       strncmp(name, "user.overlay.", 13) == 0;
+}
+
+bool format_xattr_is_unsupported(const char *name)
+{
+	return strcmp(name, "system.posix_acl_access") == 0 ||
+	       strcmp(name, "system.posix_acl_default") == 0 ||
+	       strcmp(name, "security.selinux") == 0;
+}
+
 static const struct {
 	const char *name;
 	mode_t type;

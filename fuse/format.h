@@ -30,6 +30,16 @@ bool format_opaque_value(const char *value, size_t len);
 /* Does an (st_mode, st_rdev) pair encode an overlayfs whiteout (0/0 char device)? */
 bool format_is_whiteout_device(mode_t mode, dev_t rdev);
 
+/* Our bookkeeping (fake metadata, overlay markers): hidden from the guest, not writable. */
+bool format_xattr_is_private(const char *name);
+/*
+ * Names the view does not support at all, so that the guest is told
+ * EOPNOTSUPP rather than ENODATA: POSIX ACLs (the view checks permissions
+ * itself and ignores them) and SELinux labels (a backing file's label is the
+ * host's).
+ */
+bool format_xattr_is_unsupported(const char *name);
+
 struct override_stat {
 	uid_t uid;
 	gid_t gid;

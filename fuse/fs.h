@@ -97,6 +97,12 @@ struct inode {
 	pthread_mutex_t lock;
 	bool unlinked; /* removed by a whiteout while still open: report nlink 0 */
 
+	/*
+	 * Directories without opendir (see readdir.c): the listing a readdir
+	 * stream is going through, guarded by 'lock'; NULL between streams.
+	 */
+	struct dir_handle *listing;
+
 	/* Fake metadata cache (user.containers.override_stat), loaded on first stat. */
 	enum { OVERRIDE_UNKNOWN, OVERRIDE_NONE, OVERRIDE_PRESENT } override_state;
 	struct override_stat override;
@@ -116,7 +122,8 @@ struct fs {
 	struct inode root;
 	pthread_rwlock_t tree_lock;
 	struct fuse_session *se;
-	bool writeback; /* the kernel agreed to cache writes */
+	bool writeback;	  /* the kernel agreed to cache writes */
+	bool no_opendir;  /* the kernel opens directories without asking us */
 };
 
 /* options.c */
@@ -248,15 +255,31 @@ struct dir_entry {
 	char *name;
 	ino_t ino;
 	unsigned char type; /* DT_* */
+	uint64_t cookie;    /* listings: the offset that resumes after this entry */
 };
 struct dir_handle {
 	struct dir_entry *entries;
 	size_t count;
-	struct dir_handle *prev, *next; /* open handles, freed at exit if never released */
+	unsigned refs;			/* listings: readers and the inode, under its lock */
+	struct dir_handle *prev, *next; /* freed at exit if never released */
 };
+/* The merged listing in opendir's order, "." and ".." first; offsets are indexes. */
 int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out);
 void dir_handle_free(struct dir_handle *dh);
 void dir_handles_free_all(void);
+/*
+ * Without opendir: the listing of 'dir' in cookie order, one reference for
+ * the caller (dir_listing_put). Offset 0 starts a new stream and lists the
+ * directory afresh; a later offset continues the current listing.
+ */
+int dir_listing_get(struct fs *fs, struct inode *dir, off_t off, struct dir_handle **out);
+void dir_listing_put(struct inode *dir, struct dir_handle *dh);
+/* Index of the first entry after cookie 'off'. */
+size_t dir_listing_seek(const struct dir_handle *dh, off_t off);
+/* The stream reached its end: forget the listing (it is rebuilt at the next offset 0). */
+void dir_listing_done(struct inode *dir, struct dir_handle *dh);
+/* The daemon changed the names in 'dir': a stream in progress must list it again. */
+void dir_listing_invalidate(struct inode *dir);
 
 /* ops_read.c, ops_write.c, ops_dir.c */
 void fill_read_ops(struct fuse_lowlevel_ops *ops);

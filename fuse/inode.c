@@ -216,6 +216,9 @@ static void inode_destroy(struct fs *fs, struct inode *inode)
 		close(inode->fd);
 	if (inode->lower_fd >= 0)
 		close(inode->lower_fd);
+	/* No request is in flight for an inode the kernel forgot: nobody else holds it. */
+	if (inode->listing)
+		dir_handle_free(inode->listing);
 	if (inode->dir_fds) {
 		for (int i = 0; i < fs->n_layers; i++)
 			if (inode->dir_fds[i] >= 0 && inode->dir_fds[i] != inode->fd)

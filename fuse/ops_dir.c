@@ -83,6 +83,7 @@ static void reply_new_entry(fuse_req_t req, struct fs *fs, struct inode *parent,
 	struct inode *inode;
 	int r = fs_lookup_child(fs, parent, name, &inode);
 
+	dir_listing_invalidate(parent);
 	if (r == 0)
 		r = make_entry(fs, inode, &e);
 	if (r < 0)
@@ -115,10 +116,12 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	} else if (r == 0 && S_ISREG(mode)) {
 		r = record_mode(fs, dirfd, name, mode, false);
 	}
-	if (r < 0)
+	if (r < 0) {
+		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
-	else
+	} else {
 		reply_new_entry(req, fs, parent, name);
+	}
 }
 
 static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode)
@@ -140,10 +143,12 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	}
 	if (r == 0)
 		r = record_mode(fs, dirfd, name, mode, true);
-	if (r < 0)
+	if (r < 0) {
+		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
-	else
+	} else {
 		reply_new_entry(req, fs, parent, name);
+	}
 }
 
 static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id, const char *name)
@@ -159,10 +164,12 @@ static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id,
 	r = prepare_create(fs, parent, name, &dirfd);
 	if (r == 0 && symlinkat(target, dirfd, name) < 0)
 		r = -errno;
-	if (r < 0)
+	if (r < 0) {
+		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
-	else
+	} else {
 		reply_new_entry(req, fs, parent, name);
+	}
 }
 
 static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode,
@@ -183,6 +190,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 	}
 	if (r == 0)
 		r = record_mode(fs, dirfd, name, mode, false);
+	dir_listing_invalidate(parent);
 	if (r == 0)
 		r = fs_lookup_child(fs, parent, name, &inode);
 	if (r == 0)
@@ -218,10 +226,12 @@ static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const 
 		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
 			r = -errno;
 	}
-	if (r < 0)
+	if (r < 0) {
+		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
-	else
+	} else {
 		reply_new_entry(req, fs, parent, name);
+	}
 }
 
 /* Does this merged directory have a part in a layer below the writable one? */
@@ -291,18 +301,24 @@ out:
 	return r;
 }
 
-static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void fs_unlink(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 {
 	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id);
+	int r = remove_entry(fs, parent, name, false);
 
-	fuse_reply_err(req, -remove_entry(fs, inode_from_id(fs, parent), name, false));
+	dir_listing_invalidate(parent);
+	fuse_reply_err(req, -r);
 }
 
-static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+static void fs_rmdir(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 {
 	struct fs *fs = req_fs(req);
+	struct inode *parent = inode_from_id(fs, parent_id);
+	int r = remove_entry(fs, parent, name, true);
 
-	fuse_reply_err(req, -remove_entry(fs, inode_from_id(fs, parent), name, true));
+	dir_listing_invalidate(parent);
+	fuse_reply_err(req, -r);
 }
 
 /* Give 'inode' its new name; returns the old parent to unref. Caller holds tree_lock (write). */
@@ -462,9 +478,12 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 		      const char *newname, unsigned int flags)
 {
 	struct fs *fs = req_fs(req);
+	struct inode *from = inode_from_id(fs, parent), *to = inode_from_id(fs, newparent);
+	int r = do_rename(fs, from, name, to, newname, flags);
 
-	fuse_reply_err(req, -do_rename(fs, inode_from_id(fs, parent), name,
-				       inode_from_id(fs, newparent), newname, flags));
+	dir_listing_invalidate(from);
+	dir_listing_invalidate(to);
+	fuse_reply_err(req, -r);
 }
 
 void fill_dir_ops(struct fuse_lowlevel_ops *ops)

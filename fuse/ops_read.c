@@ -42,6 +42,13 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/*
+	 * Directories then cost no opendir/releasedir round trips, and every
+	 * listing is cached by the kernel (FOPEN_CACHE_DIR, revalidated by the
+	 * directory's mtime once its attributes time out, as in binds). A sorted
+	 * listing needs a snapshot per open: offsets are indexes then.
+	 */
+	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir;
 	/* We do our own permission checks against the backing files, with our own uid. */
 	conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
 }
@@ -162,6 +169,11 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct dir_handle *dh;
 	int r;
 
+	if (fs->no_opendir) {
+		/* The kernel remembers this and opens directories without asking from now on. */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
 	if (inode->type != S_IFDIR) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
@@ -181,55 +193,106 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		dir_handle_free(dh); /* the opener was interrupted: no releasedir will come */
 }
 
+/* Size of an entry in the reply: it depends on the name only. */
+static size_t entry_size(fuse_req_t req, const char *name, bool plus)
+{
+	return plus ? fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0)
+		    : fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+}
+
+/*
+ * Names sharing a cookie must go out in one reply: a reply ending inside the
+ * group would resume after the whole group. Does the group starting at 'i' fit?
+ */
+static bool group_fits(fuse_req_t req, const struct dir_handle *dh, size_t i, size_t left,
+		       bool plus)
+{
+	size_t need = 0;
+
+	for (size_t j = i; j < dh->count && dh->entries[j].cookie == dh->entries[i].cookie; j++)
+		need += entry_size(req, dh->entries[j].name, plus);
+	return need <= left;
+}
+
+static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
+			const struct dir_entry *de, bool dots, char *p, size_t left, off_t next,
+			bool plus)
+{
+	struct fuse_entry_param e;
+	struct inode *child = NULL;
+	size_t n;
+
+	if (!plus) {
+		struct stat st = {.st_ino = de->ino, .st_mode = (mode_t)DTTOIF(de->type)};
+
+		return fuse_add_direntry(req, p, left, de->name, &st, next);
+	}
+	memset(&e, 0, sizeof(e));
+	if (dots || fs_lookup_child(fs, dir, de->name, &child) < 0 || make_entry(fs, child, &e) < 0) {
+		/* No dentry for "." and ".." (nor for a name that vanished). */
+		child = NULL;
+		memset(&e, 0, sizeof(e));
+		e.attr.st_ino = de->ino;
+		e.attr.st_mode = (mode_t)DTTOIF(de->type);
+	}
+	n = fuse_add_direntry_plus(req, p, left, de->name, &e, next);
+	if (n > left && child)
+		inode_unref(fs, child, 1); /* not sent: the kernel will not count this lookup */
+	return n;
+}
+
 static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi, bool plus)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *dir = inode_from_id(fs, ino);
 	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
-	char *buf = malloc(size), *p = buf;
-	size_t left = size;
+	bool listing = dh == NULL; /* no opendir: offsets are cookies */
+	size_t left = size, start, i;
+	char *buf, *p;
+	int r;
 
+	if (listing) {
+		r = dir_listing_get(fs, dir, off, &dh);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		start = dir_listing_seek(dh, off);
+	} else {
+		start = (size_t)off;
+	}
+	buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
+		if (listing)
+			dir_listing_put(dir, dh);
 		return;
 	}
-	for (size_t i = (size_t)off; i < dh->count; i++) {
+	p = buf;
+	for (i = start; i < dh->count; i++) {
 		struct dir_entry *de = &dh->entries[i];
+		off_t next = listing ? (off_t)de->cookie : (off_t)i + 1;
 		size_t n;
 
-		if (plus) {
-			struct fuse_entry_param e;
-			struct inode *child = NULL;
-			bool dots = i < 2;
-
-			memset(&e, 0, sizeof(e));
-			if (dots || fs_lookup_child(fs, dir, de->name, &child) < 0 ||
-			    make_entry(fs, child, &e) < 0) {
-				/* No dentry for "." and ".." (nor for a name that vanished). */
-				child = NULL;
-				memset(&e, 0, sizeof(e));
-				e.attr.st_ino = de->ino;
-				e.attr.st_mode = (mode_t)DTTOIF(de->type);
-			}
-			n = fuse_add_direntry_plus(req, p, left, de->name, &e, (off_t)i + 1);
-			if (n > left) {
-				if (child)
-					inode_unref(fs, child, 1);
-				break;
-			}
-		} else {
-			struct stat st = {.st_ino = de->ino, .st_mode = (mode_t)DTTOIF(de->type)};
-
-			n = fuse_add_direntry(req, p, left, de->name, &st, (off_t)i + 1);
-			if (n > left)
-				break;
-		}
+		if (listing && i > start && de->cookie != dh->entries[i - 1].cookie &&
+		    i + 1 < dh->count && dh->entries[i + 1].cookie == de->cookie &&
+		    !group_fits(req, dh, i, left, plus))
+			break;
+		n = add_entry(req, fs, dir, de, listing ? de->cookie <= 2 : i < 2, p, left, next,
+			      plus);
+		if (n > left)
+			break;
 		p += n;
 		left -= n;
 	}
 	fuse_reply_buf(req, buf, size - left);
 	free(buf);
+	if (listing) {
+		if (start >= dh->count)
+			dir_listing_done(dir, dh); /* the stream has seen its end */
+		dir_listing_put(dir, dh);
+	}
 }
 
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -277,14 +340,6 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_statfs(req, &sv);
 }
 
-/* Our own bookkeeping in xattrs is not the guest's business. */
-static bool is_private_xattr(const char *name)
-{
-	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
-	       strncmp(name, "trusted.overlay.", 16) == 0 ||
-	       strncmp(name, "user.overlay.", 13) == 0;
-}
-
 /* xattr calls need a path: O_PATH fds do not support f*xattr. */
 static bool xattr_capable(struct inode *inode)
 {
@@ -299,7 +354,15 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	char *buf = NULL;
 	ssize_t n;
 
-	if (!xattr_capable(inode) || is_private_xattr(name)) {
+	/*
+	 * Told once, ls -l and friends stop asking for the device: the kernel
+	 * caches no xattrs, so each question would be a round trip per file.
+	 */
+	if (format_xattr_is_unsupported(name)) {
+		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (!xattr_capable(inode) || format_xattr_is_private(name)) {
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -374,7 +437,7 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(raw + i) + 1) {
-		if (is_private_xattr(raw + i))
+		if (format_xattr_is_private(raw + i) || format_xattr_is_unsupported(raw + i))
 			continue;
 		memcpy(out + len, raw + i, strlen(raw + i) + 1);
 		len += strlen(raw + i) + 1;

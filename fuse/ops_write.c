@@ -247,18 +247,13 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 		fuse_reply_attr(req, &st, timeout_of(fs, inode));
 }
 
-static bool is_reserved_xattr(const char *name)
-{
-	return strcmp(name, OVERRIDE_XATTR) == 0 || strcmp(name, OVERRIDE_XATTR_OLD) == 0 ||
-	       strncmp(name, "trusted.overlay.", 16) == 0 ||
-	       strncmp(name, "user.overlay.", 13) == 0;
-}
-
 static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *name, char *path)
 {
 	int r;
 
-	if (is_reserved_xattr(name))
+	if (format_xattr_is_unsupported(name))
+		return -EOPNOTSUPP;
+	if (format_xattr_is_private(name))
 		return -EPERM;
 	if (inode->type != S_IFREG && inode->type != S_IFDIR)
 		return -EPERM; /* what the kernel says for user.* on other types */

@@ -1,9 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Directory listings. opendir takes a snapshot of the merged listing (layers
- * top to bottom, whiteouts applied, bind points injected), so offsets are
- * plain indexes and stay valid however the layers change meanwhile, and
- * --sorted-readdir is one qsort.
+ * Directory listings: the merged listing of a directory (layers top to
+ * bottom, whiteouts applied, bind points injected), in one of two forms.
+ *
+ * With --sorted-readdir, opendir takes a snapshot and offsets are plain
+ * indexes into it, valid however the layers change meanwhile; the order is
+ * one qsort.
+ *
+ * Otherwise there is no opendir at all (the kernel opens directories without
+ * asking and caches what it read), so a readdir names no stream. Offsets are
+ * then cookies derived from the names (a 63-bit hash, like ext4's htree
+ * cookies) and a listing is kept in cookie order: the entries after cookie C
+ * are the same in any listing of the directory, except for names added or
+ * removed, so a stream resumes correctly even from a listing made afresh. The
+ * inode keeps the listing of the stream in progress, so a large directory is
+ * read from disk once per stream, not once per reply.
  */
 #include "fs.h"
 
@@ -303,6 +314,119 @@ out:
 	track_handle(b.dh);
 	*out = b.dh;
 	return 0;
+}
+
+/* "." and ".." come first: cookies 1 and 2; names get 3 .. 2^63 - 1 (offsets are signed). */
+static uint64_t name_cookie(const char *name)
+{
+	uint64_t c = hash_name(name) >> 1;
+
+	return c < 3 ? c + 3 : c;
+}
+
+static int compare_cookies(const void *a, const void *b)
+{
+	const struct dir_entry *x = a, *y = b;
+
+	if (x->cookie != y->cookie)
+		return x->cookie < y->cookie ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int make_listing(struct fs *fs, struct inode *dir, struct dir_handle **out)
+{
+	struct dir_handle *dh;
+	int r = dir_snapshot(fs, dir, &dh);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < dh->count; i++)
+		dh->entries[i].cookie = i < 2 ? i + 1 : name_cookie(dh->entries[i].name);
+	if (dh->count > 2)
+		qsort(dh->entries + 2, dh->count - 2, sizeof(struct dir_entry), compare_cookies);
+	dh->refs = 1;
+	*out = dh;
+	return 0;
+}
+
+int dir_listing_get(struct fs *fs, struct inode *dir, off_t off, struct dir_handle **out)
+{
+	struct dir_handle *dh = NULL, *old;
+	int r;
+
+	if (off > 0) {
+		pthread_mutex_lock(&dir->lock);
+		dh = dir->listing;
+		if (dh)
+			dh->refs++;
+		pthread_mutex_unlock(&dir->lock);
+		if (dh) {
+			*out = dh;
+			return 0;
+		}
+	}
+	r = make_listing(fs, dir, &dh);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&dir->lock);
+	old = dir->listing;
+	dir->listing = dh;
+	dh->refs++;
+	pthread_mutex_unlock(&dir->lock);
+	if (old)
+		dir_listing_put(dir, old);
+	*out = dh;
+	return 0;
+}
+
+void dir_listing_put(struct inode *dir, struct dir_handle *dh)
+{
+	unsigned refs;
+
+	pthread_mutex_lock(&dir->lock);
+	refs = --dh->refs;
+	pthread_mutex_unlock(&dir->lock);
+	if (refs == 0)
+		dir_handle_free(dh);
+}
+
+size_t dir_listing_seek(const struct dir_handle *dh, off_t off)
+{
+	size_t lo = 0, hi = dh->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dh->entries[mid].cookie <= (uint64_t)off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void detach_listing(struct inode *dir, struct dir_handle *only)
+{
+	struct dir_handle *old = NULL;
+
+	pthread_mutex_lock(&dir->lock);
+	if (dir->listing && (!only || dir->listing == only)) {
+		old = dir->listing;
+		dir->listing = NULL;
+	}
+	pthread_mutex_unlock(&dir->lock);
+	if (old)
+		dir_listing_put(dir, old);
+}
+
+void dir_listing_done(struct inode *dir, struct dir_handle *dh)
+{
+	detach_listing(dir, dh);
+}
+
+void dir_listing_invalidate(struct inode *dir)
+{
+	detach_listing(dir, NULL);
 }
 
 /* The kernel never releases handles of a connection that died: free them at exit. */

@@ -163,6 +163,28 @@ def test_xattrs_and_statfs(mount_view, lower):
     assert os.statvfs(v.mnt).f_bsize == os.statvfs(lower).f_bsize
 
 
+def test_acls_and_labels_unsupported(mount_view, lower, tmp_path):
+    """POSIX ACLs and SELinux labels: EOPNOTSUPP, so ls -l stops asking after one file."""
+    upper = tmp_path / "upper"
+    upper.mkdir()
+    v = mount_view("--lower", str(lower), "--upper", str(upper))
+    for path in (f"{v.mnt}/etc/passwd", f"{v.mnt}/usr", f"{v.mnt}/abs"):
+        for name in ("system.posix_acl_access", "system.posix_acl_default", "security.selinux"):
+            with pytest.raises(OSError) as e:
+                os.getxattr(path, name, follow_symlinks=False)
+            assert e.value.errno == errno.EOPNOTSUPP, (path, name)
+    with pytest.raises(OSError) as e:
+        os.setxattr(f"{v.mnt}/etc/passwd", "security.selinux", b"system_u:object_r:etc_t:s0")
+    assert e.value.errno == errno.EOPNOTSUPP
+    with pytest.raises(OSError) as e:
+        os.removexattr(f"{v.mnt}/usr", "system.posix_acl_default")
+    assert e.value.errno == errno.EOPNOTSUPP
+    # Other security.* names are still the guest's (file capabilities).
+    with pytest.raises(OSError) as e:
+        os.getxattr(f"{v.mnt}/exec.sh", "security.capability")
+    assert e.value.errno == errno.ENODATA
+
+
 def test_mount_options_and_access(mount_view, lower):
     v = mount_view("--lower", str(lower))
     with open("/proc/self/mounts") as f:

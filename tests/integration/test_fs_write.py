@@ -267,3 +267,45 @@ def test_unreadable_lower_file_opens_for_writing_when_empty_or_truncated(mount_v
     with pytest.raises(PermissionError):  # keeping the data still needs reading it
         open(f"{v.mnt}/data", "ab").close()
     assert (lower / "lock").read_bytes() == b"" and (lower / "state").read_bytes() == b"old\n"
+
+
+@pytest.mark.parametrize("sorted_readdir", [False, True])
+def test_listing_while_deleting(mount_view, tmp_path, sorted_readdir):
+    """A directory read in many replies while it changes: names that stay are each listed
+    once, however the offsets resume (cookies without opendir, snapshots when sorted)."""
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    (lower / "big").mkdir(parents=True)
+    upper.mkdir()
+    names = [f"lower-entry-with-a-longish-name-{i:05d}" for i in range(3000)]
+    for n in names:
+        (lower / "big" / n).write_bytes(b"")
+    args = ["--lower", str(lower), "--upper", str(upper)]
+    v = mount_view(*args, *(["--sorted-readdir"] if sorted_readdir else []))
+    d = f"{v.mnt}/big"
+    for n in names[:1000:3]:
+        os.unlink(f"{d}/{n}")  # whiteouts: the listing merges two layers
+    for i in range(500):
+        with open(f"{d}/upper-{i:04d}", "w"):
+            pass
+    # Not listed through the view before: the kernel would serve the stream from its cache.
+    before = (set(names) - set(names[:1000:3])) | {f"upper-{i:04d}" for i in range(500)}
+    seen, deleted, created = [], set(), set()
+    with os.scandir(d) as it:
+        for k, entry in enumerate(it):
+            seen.append(entry.name)
+            if k % 50 == 0:
+                # Delete names on both sides of the read position, and add one.
+                for victim in sorted(before - deleted)[k // 50::97][:3]:
+                    os.unlink(f"{d}/{victim}")
+                    deleted.add(victim)
+                with open(f"{d}/during-{k}", "w"):
+                    pass
+                created.add(f"during-{k}")
+    counts = {}
+    for n in seen:
+        counts[n] = counts.get(n, 0) + 1
+    assert [n for n, c in counts.items() if c > 1] == []
+    stayed = before - deleted
+    assert sorted(stayed - set(seen)) == []
+    assert set(seen) <= before | created
+    assert set(os.listdir(d)) == stayed | created

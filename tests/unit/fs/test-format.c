@@ -153,11 +153,28 @@ static void test_override_encode(void)
 	is_int(format_override_encode(&ov, buf, sizeof(buf)), -EINVAL, "no type to name");
 }
 
+static void test_xattr_names(void)
+{
+	ok(format_xattr_is_private("user.containers.override_stat"), "our record is private");
+	ok(format_xattr_is_private("user.fuseoverlayfs.override_stat"), "the old record too");
+	ok(format_xattr_is_private("trusted.overlay.opaque"), "overlay markers are private");
+	ok(format_xattr_is_private("user.overlay.whiteout"), "user overlay markers too");
+	ok(!format_xattr_is_private("user.containers.other"), "other user xattrs are the guest's");
+	ok(!format_xattr_is_private("security.capability"), "file capabilities are the guest's");
+	ok(format_xattr_is_unsupported("system.posix_acl_access"), "access ACLs unsupported");
+	ok(format_xattr_is_unsupported("system.posix_acl_default"), "default ACLs unsupported");
+	ok(format_xattr_is_unsupported("security.selinux"), "SELinux labels unsupported");
+	ok(!format_xattr_is_unsupported("security.capability"), "file capabilities supported");
+	ok(!format_xattr_is_unsupported("system.posix_acl_accessx"), "exact names only");
+	ok(!format_xattr_is_unsupported("user.test"), "user xattrs supported");
+}
+
 int main(void)
 {
 	test_whiteout_names();
 	test_markers();
 	test_override_decode();
 	test_override_encode();
+	test_xattr_names();
 	return done_testing();
 }
