@@ -134,6 +134,9 @@ void free_options(struct fs_options *opts);
 struct vnode *vnode_path(struct vnode *root, const char *guest);
 void vnode_tree_free(struct vnode *v);
 
+/* loop.c: serve requests until the session ends; 0, or -errno when the device failed. */
+int fs_session_loop(struct fuse_session *se);
+
 /* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
 int canonicalize_bind_points(struct fs *fs);
 
