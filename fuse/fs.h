@@ -106,6 +106,8 @@ struct inode {
 	/* Fake metadata cache (user.containers.override_stat), loaded on first stat. */
 	enum { OVERRIDE_UNKNOWN, OVERRIDE_NONE, OVERRIDE_PRESENT } override_state;
 	struct override_stat override;
+	/* Loaded with it: has the object any xattr the guest sees? (valid unless UNKNOWN) */
+	bool guest_xattrs;
 };
 
 struct fs {
@@ -234,6 +236,10 @@ bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out);
 int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *ov);
 /* Overwrite uid, gid, mode and type of a guest stat with the inode's fake metadata. */
 void meta_apply(struct fs *fs, struct inode *inode, struct stat *st);
+/* Could the object have xattrs the guest sees? false is sure (loaded with the metadata). */
+bool meta_may_have_xattrs(struct fs *fs, struct inode *inode);
+/* The object's xattrs changed (or may have): load them again with the metadata. */
+void meta_forget(struct inode *inode);
 /* Set fake metadata on a path in a layer directory (new objects, before any inode exists). */
 int meta_store_at(int dirfd, const char *name, const struct override_stat *ov);
 

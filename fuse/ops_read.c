@@ -362,7 +362,9 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	if (!xattr_capable(inode) || format_xattr_is_private(name)) {
+	/* Most objects have no xattrs at all: known since their first stat. */
+	if (!xattr_capable(inode) || format_xattr_is_private(name) ||
+	    !meta_may_have_xattrs(fs, inode)) {
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -397,7 +399,7 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	size_t len = 0;
 	int err = 0;
 
-	if (!xattr_capable(inode)) {
+	if (!xattr_capable(inode) || !meta_may_have_xattrs(fs, inode)) {
 		if (size == 0)
 			fuse_reply_xattr(req, 0);
 		else

@@ -317,17 +317,19 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 			size_t size, int flags)
 {
 	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
 	char path[PROC_FD_PATH_MAX];
 	int r;
 
 	if (strcmp(name, OVERRIDE_XATTR) == 0) {
-		fuse_reply_err(req, -set_override_record(fs, inode_from_id(fs, ino), value, size));
+		fuse_reply_err(req, -set_override_record(fs, inode, value, size));
 		return;
 	}
-	r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
-
+	r = prepare_xattr_change(fs, inode, name, path);
 	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
 		r = -errno;
+	if (r == 0)
+		meta_forget(inode);
 	fuse_reply_err(req, -r);
 }
 
@@ -335,10 +337,13 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct fs *fs = req_fs(req);
 	char path[PROC_FD_PATH_MAX];
-	int r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
+	struct inode *inode = inode_from_id(fs, ino);
+	int r = prepare_xattr_change(fs, inode, name, path);
 
 	if (r == 0 && removexattr(path, name) < 0)
 		r = -errno;
+	if (r == 0)
+		meta_forget(inode);
 	fuse_reply_err(req, -r);
 }
 
