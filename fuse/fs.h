@@ -137,7 +137,7 @@ struct vnode *vnode_path(struct vnode *root, const char *guest);
 void vnode_tree_free(struct vnode *v);
 
 /* loop.c: serve requests until the session ends; 0, or -errno when the device failed. */
-int fs_session_loop(struct fuse_session *se);
+int fs_session_loop(struct fs *fs);
 
 /* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
 int canonicalize_bind_points(struct fs *fs);
@@ -317,6 +317,17 @@ static inline int backing_open_flags(struct fs *fs, int flags)
 		flags &= ~O_APPEND;
 	}
 	return flags;
+}
+
+/*
+ * Closing a file costs no flush round trip: writes reach the backing file
+ * before they are answered, and POSIX locks are the kernel's (we implement
+ * no lock handlers), so a flush has nothing to do. The kernel ignores this
+ * under the writeback cache, where it must write its dirty pages first.
+ */
+static inline bool fs_noflush(struct fs *fs)
+{
+	return !fs->writeback;
 }
 
 #define PROC_FD_PATH_MAX 32

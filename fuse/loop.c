@@ -64,7 +64,7 @@ static struct {
 } watch = {.wake = PTHREAD_COND_INITIALIZER};
 
 /* Does this request go to the pool? */
-static bool slow_request(const struct fuse_buf *buf)
+static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
 {
 	const struct fuse_in_header *in = buf->mem;
 
@@ -73,19 +73,25 @@ static bool slow_request(const struct fuse_buf *buf)
 	switch (in->opcode) {
 	case FUSE_READ:	       /* page cache misses: disk reads */
 	case FUSE_WRITE:       /* copy-up was done at open, but data still goes to disk */
-	case FUSE_FLUSH:
 	case FUSE_FSYNC:
 	case FUSE_FSYNCDIR:
 	case FUSE_FALLOCATE:
 	case FUSE_LSEEK:
 	case FUSE_COPY_FILE_RANGE:
-	case FUSE_SETATTR:     /* copy-up with data, truncation */
 	case FUSE_SETXATTR:    /* copy-up; a fake device record notifies the kernel */
 	case FUSE_REMOVEXATTR: /* copy-up */
 	case FUSE_LINK:	       /* copy-up with data */
 	case FUSE_RENAME:      /* copy-up with data */
 	case FUSE_RENAME2:
 		return true;
+	case FUSE_SETATTR: {
+		/* Truncation and copy-up (with data) may take long; times, owner, mode do not. */
+		const struct fuse_setattr_in *arg = (const void *)(in + 1);
+
+		if (buf->size < sizeof(*in) + sizeof(*arg))
+			return false;
+		return (arg->valid & FATTR_SIZE) || !inode_is_upper(fs, inode_from_id(fs, in->nodeid));
+	}
 	case FUSE_OPEN: {
 		/* Opening for writing copies the file up; opening for reading is quick. */
 		const struct fuse_open_in *arg = (const void *)(in + 1);
@@ -263,8 +269,9 @@ static void answer_inline(struct fuse_session *se, const struct fuse_buf *buf)
 	__atomic_store_n(&watch.busy, false, __ATOMIC_RELEASE);
 }
 
-int fs_session_loop(struct fuse_session *se)
+int fs_session_loop(struct fs *fs)
 {
+	struct fuse_session *se = fs->se;
 	struct fuse_buf buf = {.mem = NULL};
 	int res = 0;
 
@@ -276,7 +283,7 @@ int fs_session_loop(struct fuse_session *se)
 			continue;
 		if (res <= 0)
 			break;
-		if (slow_request(&buf) && hand_off(&buf))
+		if (slow_request(fs, &buf) && hand_off(&buf))
 			continue;
 		answer_inline(se, &buf);
 	}

@@ -264,7 +264,7 @@ int main(int argc, char **argv)
 	/* Requests queue in the kernel until the loop answers INIT: ready already. */
 	signal_ready(opts.ready_fd);
 
-	r = fs_session_loop(fs->se);
+	r = fs_session_loop(fs);
 	pthread_mutex_lock(&unmount_lock);
 	loop_done = true;
 	pthread_mutex_unlock(&unmount_lock);

@@ -491,7 +491,10 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	/* close() of a dup releases POSIX locks held through this file, as on close(2). */
+	/*
+	 * Only under the writeback cache (fs_noflush): its dirty pages were
+	 * written before this. close() of a dup reports what close(2) would.
+	 */
 	int fd = dup((int)fi->fh);
 
 	fuse_reply_err(req, fd < 0 ? errno : (close(fd) < 0 ? errno : 0));

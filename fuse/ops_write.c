@@ -52,11 +52,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)fd;
 	/* File contents change only through us: keep the page cache across opens. */
 	fi->keep_cache = !inode->bind;
-	/*
-	 * A read-only open has nothing to flush (POSIX locks are the kernel's:
-	 * we implement no lock handlers), so spare every close a round trip.
-	 */
-	fi->noflush = !writing;
+	fi->noflush = fs_noflush(fs);
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		close(fd);
 }
