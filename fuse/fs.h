@@ -181,6 +181,9 @@ uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path)
  * the request, never keep it.
  */
 int inode_fd(struct inode *inode);
+/* open(2) and access(2) of the backing object in one syscall; -1 + errno on failure. */
+int inode_open(struct inode *inode, int flags);
+int inode_access(struct inode *inode, int mask);
 /*
  * A path naming the backing object for the calls that take only paths
  * (xattrs), without reopening it: valid until inode_path_end, which must

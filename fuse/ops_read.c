@@ -458,7 +458,6 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
-	char path[PROC_FD_PATH_MAX];
 	struct stat st;
 	int r;
 
@@ -474,12 +473,11 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	proc_fd_path(path, inode_fd(inode));
 	/* The daemon runs with the tracees' uid: the backing file's answer is theirs. */
-	r = faccessat(AT_FDCWD, path, mask, 0) < 0 ? -errno : 0;
+	r = inode_access(inode, mask) < 0 ? -errno : 0;
 	/* A lower layer on a read-only mount: copy-up will make it writable. */
 	if (r == -EROFS)
-		r = faccessat(AT_FDCWD, path, mask & ~W_OK, 0) < 0 ? -errno : 0;
+		r = inode_access(inode, mask & ~W_OK) < 0 ? -errno : 0;
 	fuse_reply_err(req, -r);
 }
 

@@ -21,7 +21,6 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
-	char path[PROC_FD_PATH_MAX];
 	int fd, r, flags;
 
 	if (inode_synthetic(inode)) {
@@ -40,11 +39,10 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	proc_fd_path(path, inode_fd(inode));
-	flags = (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC;
-	fd = open(path, backing_open_flags(fs, flags));
+	flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
+	fd = inode_open(inode, backing_open_flags(fs, flags));
 	if (fd < 0 && errno == EACCES && backing_open_flags(fs, flags) != flags)
-		fd = open(path, flags & ~O_APPEND); /* a write-only file: no read-around then */
+		fd = inode_open(inode, flags & ~O_APPEND); /* a write-only file: no read-around then */
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;
