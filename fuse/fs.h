@@ -106,6 +106,8 @@ struct inode {
 	/* Fake metadata cache (user.containers.override_stat), loaded on first stat. */
 	enum { OVERRIDE_UNKNOWN, OVERRIDE_NONE, OVERRIDE_PRESENT } override_state;
 	struct override_stat override;
+	/* Loaded with it: has the object any xattr the guest sees? (valid unless UNKNOWN) */
+	bool guest_xattrs;
 };
 
 struct fs {
@@ -133,6 +135,9 @@ void free_options(struct fs_options *opts);
 /* Create (or find) the vnode chain for a guest path, returning its last vnode. */
 struct vnode *vnode_path(struct vnode *root, const char *guest);
 void vnode_tree_free(struct vnode *v);
+
+/* loop.c: serve requests until the session ends; 0, or -errno when the device failed. */
+int fs_session_loop(struct fs *fs);
 
 /* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
 int canonicalize_bind_points(struct fs *fs);
@@ -176,6 +181,9 @@ uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path)
  * the request, never keep it.
  */
 int inode_fd(struct inode *inode);
+/* open(2) and access(2) of the backing object in one syscall; -1 + errno on failure. */
+int inode_open(struct inode *inode, int flags);
+int inode_access(struct inode *inode, int mask);
 /*
  * A path naming the backing object for the calls that take only paths
  * (xattrs), without reopening it: valid until inode_path_end, which must
@@ -231,6 +239,10 @@ bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out);
 int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *ov);
 /* Overwrite uid, gid, mode and type of a guest stat with the inode's fake metadata. */
 void meta_apply(struct fs *fs, struct inode *inode, struct stat *st);
+/* Could the object have xattrs the guest sees? false is sure (loaded with the metadata). */
+bool meta_may_have_xattrs(struct fs *fs, struct inode *inode);
+/* The object's xattrs changed (or may have): load them again with the metadata. */
+void meta_forget(struct inode *inode);
 /* Set fake metadata on a path in a layer directory (new objects, before any inode exists). */
 int meta_store_at(int dirfd, const char *name, const struct override_stat *ov);
 
@@ -308,6 +320,17 @@ static inline int backing_open_flags(struct fs *fs, int flags)
 		flags &= ~O_APPEND;
 	}
 	return flags;
+}
+
+/*
+ * Closing a file costs no flush round trip: writes reach the backing file
+ * before they are answered, and POSIX locks are the kernel's (we implement
+ * no lock handlers), so a flush has nothing to do. The kernel ignores this
+ * under the writeback cache, where it must write its dirty pages first.
+ */
+static inline bool fs_noflush(struct fs *fs)
+{
+	return !fs->writeback;
 }
 
 #define PROC_FD_PATH_MAX 32

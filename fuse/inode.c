@@ -141,6 +141,64 @@ int inode_fd(struct inode *inode)
 	return fd;
 }
 
+/*
+ * Run 'op' on the backing object named from its parent's fd (or on its own
+ * fd through /proc), under the tree lock so that a rename cannot change the
+ * name meanwhile. One syscall, instead of reopening the object first.
+ */
+static int at_backing_object(struct inode *inode,
+			     int (*op)(int dfd, const char *name, bool by_name, int arg), int arg)
+{
+	char path[PROC_FD_PATH_MAX];
+	struct inode *parent;
+	int fd, dfd = -1, layer, r;
+
+	if (inode_synthetic(inode)) {
+		errno = ENOENT;
+		return -1;
+	}
+	pthread_rwlock_rdlock(&ring_fs->tree_lock);
+	fd = inode_own_fd(inode);
+	if (fd >= 0) {
+		proc_fd_path(path, fd);
+		r = op(AT_FDCWD, path, false, arg);
+	} else {
+		parent = inode->parent;
+		layer = inode_layer(inode);
+		if (parent && inode->name)
+			dfd = layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
+		if (dfd < 0) {
+			errno = ENOENT;
+			r = -1;
+		} else {
+			r = op(dfd, inode->name, true, arg);
+		}
+	}
+	pthread_rwlock_unlock(&ring_fs->tree_lock);
+	return r;
+}
+
+/* Named by its parent, the name itself is not followed: the object may be a symlink. */
+static int open_op(int dfd, const char *name, bool by_name, int flags)
+{
+	return openat(dfd, name, by_name ? flags | O_NOFOLLOW : flags);
+}
+
+static int access_op(int dfd, const char *name, bool by_name, int mask)
+{
+	return faccessat(dfd, name, mask, by_name ? AT_SYMLINK_NOFOLLOW : 0);
+}
+
+int inode_open(struct inode *inode, int flags)
+{
+	return at_backing_object(inode, open_op, flags | O_CLOEXEC);
+}
+
+int inode_access(struct inode *inode, int mask)
+{
+	return at_backing_object(inode, access_op, mask);
+}
+
 void inode_path_begin(struct inode *inode, char *path)
 {
 	struct inode *parent;

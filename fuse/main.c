@@ -201,7 +201,6 @@ int main(int argc, char **argv)
 	struct fuse_lowlevel_ops ops = {0};
 	struct fs_options opts;
 	struct fs *fs = &the_fs;
-	struct fuse_loop_config loop = {.clone_fd = 0, .max_idle_threads = 16};
 	pthread_t lifeline;
 	int r;
 
@@ -265,7 +264,7 @@ int main(int argc, char **argv)
 	/* Requests queue in the kernel until the loop answers INIT: ready already. */
 	signal_ready(opts.ready_fd);
 
-	r = fuse_session_loop_mt(fs->se, &loop);
+	r = fs_session_loop(fs);
 	pthread_mutex_lock(&unmount_lock);
 	loop_done = true;
 	pthread_mutex_unlock(&unmount_lock);

@@ -25,31 +25,88 @@ static bool xattr_capable_type(mode_t type)
 	return type == S_IFREG || type == S_IFDIR;
 }
 
+/* Read the record named 'name' into the cache. */
+static ssize_t read_record(const char *path, const char *name, struct inode *inode)
+{
+	char value[128];
+	ssize_t n = getxattr(path, name, value, sizeof(value));
+
+	if (n < 0)
+		return n;
+	if (format_override_decode(value, (size_t)n, &inode->override) < 0) {
+		log_warn("ignoring a malformed %s on inode %llu", name,
+			 (unsigned long long)inode->key_ino);
+		return 0;
+	}
+	inode->override_state = OVERRIDE_PRESENT;
+	return n;
+}
+
+/*
+ * One listxattr tells both whether the object carries a record and whether it
+ * has any xattr the guest sees: most have none, and then getxattr and
+ * listxattr are answered without touching the disk.
+ */
 static void load_locked(struct inode *inode)
 {
-	char path[INODE_PATH_MAX], value[128];
-	ssize_t n;
-	int err;
+	char path[INODE_PATH_MAX], names[512];
+	bool has_new = false, has_old = false;
+	ssize_t len, n = 0;
+	int err = 0;
 
 	inode->override_state = OVERRIDE_NONE;
+	inode->guest_xattrs = false;
 	if (!xattr_capable_type(inode->type) || inode_synthetic(inode))
 		return;
 	inode_path_begin(inode, path);
-	n = getxattr(path, OVERRIDE_XATTR, value, sizeof(value));
-	if (n < 0 && errno == ENODATA)
-		n = getxattr(path, OVERRIDE_XATTR_OLD, value, sizeof(value));
-	err = n < 0 ? errno : 0;
+	len = listxattr(path, names, sizeof(names));
+	if (len < 0 && errno == ERANGE) {
+		/* A long list: some are the guest's, and ours may be among them. */
+		inode->guest_xattrs = true;
+		has_new = has_old = true;
+	} else if (len < 0) {
+		err = errno;
+	}
+	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(names + i) + 1) {
+		const char *name = names + i;
+
+		if (strcmp(name, OVERRIDE_XATTR) == 0)
+			has_new = true;
+		else if (strcmp(name, OVERRIDE_XATTR_OLD) == 0)
+			has_old = true;
+		else if (!format_xattr_is_private(name) && !format_xattr_is_unsupported(name))
+			inode->guest_xattrs = true;
+	}
+	if (has_new)
+		n = read_record(path, OVERRIDE_XATTR, inode);
+	if (has_old && (!has_new || (n < 0 && errno == ENODATA)))
+		n = read_record(path, OVERRIDE_XATTR_OLD, inode);
+	if (n < 0 && errno != ENODATA)
+		err = errno;
 	inode_path_end();
 	if (err == ENOENT || err == EMFILE || err == ENOMEM)
 		inode->override_state = OVERRIDE_UNKNOWN; /* not an answer: try again next time */
-	if (n < 0)
-		return;
-	if (format_override_decode(value, (size_t)n, &inode->override) < 0) {
-		log_warn("ignoring a malformed %s on inode %llu", OVERRIDE_XATTR,
-			 (unsigned long long)inode->key_ino);
-		return;
-	}
-	inode->override_state = OVERRIDE_PRESENT;
+}
+
+bool meta_may_have_xattrs(struct fs *fs, struct inode *inode)
+{
+	bool maybe;
+
+	if (inode->bind)
+		return true; /* the host may add some behind our back */
+	pthread_mutex_lock(&inode->lock);
+	if (inode->override_state == OVERRIDE_UNKNOWN)
+		load_locked(inode);
+	maybe = inode->override_state == OVERRIDE_UNKNOWN || inode->guest_xattrs;
+	pthread_mutex_unlock(&inode->lock);
+	return maybe;
+}
+
+void meta_forget(struct inode *inode)
+{
+	pthread_mutex_lock(&inode->lock);
+	inode->override_state = OVERRIDE_UNKNOWN;
+	pthread_mutex_unlock(&inode->lock);
 }
 
 bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out)
@@ -111,6 +168,9 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 		if (r == -ENOTSUP)
 			log_warn(
 			    "the writable layer has no user xattrs: fake metadata is not kept");
+		/* Had nothing been loaded, the guest's xattrs are unknown: assume some. */
+		if (inode->override_state == OVERRIDE_UNKNOWN)
+			inode->guest_xattrs = true;
 		inode->override = *ov;
 		inode->override_state = OVERRIDE_PRESENT;
 		r = 0;

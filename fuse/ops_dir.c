@@ -202,6 +202,8 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 		return;
 	}
 	fi->fh = (uint64_t)fd;
+	fi->keep_cache = !inode->bind;
+	fi->noflush = fs_noflush(fs);
 	if (fuse_reply_create(req, &e, fi) == -ENOENT)
 		close(fd);
 }

@@ -362,7 +362,9 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	if (!xattr_capable(inode) || format_xattr_is_private(name)) {
+	/* Most objects have no xattrs at all: known since their first stat. */
+	if (!xattr_capable(inode) || format_xattr_is_private(name) ||
+	    !meta_may_have_xattrs(fs, inode)) {
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -397,7 +399,7 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	size_t len = 0;
 	int err = 0;
 
-	if (!xattr_capable(inode)) {
+	if (!xattr_capable(inode) || !meta_may_have_xattrs(fs, inode)) {
 		if (size == 0)
 			fuse_reply_xattr(req, 0);
 		else
@@ -456,7 +458,6 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
-	char path[PROC_FD_PATH_MAX];
 	struct stat st;
 	int r;
 
@@ -472,12 +473,11 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		fuse_reply_err(req, -r);
 		return;
 	}
-	proc_fd_path(path, inode_fd(inode));
 	/* The daemon runs with the tracees' uid: the backing file's answer is theirs. */
-	r = faccessat(AT_FDCWD, path, mask, 0) < 0 ? -errno : 0;
+	r = inode_access(inode, mask) < 0 ? -errno : 0;
 	/* A lower layer on a read-only mount: copy-up will make it writable. */
 	if (r == -EROFS)
-		r = faccessat(AT_FDCWD, path, mask & ~W_OK, 0) < 0 ? -errno : 0;
+		r = inode_access(inode, mask & ~W_OK) < 0 ? -errno : 0;
 	fuse_reply_err(req, -r);
 }
 
@@ -489,7 +489,10 @@ static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	/* close() of a dup releases POSIX locks held through this file, as on close(2). */
+	/*
+	 * Only under the writeback cache (fs_noflush): its dirty pages were
+	 * written before this. close() of a dup reports what close(2) would.
+	 */
 	int fd = dup((int)fi->fh);
 
 	fuse_reply_err(req, fd < 0 ? errno : (close(fd) < 0 ? errno : 0));

@@ -21,7 +21,6 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
-	char path[PROC_FD_PATH_MAX];
 	int fd, r, flags;
 
 	if (inode_synthetic(inode)) {
@@ -40,11 +39,10 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	proc_fd_path(path, inode_fd(inode));
-	flags = (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC;
-	fd = open(path, backing_open_flags(fs, flags));
+	flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
+	fd = inode_open(inode, backing_open_flags(fs, flags));
 	if (fd < 0 && errno == EACCES && backing_open_flags(fs, flags) != flags)
-		fd = open(path, flags & ~O_APPEND); /* a write-only file: no read-around then */
+		fd = inode_open(inode, flags & ~O_APPEND); /* a write-only file: no read-around then */
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -52,11 +50,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)fd;
 	/* File contents change only through us: keep the page cache across opens. */
 	fi->keep_cache = !inode->bind;
-	/*
-	 * A read-only open has nothing to flush (POSIX locks are the kernel's:
-	 * we implement no lock handlers), so spare every close a round trip.
-	 */
-	fi->noflush = !writing;
+	fi->noflush = fs_noflush(fs);
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		close(fd);
 }
@@ -317,17 +311,19 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 			size_t size, int flags)
 {
 	struct fs *fs = req_fs(req);
+	struct inode *inode = inode_from_id(fs, ino);
 	char path[PROC_FD_PATH_MAX];
 	int r;
 
 	if (strcmp(name, OVERRIDE_XATTR) == 0) {
-		fuse_reply_err(req, -set_override_record(fs, inode_from_id(fs, ino), value, size));
+		fuse_reply_err(req, -set_override_record(fs, inode, value, size));
 		return;
 	}
-	r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
-
+	r = prepare_xattr_change(fs, inode, name, path);
 	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
 		r = -errno;
+	if (r == 0)
+		meta_forget(inode);
 	fuse_reply_err(req, -r);
 }
 
@@ -335,10 +331,13 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct fs *fs = req_fs(req);
 	char path[PROC_FD_PATH_MAX];
-	int r = prepare_xattr_change(fs, inode_from_id(fs, ino), name, path);
+	struct inode *inode = inode_from_id(fs, ino);
+	int r = prepare_xattr_change(fs, inode, name, path);
 
 	if (r == 0 && removexattr(path, name) < 0)
 		r = -errno;
+	if (r == 0)
+		meta_forget(inode);
 	fuse_reply_err(req, -r);
 }
 

@@ -179,6 +179,26 @@ def test_acls_and_labels_unsupported(mount_view, lower, tmp_path):
     with pytest.raises(OSError) as e:
         os.removexattr(f"{v.mnt}/usr", "system.posix_acl_default")
     assert e.value.errno == errno.EOPNOTSUPP
+    # Objects without xattrs are known as such after their first stat; a change shows at once.
+    f, d = f"{v.mnt}/etc/passwd", f"{v.mnt}/usr"
+    for path in (f, d):
+        os.stat(path)
+        assert os.listxattr(path) == []
+        try:
+            os.setxattr(path, "user.later", b"1")
+        except OSError as e:
+            if e.errno == errno.ENOTSUP:
+                pytest.skip("the tmp filesystem has no user xattrs")
+            raise
+        assert os.getxattr(path, "user.later") == b"1"
+        assert os.listxattr(path) == ["user.later"]
+        os.removexattr(path, "user.later")
+        assert os.listxattr(path) == []
+        with pytest.raises(OSError) as e:
+            os.getxattr(path, "user.later")
+        assert e.value.errno == errno.ENODATA
+        os.setxattr(path, "user.again", b"2")  # copied up already: only the cache can be stale
+        assert os.getxattr(path, "user.again") == b"2"
     # Other security.* names are still the guest's (file capabilities).
     with pytest.raises(OSError) as e:
         os.getxattr(f"{v.mnt}/exec.sh", "security.capability")

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The request loop. One thread reads the FUSE device and answers most
+ * requests itself; requests that may block for long (file data, copy-up,
+ * fsync) or that call back into the kernel (the invalidation after a fake
+ * device record) go to a pool of workers, so they never hold up the others.
+ *
+ * Why not libfuse's multithreaded loop: its workers all wait in read(2) on
+ * the device and the kernel wakes the one that waited longest, so the
+ * requests of one process land on a different thread each time. Measured on
+ * an open/read/close-heavy workload (cat of every file of a rootfs), that
+ * costs about 20% against one thread answering them all; the requests that
+ * gain from running in parallel are the ones handed to the pool.
+ *
+ * An inline handler can still end up waiting for another request: a bind
+ * whose host tree contains the mountpoint makes a lookup stat our own root,
+ * and any handler may meet a slow disk. So a rescuer thread watches the
+ * loop: when one request has been answered inline for longer than
+ * STUCK_NS, it reads and answers requests itself until the loop moves on.
+ * It checks every STUCK_NS while requests come, and parks after a second
+ * without any.
+ */
+#include "fs.h"
+
+#include <errno.h>
+#include <linux/fuse.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+
+#define MAX_WORKERS 8
+#define STUCK_NS 5000000L
+#define IDLE_CHECKS_BEFORE_PARKING 200
+#define MAX_SPARE_BUFFERS MAX_WORKERS
+
+struct job {
+	struct fuse_buf buf;
+	struct job *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job *head, *tail;
+	void *spare[MAX_SPARE_BUFFERS]; /* request buffers back from the workers */
+	unsigned n_spare;
+	unsigned idle, n_workers;
+	pthread_t workers[MAX_WORKERS];
+	bool exiting;
+	struct fuse_session *se;
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* The loop's progress, for the rescuer: inline answers started, and whether one is running. */
+static struct {
+	uint64_t started; /* atomic */
+	bool busy;	  /* atomic */
+	bool parked;	  /* atomic: the rescuer waits for 'wake' */
+	pthread_t thread;
+	bool running;
+	struct fuse_buf buf; /* its request buffer, freed after it ends */
+	pthread_cond_t wake;
+} watch = {.wake = PTHREAD_COND_INITIALIZER};
+
+/* Does this request go to the pool? */
+static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
+{
+	const struct fuse_in_header *in = buf->mem;
+
+	if (buf->size < sizeof(*in))
+		return false;
+	switch (in->opcode) {
+	case FUSE_READ:	       /* page cache misses: disk reads */
+	case FUSE_WRITE:       /* copy-up was done at open, but data still goes to disk */
+	case FUSE_FSYNC:
+	case FUSE_FSYNCDIR:
+	case FUSE_FALLOCATE:
+	case FUSE_LSEEK:
+	case FUSE_COPY_FILE_RANGE:
+	case FUSE_SETXATTR:    /* copy-up; a fake device record notifies the kernel */
+	case FUSE_REMOVEXATTR: /* copy-up */
+	case FUSE_LINK:	       /* copy-up with data */
+	case FUSE_RENAME:      /* copy-up with data */
+	case FUSE_RENAME2:
+		return true;
+	case FUSE_SETATTR: {
+		/* Truncation and copy-up (with data) may take long; times, owner, mode do not. */
+		const struct fuse_setattr_in *arg = (const void *)(in + 1);
+
+		if (buf->size < sizeof(*in) + sizeof(*arg))
+			return false;
+		return (arg->valid & FATTR_SIZE) || !inode_is_upper(fs, inode_from_id(fs, in->nodeid));
+	}
+	case FUSE_OPEN: {
+		/* Opening for writing copies the file up; opening for reading is quick. */
+		const struct fuse_open_in *arg = (const void *)(in + 1);
+
+		if (buf->size < sizeof(*in) + sizeof(*arg))
+			return false;
+		return (arg->flags & O_ACCMODE) != O_RDONLY || (arg->flags & O_TRUNC);
+	}
+	default:
+		return false;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		struct job *job;
+
+		while (!pool.head && !pool.exiting) {
+			pool.idle++;
+			pthread_cond_wait(&pool.wake, &pool.lock);
+			pool.idle--;
+		}
+		if (!pool.head)
+			break; /* exiting, nothing left */
+		job = pool.head;
+		pool.head = job->next;
+		if (!pool.head)
+			pool.tail = NULL;
+		pthread_mutex_unlock(&pool.lock);
+
+		fuse_session_process_buf(pool.se, &job->buf);
+
+		pthread_mutex_lock(&pool.lock);
+		if (pool.n_spare < MAX_SPARE_BUFFERS)
+			pool.spare[pool.n_spare++] = job->buf.mem;
+		else
+			free(job->buf.mem);
+		free(job);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+/* Called with pool.lock held. Workers receive no signals: the loop's thread handles them. */
+static void start_worker(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&pool.workers[pool.n_workers], NULL, worker_main, NULL) == 0)
+		pool.n_workers++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Queue the request; 'buf' gets a spare buffer (or none: libfuse allocates one). */
+static bool hand_off(struct fuse_buf *buf)
+{
+	struct job *job = malloc(sizeof(*job));
+
+	if (!job)
+		return false;
+	job->buf = *buf;
+	job->next = NULL;
+	pthread_mutex_lock(&pool.lock);
+	if (pool.idle == 0 && pool.n_workers < MAX_WORKERS)
+		start_worker();
+	if (pool.n_workers == 0) {
+		pthread_mutex_unlock(&pool.lock);
+		free(job);
+		return false; /* no thread at all: answer it here */
+	}
+	if (pool.tail)
+		pool.tail->next = job;
+	else
+		pool.head = job;
+	pool.tail = job;
+	buf->mem = pool.n_spare > 0 ? pool.spare[--pool.n_spare] : NULL;
+	pthread_cond_signal(&pool.wake);
+	pthread_mutex_unlock(&pool.lock);
+	return true;
+}
+
+/* Answer one request in the calling thread; false when the session is over. */
+static bool rescue_one(void)
+{
+	int res;
+
+	/* Cancellable only while waiting for a request, like libfuse's workers. */
+	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	res = fuse_session_receive_buf(pool.se, &watch.buf);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	if (res == -EINTR)
+		return true;
+	if (res <= 0)
+		return false;
+	fuse_session_process_buf(pool.se, &watch.buf);
+	return true;
+}
+
+static void *rescuer_main(void *arg)
+{
+	uint64_t stuck_at = 0, last_started = 0;
+	unsigned idle_checks = 0;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	pthread_mutex_lock(&pool.lock);
+	while (!pool.exiting) {
+		uint64_t started = __atomic_load_n(&watch.started, __ATOMIC_SEQ_CST);
+		bool busy = __atomic_load_n(&watch.busy, __ATOMIC_SEQ_CST);
+		struct timespec until;
+
+		if (busy && started == stuck_at) {
+			/* The same request for a whole period: answer the others meanwhile. */
+			pthread_mutex_unlock(&pool.lock);
+			if (!rescue_one() || fuse_session_exited(pool.se)) {
+				pthread_mutex_lock(&pool.lock);
+				break;
+			}
+			pthread_mutex_lock(&pool.lock);
+			continue;
+		}
+		stuck_at = busy ? started : 0;
+		idle_checks = !busy && started == last_started ? idle_checks + 1 : 0;
+		last_started = started;
+		if (idle_checks > IDLE_CHECKS_BEFORE_PARKING) {
+			/* Quiet: wait until the loop answers again (answer_inline wakes us). */
+			idle_checks = 0;
+			__atomic_store_n(&watch.parked, true, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&watch.busy, __ATOMIC_SEQ_CST)) {
+				__atomic_store_n(&watch.parked, false, __ATOMIC_SEQ_CST);
+				continue; /* it started meanwhile and may not have seen 'parked' */
+			}
+			while (!pool.exiting && __atomic_load_n(&watch.parked, __ATOMIC_SEQ_CST))
+				pthread_cond_wait(&watch.wake, &pool.lock);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += STUCK_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&watch.wake, &pool.lock, &until);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+static void start_rescuer(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	watch.running = pthread_create(&watch.thread, NULL, rescuer_main, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!watch.running)
+		log_warn("no rescuer thread: a request that waits for another may hang the view");
+}
+
+static void answer_inline(struct fuse_session *se, const struct fuse_buf *buf)
+{
+	__atomic_add_fetch(&watch.started, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&watch.busy, true, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&watch.parked, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_lock(&pool.lock);
+		__atomic_store_n(&watch.parked, false, __ATOMIC_SEQ_CST);
+		pthread_cond_signal(&watch.wake);
+		pthread_mutex_unlock(&pool.lock);
+	}
+	fuse_session_process_buf(se, buf);
+	__atomic_store_n(&watch.busy, false, __ATOMIC_RELEASE);
+}
+
+int fs_session_loop(struct fs *fs)
+{
+	struct fuse_session *se = fs->se;
+	struct fuse_buf buf = {.mem = NULL};
+	int res = 0;
+
+	pool.se = se;
+	start_rescuer();
+	while (!fuse_session_exited(se)) {
+		res = fuse_session_receive_buf(se, &buf);
+		if (res == -EINTR)
+			continue;
+		if (res <= 0)
+			break;
+		if (slow_request(fs, &buf) && hand_off(&buf))
+			continue;
+		answer_inline(se, &buf);
+	}
+	free(buf.mem);
+
+	pthread_mutex_lock(&pool.lock);
+	pool.exiting = true;
+	pthread_cond_broadcast(&pool.wake);
+	pthread_cond_broadcast(&watch.wake);
+	pthread_mutex_unlock(&pool.lock);
+	for (unsigned i = 0; i < pool.n_workers; i++)
+		pthread_join(pool.workers[i], NULL);
+	if (watch.running) {
+		pthread_cancel(watch.thread); /* takes effect only while it waits for a request */
+		pthread_join(watch.thread, NULL);
+		free(watch.buf.mem);
+	}
+	for (unsigned i = 0; i < pool.n_spare; i++)
+		free(pool.spare[i]);
+	pool.n_spare = 0;
+	fuse_session_reset(se);
+	return res < 0 ? res : 0;
+}
