@@ -18,6 +18,7 @@
 #include <talloc.h>
 #include <unistd.h>
 
+#include "exec-internal.h"
 #include "log.h"
 #include "qemu.h"
 
@@ -87,32 +88,26 @@ static char *find_in_path(TALLOC_CTX *ctx, const char *command)
 	return NULL;
 }
 
-/* 1 when the host file has a PT_INTERP (needs the host's libraries), 0 when not, -errno. */
+/*
+ * 1 when the host file has a PT_INTERP (needs the host's libraries), 0 when
+ * it is a static x86_64 program, -ENOEXEC when it is no program of ours,
+ * -errno. The exec module's own parser decides, as for an execve.
+ */
 static int has_interpreter(const char *file)
 {
-	Elf64_Ehdr eh;
+	unsigned char head[EXEC_BUF_SIZE] = {0};
+	static struct exec_object object; /* large; the command line runs this once */
+	struct elf_program_info info;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	int r = -ENOEXEC;
 
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
-	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-	    eh.e_phentsize == sizeof(Elf64_Phdr)) {
-		r = 0;
-		for (unsigned i = 0; i < eh.e_phnum; i++) {
-			Elf64_Phdr ph;
-			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
-			    (ssize_t)sizeof(ph)) {
-				r = -ENOEXEC;
-				break;
-			}
-			if (ph.p_type == PT_INTERP)
-				r = 1;
-		}
-	}
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+	int r = n < 0 ? -errno : elf_parse_program(fd, head, &object, &info);
 	close(fd);
-	return r;
+	if (r < 0)
+		return r == -EIO ? -ENOEXEC : r;
+	return info.has_interp ? 1 : 0;
 }
 
 /* The 20 bytes of ELF header binfmt_misc compares, and which of their bits count. */
