@@ -27,6 +27,7 @@ static void run_usage(FILE *out, bool login_shell)
 		     "  -w, --workdir DIR            start in DIR (a guest path)\n"
 		     "  -0, --root                   fake root identity (uid 0)\n"
 		     "      --trace                  print each trapped syscall with guest and host paths\n"
+		     "      --no-fast-path           send every path syscall to the tracer (see --trace)\n"
 		     "  -v, --verbose                more messages\n"
 		     "  -h, --help                   this help\n");
 }
@@ -51,6 +52,7 @@ int command_run(int argc, char **argv, bool login_shell)
 		{"workdir", required_argument, NULL, 'w'},
 		{"root", no_argument, NULL, '0'},
 		{"trace", no_argument, NULL, 'T'},
+		{"no-fast-path", no_argument, NULL, 'F'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -75,6 +77,9 @@ int command_run(int argc, char **argv, bool login_shell)
 			break;
 		case 'T':
 			request.trace = true;
+			break;
+		case 'F':
+			request.no_fast_path = true;
 			break;
 		case 'v':
 			if (log_level < LOG_LEVEL_TRACE)

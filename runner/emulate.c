@@ -21,6 +21,32 @@
 const char *proc_exe_of(const struct stop *stop, const char *guest);
 
 /*
+ * A link that reads as the shim is some process's /proc/PID/exe reached
+ * another way (a relative path from /proc/PID, a symlink): the guest
+ * program of that process, or NULL.
+ */
+static const char *exe_of_proc_link(const char *host)
+{
+	char directory[PATH_MAX], resolved[PATH_MAX];
+	char *slash;
+	int pid, tid, end = 0;
+
+	snprintf(directory, sizeof(directory), "%s", host);
+	slash = strrchr(directory, '/');
+	if (!slash || strcmp(slash, "/exe") != 0)
+		return NULL;
+	*slash = '\0';
+	if (!realpath(directory, resolved))
+		return NULL;
+	if (sscanf(resolved, "/proc/%d/task/%d%n", &pid, &tid, &end) == 2 && !resolved[end])
+		pid = tid;
+	else if (sscanf(resolved, "/proc/%d%n", &pid, &end) != 1 || resolved[end])
+		return NULL;
+	struct tracee *t = tracee_get(pid);
+	return t ? t->exe : NULL;
+}
+
+/*
  * readlink is emulated entirely in the tracer: read the link on the host,
  * detranslate it, and copy at most bufsiz bytes, so a rewritten target
  * (longer on the host) is never truncated for the guest.
@@ -48,6 +74,14 @@ void handle_readlink_enter(struct stop *stop)
 	const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
 	if (exe) {
 		result = exe;
+	} else if (!strcmp(guest, "/proc/self") || !strcmp(guest, "/proc/thread-self")) {
+		/* Links the tracer would read as its own. */
+		pid_t tgid = tracee_tgid(pid);
+		if (guest[6] == 's')
+			snprintf(shown, sizeof(shown), "%d", (int)tgid);
+		else
+			snprintf(shown, sizeof(shown), "%d/task/%d", (int)tgid, (int)pid);
+		result = shown;
 	} else {
 		r = translate_for_tracer(stop->session, pid, dirfd, guest, host, sizeof(host));
 		if (r < 0) {
@@ -57,12 +91,18 @@ void handle_readlink_enter(struct stop *stop)
 		const char *path = host;
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0) {
-			stop_skip(stop, -errno);
+			/* do_readlinkat: an empty path naming a non-symlink is ENOENT, not EINVAL. */
+			stop_skip(stop, errno == EINVAL && guest[0] == '\0' ? -ENOENT : -errno);
 			return;
 		}
 		target[n] = '\0';
+		const char *program = strcmp(target, stop->session->shim_path) ? NULL
+										: exe_of_proc_link(path);
 		/* Only absolute targets can carry the mountpoint. */
-		if (target[0] == '/' && detranslate_path(stop->session, target, shown, sizeof(shown)) == 0)
+		if (program)
+			result = program;
+		else if (target[0] == '/' &&
+			 detranslate_path(stop->session, target, shown, sizeof(shown)) == 0)
 			result = shown;
 		else
 			result = target;

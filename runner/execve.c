@@ -216,6 +216,18 @@ void handle_execve_enter(struct stop *stop)
 	stop->want_exit = true;
 }
 
+/* The fast path needs glibc's ld.so to honour LD_PRELOAD (shim/fast.h). */
+static bool wants_fast_path(const struct session *session, const struct exec_plan *plan)
+{
+	const char *base;
+
+	if (!session->fast_strings || !plan->has_interp)
+		return false;
+	base = strrchr(plan->interp.host_path, '/');
+	base = base ? base + 1 : plan->interp.host_path;
+	return strncmp(base, "ld-linux-x86-64.so", 18) == 0;
+}
+
 void handle_execve_exit(struct stop *stop)
 {
 	struct tracee *t = stop->tracee;
@@ -236,8 +248,19 @@ void handle_execve_exit(struct stop *stop)
 	}
 
 	uint64_t sp = REG_SP(&stop->regs);
+	if (wants_fast_path(stop->session, plan)) {
+		plan->fast_strings = stop->session->fast_strings;
+		plan->fast_size = stop->session->fast_size;
+	}
 	ssize_t size = exec_build_load_script(plan, sp - LOADSCRIPT_STACK_GAP - LOADSCRIPT_MAX_SIZE, sp,
 					      script, sizeof(script));
+	if (size == -ENOSPC && plan->fast_strings) {
+		/* Long paths: this program goes without the fast path. */
+		plan->fast_strings = NULL;
+		plan->fast_size = 0;
+		size = exec_build_load_script(plan, sp - LOADSCRIPT_STACK_GAP - LOADSCRIPT_MAX_SIZE,
+					      sp, script, sizeof(script));
+	}
 	uint64_t where = (sp - LOADSCRIPT_STACK_GAP - (uint64_t)(size > 0 ? size : 0)) & ~15ULL;
 	if (size > 0)
 		size = exec_build_load_script(plan, where, sp, script, sizeof(script));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fast_path.h"
 #include "helpers.h"
 #include "log.h"
 #include "preflight.h"
@@ -301,6 +302,9 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 		goto out;
 	session.root_fd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	session.tracer_pid = getpid();
+	const char *fast_env = getenv("GROOT_FAST_PATH");
+	if (!request->no_fast_path && !(fast_env && strcmp(fast_env, "0") == 0))
+		fast_path_prepare(ctx, &session);
 
 	const char *workdir = request->workdir ? request->workdir : p->workdir ? p->workdir : "/";
 	char *workdir_host = talloc_asprintf(ctx, "%s%s", mount, workdir);
@@ -328,6 +332,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 out:
 	if (session.root_fd >= 0)
 		close(session.root_fd);
+	if (session.fast_strings)
+		close(session.fast_fd);
 	view_stop(&view);
 	rmdir(mount);
 	if (p->rootfs.upper == UPPER_EPHEMERAL)

@@ -14,6 +14,7 @@ struct run_request {
 	const char *workdir;     /* overrides the profile's */
 	bool force_root;         /* -0 */
 	bool trace;              /* --trace */
+	bool no_fast_path;       /* --no-fast-path: every path syscall goes to the tracer */
 	bool has_gid;            /* groot proot -i UID:GID: the gid, when it is not the user's */
 	unsigned int gid;
 };

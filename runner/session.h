@@ -48,6 +48,10 @@ struct session {
 	const char *hostname, *release, *version, *machine;
 	const struct interpreter *interpreters;
 	size_t n_interpreters;
+	/* The fast path (shim/fast.h): the load script's fast section, or NULL when off. */
+	const char *fast_strings;
+	size_t fast_size;
+	int fast_fd;           /* groot-fast.so, opened by the guest's ld.so as /proc/TRACER/fd/N */
 };
 
 #endif

@@ -169,8 +169,8 @@ int tracee_set_reg(pid_t pid, size_t offset, unsigned long long value)
 											: 0;
 }
 
-unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
-			       unsigned int fallback)
+static unsigned int proc_field(pid_t pid, const char *file, const char *field,
+			       const char *format, unsigned int fallback)
 {
 	char path[128], line[256];
 	size_t length = strlen(field);
@@ -182,8 +182,19 @@ unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 	if (!f)
 		return fallback;
 	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, field, length) == 0 && sscanf(line + length, "%o", &value) == 1)
+		if (strncmp(line, field, length) == 0 && sscanf(line + length, format, &value) == 1)
 			break;
 	fclose(f);
 	return value;
+}
+
+unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
+			       unsigned int fallback)
+{
+	return proc_field(pid, file, field, "%o", fallback);
+}
+
+pid_t tracee_tgid(pid_t pid)
+{
+	return (pid_t)proc_field(pid, "status", "Tgid:", "%u", (unsigned int)pid);
 }

@@ -97,6 +97,9 @@ unsigned long scratch_push(pid_t pid, struct scratch *s, const void *data, size_
 unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 			       unsigned int fallback);
 
+/* The thread group (what /proc/self names) of thread pid. */
+pid_t tracee_tgid(pid_t pid);
+
 int tracee_get_regs(pid_t pid, struct user_regs_struct *regs);
 int tracee_set_regs(pid_t pid, const struct user_regs_struct *regs);
 /* Write one register (an offset in struct user_regs_struct): one ptrace call, no regset copy. */

@@ -6,6 +6,7 @@
  */
 #include "translate.h"
 #include "session.h"
+#include "tracee.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,7 +114,12 @@ int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, co
 
 	if (r < 0)
 		return r;
-	if (path[0] == '/')
+	/* The tracer's own /proc/self is not the guest's. */
+	if (!strncmp(path, "/proc/self", 10) && (path[10] == '/' || !path[10]))
+		n = snprintf(out, size, "/proc/%d%s", (int)tracee_tgid(pid), path + 10);
+	else if (!strncmp(path, "/proc/thread-self", 17) && (path[17] == '/' || !path[17]))
+		n = snprintf(out, size, "/proc/%d/task/%d%s", (int)tracee_tgid(pid), (int)pid, path + 17);
+	else if (path[0] == '/')
 		n = snprintf(out, size, "%s", path);
 	else if (dirfd == AT_FDCWD)
 		n = snprintf(out, size, "/proc/%d/cwd/%s", pid, path);

@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define LOADSCRIPT_MAGIC 0x31534c544f4f5247ULL /* "GROOTLS1" read as a little-endian u64 */
-#define LOADSCRIPT_VERSION 1
+#define LOADSCRIPT_VERSION 2
 #define LOADSCRIPT_MAX_SIZE 16384  /* bytes, strings included */
 #define LOADSCRIPT_STACK_GAP 256   /* bytes left untouched between the script and initial_sp */
 #define LOADSCRIPT_MAX_SEGMENTS 16 /* PT_LOADs per object */
@@ -81,7 +81,8 @@ struct loadscript {
 	uint32_t flags;		/* enum loadscript_flag */
 	uint32_t execfn_offset; /* NUL-terminated AT_EXECFN string, from the start of the script */
 	char comm[LOADSCRIPT_COMM_SIZE]; /* PR_SET_NAME, NUL-terminated */
-	uint64_t reserved;
+	uint32_t fast_offset;	/* the fast path's strings (fast.h), from the start; 0 = none */
+	uint32_t fast_size;	/* their total size, NULs included */
 	struct loadscript_object objects[2]; /* [0] program, [1] interpreter if HAS_INTERP */
 };
 

@@ -125,5 +125,5 @@ void shim_main(const struct loadscript *script)
 	comm[sizeof(comm) - 1] = '\0';
 	shim_syscall(__NR_prctl, PR_SET_NAME, comm, 0);
 
-	jump(script->initial_sp, entry);
+	jump(shim_fast_setup(script, script->initial_sp), entry);
 }

@@ -30,4 +30,7 @@ uint64_t shim_load_object(const struct loadscript *script, const struct loadscri
 void shim_fix_auxv(uint64_t initial_sp, const struct loadscript *script, uint64_t program_bias,
 		   uint64_t interp_bias, const char *execfn);
 
+/* fast.c: the fast path's environment and data (fast.h); returns the program's stack pointer. */
+uint64_t shim_fast_setup(const struct loadscript *script, uint64_t initial_sp);
+
 #endif

@@ -93,6 +93,9 @@ struct exec_plan {
 	bool has_interp;
 	struct exec_object program;
 	struct exec_object interp;
+	/* The fast path's strings for the load script (shim/fast.h), not owned; NULL = none. */
+	const char *fast_strings;
+	size_t fast_size;
 };
 
 /*

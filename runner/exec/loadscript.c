@@ -79,6 +79,14 @@ ssize_t exec_build_load_script(const struct exec_plan *plan, uint64_t where, uin
 		r = fill_object(&script->objects[1], &plan->interp, buf, size, &used);
 	if (r < 0)
 		return r;
+	if (plan->fast_strings) {
+		if (plan->fast_size > size - used || plan->fast_size > LOADSCRIPT_MAX_SIZE - used)
+			return -ENOSPC;
+		memcpy((char *)buf + used, plan->fast_strings, plan->fast_size);
+		script->fast_offset = (uint32_t)used;
+		script->fast_size = (uint32_t)plan->fast_size;
+		used += plan->fast_size;
+	}
 	/* Keep the end 16-byte aligned so callers can place it with a plain subtraction. */
 	while (used % 16 != 0) {
 		if (used == size)

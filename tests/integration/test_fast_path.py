@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+"""The fast path (shim/fast.h): prefix-only path calls made through glibc skip
+the tracer. Ground truth is the same command with --no-fast-path (every call
+translated by the tracer, itself checked against chroot elsewhere) and, as
+root, native chroot."""
+import os
+import re
+
+import pytest
+
+from conftest import as_root, run_chroot, run_groot
+
+pytestmark = pytest.mark.trixie
+
+# Paths whose resolution exercises every rule: absolute and relative symlinks,
+# ".." at and below the root, direct binds (/proc, /dev), loops, non-directories.
+REALPATH_CASES = [
+    "/usr/bin/cc", "/lib", "/lib/", "/usr/lib/../bin/ls", "/..", "/../../etc/passwd",
+    "/usr/./bin//ls", "/etc/passwd/", "/etc/passwd/..", "/nonexistent", "/usr/nonexistent/x",
+    "/proc/self/exe", "/dev/stdin", "/dev/fd/0", "/etc/alternatives/cc", "loop1", "loop1/x",
+    "chain", "rel", "rel/..", "climb", "abs", ".", "..", "", "sub/../sub",
+    "/bin/../../../usr/bin/env",
+]
+
+CHECKER = r"""
+import errno, os, sys, ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.realpath.restype = ctypes.c_char_p
+libc.realpath.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+os.chdir("/tmp/fastcheck")
+for p in sys.argv[1:]:
+    buf = ctypes.create_string_buffer(4096)
+    r = libc.realpath(p.encode(), buf)
+    e = ctypes.get_errno()
+    try:
+        link = os.readlink(p)
+    except OSError as ex:
+        link = errno.errorcode[ex.errno]
+    try:
+        st = os.lstat(p)
+        kind = oct(st.st_mode)
+    except OSError as ex:
+        kind = errno.errorcode[ex.errno]
+    try:
+        os.close(os.open(p, os.O_RDONLY))
+        opened = "ok"
+    except OSError as ex:
+        opened = errno.errorcode[ex.errno]
+    print(repr(p), r.decode() if r else errno.errorcode.get(e, e), link, kind, opened,
+          os.access(p, os.R_OK))
+os.chdir("/proc/self")
+print("cwd in /proc", os.getcwd().startswith("/proc/"), os.readlink("exe"))
+os.chdir("/usr/share/../lib")
+print("cwd", os.getcwd())
+"""
+
+SETUP = ("rm -rf /tmp/fastcheck && mkdir -p /tmp/fastcheck/sub && cd /tmp/fastcheck && "
+         "ln -s loop2 loop1 && ln -s loop1 loop2 && ln -s rel chain && "
+         "ln -s sub/../../fastcheck rel && ln -s ../../../../../etc climb && "
+         "ln -s /usr/bin abs && ")
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory, trixie_rootfs):
+    directory = tmp_path_factory.mktemp("profile")
+    path = directory / "fast.yaml"
+    path.write_text(f"version: 1\nname: fast\nrootfs:\n  path: {trixie_rootfs}\n  upper: ephemeral\n")
+    return path
+
+
+def guest(profile, script, *extra):
+    return run_groot("run", *extra, profile, "--", "bash", "-c", script)
+
+
+def trap_count(stderr):
+    return len([l for l in stderr.splitlines() if re.match(r"\[\d+\] \w+\(", l)])
+
+
+@pytest.mark.root_subset
+def test_walk_skips_the_tracer_and_sees_the_same_tree(profile):
+    script = "ls -lR /usr/share/doc/bash /usr/lib/x86_64-linux-gnu | md5sum; find /etc | sort | md5sum"
+    fast = guest(profile, script, "--trace")
+    slow = guest(profile, script, "--trace", "--no-fast-path")
+    assert fast.returncode == 0 and slow.returncode == 0, (fast, slow)
+    assert fast.stdout == slow.stdout
+    # Without the fast path every absolute stat/llistxattr is a trap; with it only
+    # ld.so's own opens and the shells' raw calls are.
+    assert trap_count(slow.stderr) > 1000, slow.stderr[-500:]
+    assert trap_count(fast.stderr) * 10 < trap_count(slow.stderr), fast.stderr[-2000:]
+
+
+def test_path_functions_match_the_tracer(profile):
+    args = " ".join("'%s'" % p for p in REALPATH_CASES)
+    script = SETUP + f"python3 -c '{CHECKER.replace(chr(39), chr(34))}' {args}"
+    fast = guest(profile, script)
+    slow = guest(profile, script, "--no-fast-path")
+    assert slow.returncode == 0, slow
+    assert fast.returncode == 0, fast
+    assert fast.stdout == slow.stdout
+    lines = dict(l.split(" ", 1) for l in fast.stdout.splitlines() if l.startswith("'"))
+    assert lines["'/usr/bin/cc'"].startswith("/usr/bin/x86_64-linux-gnu-gcc"), lines
+    assert lines["'/..'"].startswith("/ "), lines
+    assert lines["'loop1'"].startswith("ELOOP"), lines
+    assert lines["'/etc/passwd/'"].startswith("ENOTDIR"), lines
+    assert lines["'climb'"].startswith("/etc "), lines
+    assert lines["'/proc/self/exe'"].startswith("/usr/bin/python3"), lines
+    assert "cwd /usr/lib" in fast.stdout
+    assert "cwd in /proc True /usr/bin/python3" in fast.stdout, fast.stdout
+
+
+@pytest.mark.root_subset
+def test_realpath_matches_chroot(profile, trixie_rootfs):
+    if not as_root():
+        pytest.skip("chroot needs root")
+    script = "realpath -e /usr/bin/cc /lib/x86_64-linux-gnu/libc.so.6 /bin/../etc/alternatives/cc; " \
+             "readlink /usr/bin/cc /etc/alternatives/cc; cd /lib && pwd -P && /bin/pwd"
+    native = run_chroot(trixie_rootfs, "bash", "-c", script)
+    fast = guest(profile, script)
+    assert native.returncode == 0, native
+    assert fast.returncode == 0 and fast.stdout == native.stdout, (fast, native)
+
+
+def test_environment_is_the_guests(profile):
+    r = guest(profile, "env | grep -c ^LD_PRELOAD=; cat /proc/self/environ | tr '\\0' '\\n' | grep -c LD_PRELOAD;"
+                       " LD_PRELOAD=libm.so.6 bash -c 'echo \"$LD_PRELOAD\"; printenv LD_PRELOAD;"
+                       " grep -q groot-fast /proc/self/maps && echo mapped'")
+    assert r.stdout.split() == ["0", "0", "libm.so.6", "libm.so.6", "mapped"], r
+
+
+def test_ldd_lists_only_the_programs_libraries(profile):
+    fast = guest(profile, "ldd /usr/bin/ls | sed 's/ (0x.*//'")
+    slow = guest(profile, "ldd /usr/bin/ls | sed 's/ (0x.*//'", "--no-fast-path")
+    assert fast.returncode == 0 and fast.stdout == slow.stdout, (fast, slow)
+    assert "groot" not in fast.stdout and "/proc/" not in fast.stdout, fast
+
+
+def test_writes_through_the_fast_path(profile):
+    script = ("cd /tmp && mkdir -p w/d && echo x > w/f && mv w/f w/g && ln -s /tmp/w/g w/l && "
+              "python3 -c \"import os; os.rename('/tmp/w/g', '/tmp/w/h'); os.symlink('/etc', '/tmp/w/e');"
+              " os.chmod('/tmp/w/h', 0o640); os.truncate('/tmp/w/h', 1); os.utime('/tmp/w/h', (5, 5));"
+              " print(sorted(os.listdir('/tmp/w')), oct(os.stat('/tmp/w/h').st_mode), os.stat('/tmp/w/h').st_mtime,"
+              " os.stat('/tmp/w/h').st_size, os.readlink('/tmp/w/e'), os.path.realpath('/tmp/w/e/passwd'));"
+              " os.remove('/tmp/w/h'); os.rmdir('/tmp/w/d'); print(sorted(os.listdir('/tmp/w')))\"")
+    fast = guest(profile, script)
+    slow = guest(profile, script, "--no-fast-path")
+    assert fast.returncode == 0, fast
+    assert fast.stdout == slow.stdout, (fast, slow)
+    assert " /etc /etc/passwd\n" in fast.stdout, fast
+
+
+def test_static_programs_still_go_through_the_tracer(profile, trixie_rootfs):
+    # ldconfig is static in Debian: no ld.so, no preload; its paths are the tracer's.
+    r = guest(profile, "/sbin/ldconfig -p | head -1; readlink /proc/self/exe")
+    assert r.returncode == 0, r
+    assert "libs found in cache" in r.stdout and "/usr/bin/readlink" in r.stdout, r
