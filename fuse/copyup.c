@@ -254,7 +254,7 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 
 	/* Before taking the lock: meta_get takes it too. */
 	had_override = meta_get(fs, inode, NULL);
-	/* A lower layer's side store: the copy carries its record as an xattr (no xattr to copy). */
+	/* A lower layer's side store has no xattr to copy: the copy gets the record as one. */
 	from_store = meta_get_from_store(fs, inode, &store_ov);
 	pthread_mutex_lock(&inode->lock);
 	if (inode->layer == fs->upper)

@@ -400,7 +400,7 @@ int meta_open_stores(struct fs *fs)
 		int r;
 
 		if (i == fs->upper && !writable)
-			continue; /* the --upper layer keeps xattrs, for podman and fuse-overlayfs */
+			continue; /* the --upper layer keeps xattrs (podman, fuse-overlayfs) */
 		r = side_store_open(l->fd, l->path, l->dev, writable, &l->store);
 		if (r < 0)
 			return r;

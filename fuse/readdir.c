@@ -291,7 +291,8 @@ int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
 			if (dir->dir_fds[l] < 0)
 				continue;
 			r = read_layer(fs, &b, dir->dir_fds[l], fs->layers[l].dev, true,
-				       l == lowest, fake_types && l == fs->upper, at_root, dir_path);
+				       l == lowest, fake_types && l == fs->upper, at_root,
+				       dir_path);
 			if (r < 0)
 				goto out;
 		}

@@ -41,9 +41,9 @@ struct table {
 
 struct side_store {
 	pthread_mutex_t lock;
-	int root_fd;  /* the layer */
-	int fd;	      /* the log, -1 until a writable store makes it */
-	char *path;   /* ROOT/.groot/metadata, for messages */
+	int root_fd; /* the layer */
+	int fd;	     /* the log, -1 until a writable store makes it */
+	char *path;  /* ROOT/.groot/metadata, for messages */
 	dev_t dev;
 	bool writable;
 	bool check_tail; /* the log may end in a torn record: start ours on a new line */
@@ -122,11 +122,11 @@ static void table_drop(struct table *t, uint64_t ino)
 }
 
 struct load_result {
-	size_t records;	 /* complete lines after the header */
-	size_t bad;	 /* of which malformed */
+	size_t records; /* complete lines after the header */
+	size_t bad;	/* of which malformed */
 	size_t first_bad_line;
-	off_t good_len;	 /* end of the last complete line */
-	bool torn;	 /* bytes after it */
+	off_t good_len; /* end of the last complete line */
+	bool torn;	/* bytes after it */
 };
 
 static int read_all(int fd, char **out, size_t *len)
@@ -275,9 +275,10 @@ static void report_bad_file(struct side_store *s, int err)
 			  "one (the metadata it held is lost), or restore it from a backup",
 			  s->path, (int)strlen(SIDE_STORE_HEADER) - 1, SIDE_STORE_HEADER);
 	else
-		log_error("%s: %s: fake ownership and modes are not kept in it; fix its permissions "
-			  "or move it away to start a new one",
-			  s->path, strerror(-err));
+		log_error(
+		    "%s: %s: fake ownership and modes are not kept in it; fix its permissions "
+		    "or move it away to start a new one",
+		    s->path, strerror(-err));
 }
 
 static void report_bad_records(struct side_store *s, const struct load_result *res)
@@ -352,8 +353,8 @@ static int compact_locked(struct side_store *s)
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) < 0 || renameat(s->root_fd, tmp, s->root_fd,
-				      SIDE_STORE_DIR "/" SIDE_STORE_FILE) < 0) {
+	if (fsync(fd) < 0 ||
+	    renameat(s->root_fd, tmp, s->root_fd, SIDE_STORE_DIR "/" SIDE_STORE_FILE) < 0) {
 		r = -errno;
 		goto out;
 	}

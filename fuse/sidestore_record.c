@@ -24,7 +24,7 @@ static const struct {
 	const char *name;
 	mode_t type;
 } real_types[] = {
-    {"file", S_IFREG}, {"dir", S_IFDIR},   {"symlink", S_IFLNK}, {"pipe", S_IFIFO},
+    {"file", S_IFREG},	  {"dir", S_IFDIR},  {"symlink", S_IFLNK}, {"pipe", S_IFIFO},
     {"socket", S_IFSOCK}, {"char", S_IFCHR}, {"block", S_IFBLK},
 };
 
@@ -127,8 +127,7 @@ static bool parse_btime(const char *s, size_t len, struct side_entry *out)
 		return true;
 	}
 	if (!dot || !parse_decimal(s, (size_t)(dot - s), INT64_MAX, &sec) ||
-	    (size_t)(s + len - dot - 1) != 9 ||
-	    !parse_decimal(dot + 1, 9, 999999999, &nsec))
+	    (size_t)(s + len - dot - 1) != 9 || !parse_decimal(dot + 1, 9, 999999999, &nsec))
 		return false;
 	out->has_btime = true;
 	out->btime_sec = (int64_t)sec;

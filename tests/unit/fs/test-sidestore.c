@@ -15,8 +15,11 @@
 
 static struct side_entry entry(uint64_t ino, uid_t uid, mode_t mode)
 {
-	struct side_entry e = {.ino = ino, .type = S_IFREG, .has_btime = true,
-			       .btime_sec = 1700000000, .btime_nsec = 42};
+	struct side_entry e = {.ino = ino,
+			       .type = S_IFREG,
+			       .has_btime = true,
+			       .btime_sec = 1700000000,
+			       .btime_nsec = 42};
 
 	e.ov.uid = uid;
 	e.ov.gid = uid + 1;
@@ -27,7 +30,8 @@ static struct side_entry entry(uint64_t ino, uid_t uid, mode_t mode)
 static bool same_entry(const struct side_entry *a, const struct side_entry *b)
 {
 	return a->ino == b->ino && a->type == b->type && a->has_btime == b->has_btime &&
-	       (!a->has_btime || (a->btime_sec == b->btime_sec && a->btime_nsec == b->btime_nsec)) &&
+	       (!a->has_btime ||
+		(a->btime_sec == b->btime_sec && a->btime_nsec == b->btime_nsec)) &&
 	       a->ov.uid == b->ov.uid && a->ov.gid == b->ov.gid && a->ov.mode == b->ov.mode &&
 	       a->ov.has_type == b->ov.has_type && a->ov.rdev == b->ov.rdev;
 }
@@ -77,7 +81,8 @@ static void test_records(void)
 	is_int(side_record_encode_set(&e, line, 20), -ENAMETOOLONG, "small buffer refused");
 	is_int(side_record_encode_del(0, line, sizeof(line)), -EINVAL, "inode 0 refused");
 	e.type = 0;
-	is_int(side_record_encode_set(&e, line, sizeof(line)), -EINVAL, "unknown real type refused");
+	is_int(side_record_encode_set(&e, line, sizeof(line)), -EINVAL,
+	       "unknown real type refused");
 
 	/* Anything garbled is refused, above all a bit flip the checksum catches. */
 	e = entry(12345, 0, 0640);
@@ -149,7 +154,8 @@ static void line_of(const struct side_entry *e, char *buf)
 
 static void test_load(void)
 {
-	struct side_entry a = entry(10, 5, 0600), a2 = entry(10, 6, 0644), b = entry(11, 7, 0755), d;
+	struct side_entry a = entry(10, 5, 0600), a2 = entry(10, 6, 0644), b = entry(11, 7, 0755),
+			  d;
 	char la[SIDE_RECORD_MAX], la2[SIDE_RECORD_MAX], lb[SIDE_RECORD_MAX], del[SIDE_RECORD_MAX];
 	char content[4096];
 	struct side_store *s;
