@@ -124,7 +124,7 @@ static int copy_owner(struct fs *fs, int dirfd, const char *name, const struct s
 		return 0;
 	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
 		return 0; /* no xattrs there: such an object shows our own uid */
-	r = meta_store_at(dirfd, name, &ov);
+	r = meta_store_xattr_at(dirfd, name, &ov);
 	return r == -ENOTSUP ? 0 : r;
 }
 
@@ -195,7 +195,7 @@ static int create_copy(struct fs *fs, int src_fd, const struct stat *st, bool ha
 						   .has_type = true,
 						   .rdev = st->st_rdev};
 
-			r = meta_store_at(dirfd, name, &ov);
+			r = meta_store_xattr_at(dirfd, name, &ov);
 			had_override = true;
 		}
 		break;
@@ -226,7 +226,8 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 {
 	struct inode *parent;
 	char *name = NULL;
-	bool had_override;
+	struct override_stat store_ov;
+	bool had_override, from_store;
 	struct stat st;
 	int dirfd, fd, src, r = 0;
 
@@ -253,6 +254,8 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 
 	/* Before taking the lock: meta_get takes it too. */
 	had_override = meta_get(fs, inode, NULL);
+	/* A lower layer's side store has no xattr to copy: the copy gets the record as one. */
+	from_store = meta_get_from_store(fs, inode, &store_ov);
 	pthread_mutex_lock(&inode->lock);
 	if (inode->layer == fs->upper)
 		goto unlock; /* another thread won */
@@ -262,6 +265,13 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 		goto unlock;
 	}
 	r = create_copy(fs, src, &st, had_override, dirfd, name, with_data);
+	if (r == 0 && from_store && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		r = meta_store_xattr_at(dirfd, name, &store_ov);
+		if (r == -ENOTSUP)
+			r = 0;
+		if (r < 0)
+			unlinkat(dirfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0);
+	}
 	if (r < 0)
 		goto unlock;
 	/* The copy may carry a record the lower one had none of (an owner we could not give it). */

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "format.h"
+#include "sidestore.h"
 
 /* A bind or direct bind point, or a directory on the way to one. */
 enum vnode_kind {
@@ -41,6 +42,8 @@ struct layer {
 	char *path;
 	int fd; /* O_PATH | O_DIRECTORY */
 	dev_t dev;
+	/* Fake metadata kept in the layer itself (--in-place; read from lower layers), or NULL. */
+	struct side_store *store;
 };
 
 struct fs_options {
@@ -106,6 +109,8 @@ struct inode {
 	/* Fake metadata cache (user.containers.override_stat), loaded on first stat. */
 	enum { OVERRIDE_UNKNOWN, OVERRIDE_NONE, OVERRIDE_PRESENT } override_state;
 	struct override_stat override;
+	bool override_in_store; /* it came from a side store, not an xattr */
+	bool legacy_xattr;	/* the object carries an override xattr (read when no entry) */
 	/* Loaded with it: has the object any xattr the guest sees? (valid unless UNKNOWN) */
 	bool guest_xattrs;
 };
@@ -243,8 +248,23 @@ void meta_apply(struct fs *fs, struct inode *inode, struct stat *st);
 bool meta_may_have_xattrs(struct fs *fs, struct inode *inode);
 /* The object's xattrs changed (or may have): load them again with the metadata. */
 void meta_forget(struct inode *inode);
-/* Set fake metadata on a path in a layer directory (new objects, before any inode exists). */
-int meta_store_at(int dirfd, const char *name, const struct override_stat *ov);
+/* Set fake metadata as an xattr on a path in the upper layer (copy-up, before any inode exists). */
+int meta_store_xattr_at(int dirfd, const char *name, const struct override_stat *ov);
+/*
+ * Set fake metadata on an object just made in 'dir' (name in its writable
+ * dirfd): in the side store when the layer has one, else as an xattr.
+ */
+int meta_store_new(struct fs *fs, struct inode *dir, int dirfd, const char *name,
+		   const struct override_stat *ov);
+/* The inode's metadata, when it came from a side store (copy-up carries it as an xattr). */
+bool meta_get_from_store(struct fs *fs, struct inode *inode, struct override_stat *out);
+/* A name of 'inode' went away through the view: the last one takes its side-store entry. */
+void meta_unlinked(struct fs *fs, struct inode *inode);
+/* Open the layers' side stores (writable for --in-place) / flush and close them. */
+int meta_open_stores(struct fs *fs);
+void meta_close_stores(struct fs *fs);
+/* Is 'name' in 'dir' the side store's directory (hidden, not creatable)? */
+bool meta_reserved_name(struct fs *fs, struct inode *dir, const char *name);
 
 /* union.c: whiteouts and opaque directories in the writable layer */
 /* Does any layer below the writable one have 'name' (or a whiteout of it) in 'dir'? */

@@ -236,6 +236,8 @@ int fs_lookup_child(struct fs *fs, struct inode *parent, const char *name, struc
 		return parent->type == S_IFDIR ? -ENOENT : -ENOTDIR;
 	if (!v && !parent->bind && fs_multi_layer(fs) && format_is_whiteout_name(name))
 		return -ENOENT; /* overlayfs hides its own markers */
+	if (!v && meta_reserved_name(fs, parent, name))
+		return -ENOENT; /* the side store's directory */
 
 	fresh = inode_new();
 	if (!fresh)

@@ -173,6 +173,7 @@ static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowleve
 /* At exit, so that leak checkers see only real leaks; inodes the kernel held stay tabled. */
 static void close_everything(struct fs *fs)
 {
+	meta_close_stores(fs);
 	for (int i = 0; i < fs->n_layers; i++) {
 		close(fs->layers[i].fd);
 		free(fs->layers[i].path);
@@ -230,6 +231,8 @@ int main(int argc, char **argv)
 	fs->mountpoint_len = strlen(fs->mountpoint);
 	if (fs_open_layers(fs) < 0)
 		return GROOT_EXIT_FAILURE;
+	if ((r = meta_open_stores(fs)) < 0)
+		die(GROOT_EXIT_FAILURE, "side stores: %s", strerror(-r));
 	if ((r = init_root(fs)) < 0)
 		die(GROOT_EXIT_FAILURE, "root: %s", strerror(-r));
 	if ((r = canonicalize_bind_points(fs)) < 0)

@@ -9,12 +9,21 @@
  * refuses them elsewhere), which is why fake device nodes and fifos are
  * stored as regular files with a type in the record. A symlink's fake owner
  * lives in the cache only (it does not survive a remount).
+ *
+ * With --in-place the records go to the rootfs's side store instead
+ * (sidestore.h), for every type of object; an object without an entry there
+ * still shows the xattr an earlier version (or another tool) left on it, and
+ * the side stores of lower layers are read, so a tree provisioned in place
+ * keeps its owners under an --upper. The upper layer itself keeps xattrs,
+ * the format podman and fuse-overlayfs read.
  */
 #include "fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -42,12 +51,99 @@ static ssize_t read_record(const char *path, const char *name, struct inode *ino
 	return n;
 }
 
+/* The side store that holds the inode's metadata, if any. */
+static struct side_store *store_of(struct fs *fs, struct inode *inode)
+{
+	int layer = inode_layer(inode);
+	struct side_store *store;
+
+	if (inode->bind || layer < 0)
+		return NULL;
+	store = fs->layers[layer].store;
+	/* A mount inside the rootfs: its inode numbers are another filesystem's. */
+	if (!store || __atomic_load_n(&inode->key_dev, __ATOMIC_ACQUIRE) != side_store_dev(store))
+		return NULL;
+	return store;
+}
+
+/* Identity of an object as the side store records it: inode, real type, birth time. */
+static int identify(int dirfd, const char *name, int flags, struct side_entry *e, dev_t *dev)
+{
+	struct statx stx;
+
+	if (statx(dirfd, name, flags | AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT,
+		  STATX_TYPE | STATX_INO | STATX_BTIME, &stx) < 0)
+		return -errno;
+	memset(e, 0, sizeof(*e));
+	e->ino = stx.stx_ino;
+	e->type = stx.stx_mode & S_IFMT;
+	/* Many filesystems have no birth time (ramfs, NFS): then the type alone is checked. */
+	e->has_btime = (stx.stx_mask & STATX_BTIME) != 0;
+	e->btime_sec = stx.stx_btime.tv_sec;
+	e->btime_nsec = stx.stx_btime.tv_nsec;
+	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	return 0;
+}
+
+static int identify_inode(struct inode *inode, struct side_entry *e)
+{
+	int fd = inode_fd(inode);
+	dev_t dev;
+
+	if (fd < 0)
+		return -errno;
+	return identify(fd, "", AT_EMPTY_PATH, e, &dev);
+}
+
+/*
+ * Is the entry about this object, or about an earlier one whose inode
+ * number it reuses (deleted outside the view)? 1 yes, 0 stale, -errno.
+ */
+static int entry_matches(struct inode *inode, const struct side_entry *e)
+{
+	struct side_entry now;
+	int r;
+
+	if (e->type != inode->type)
+		return 0;
+	if (!e->has_btime)
+		return 1;
+	r = identify_inode(inode, &now);
+	if (r < 0)
+		return r;
+	return !now.has_btime || (now.btime_sec == e->btime_sec && now.btime_nsec == e->btime_nsec);
+}
+
+/* A side-store entry, when there is one: it wins over any xattr. */
+static int load_from_store(struct fs *fs, struct inode *inode)
+{
+	struct side_store *store = store_of(fs, inode);
+	struct side_entry e;
+	int r;
+
+	if (!store || !side_store_get(store, inode->key_ino, &e))
+		return 0;
+	r = entry_matches(inode, &e);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		log_debug("dropping the stale side-store entry of inode %llu",
+			  (unsigned long long)inode->key_ino);
+		side_store_drop(store, inode->key_ino); /* -EROFS for a lower layer's: ignored */
+		return 0;
+	}
+	inode->override = e.ov;
+	inode->override_state = OVERRIDE_PRESENT;
+	inode->override_in_store = true;
+	return 0;
+}
+
 /*
  * One listxattr tells both whether the object carries a record and whether it
  * has any xattr the guest sees: most have none, and then getxattr and
  * listxattr are answered without touching the disk.
  */
-static void load_locked(struct inode *inode)
+static void load_locked(struct fs *fs, struct inode *inode)
 {
 	char path[INODE_PATH_MAX], names[512];
 	bool has_new = false, has_old = false;
@@ -55,9 +151,14 @@ static void load_locked(struct inode *inode)
 	int err = 0;
 
 	inode->override_state = OVERRIDE_NONE;
+	inode->override_in_store = false;
+	inode->legacy_xattr = false;
 	inode->guest_xattrs = false;
-	if (!xattr_capable_type(inode->type) || inode_synthetic(inode))
+	if (inode_synthetic(inode))
 		return;
+	err = -load_from_store(fs, inode);
+	if (err || !xattr_capable_type(inode->type))
+		goto out;
 	inode_path_begin(inode, path);
 	len = listxattr(path, names, sizeof(names));
 	if (len < 0 && errno == ERANGE) {
@@ -77,13 +178,15 @@ static void load_locked(struct inode *inode)
 		else if (!format_xattr_is_private(name) && !format_xattr_is_unsupported(name))
 			inode->guest_xattrs = true;
 	}
-	if (has_new)
+	inode->legacy_xattr = has_new || has_old;
+	if (has_new && !inode->override_in_store)
 		n = read_record(path, OVERRIDE_XATTR, inode);
-	if (has_old && (!has_new || (n < 0 && errno == ENODATA)))
+	if (has_old && !inode->override_in_store && (!has_new || (n < 0 && errno == ENODATA)))
 		n = read_record(path, OVERRIDE_XATTR_OLD, inode);
 	if (n < 0 && errno != ENODATA)
 		err = errno;
 	inode_path_end();
+out:
 	if (err == ENOENT || err == EMFILE || err == ENOMEM)
 		inode->override_state = OVERRIDE_UNKNOWN; /* not an answer: try again next time */
 }
@@ -96,7 +199,7 @@ bool meta_may_have_xattrs(struct fs *fs, struct inode *inode)
 		return true; /* the host may add some behind our back */
 	pthread_mutex_lock(&inode->lock);
 	if (inode->override_state == OVERRIDE_UNKNOWN)
-		load_locked(inode);
+		load_locked(fs, inode);
 	maybe = inode->override_state == OVERRIDE_UNKNOWN || inode->guest_xattrs;
 	pthread_mutex_unlock(&inode->lock);
 	return maybe;
@@ -115,7 +218,7 @@ bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out)
 
 	pthread_mutex_lock(&inode->lock);
 	if (inode->override_state == OVERRIDE_UNKNOWN)
-		load_locked(inode);
+		load_locked(fs, inode);
 	present = inode->override_state == OVERRIDE_PRESENT;
 	if (present && out)
 		*out = inode->override;
@@ -154,15 +257,56 @@ static int store_path(const char *path, const struct override_stat *ov)
 	return 0;
 }
 
+/* The side store has the record now: an old xattr must not be read again by other tools. */
+static void remove_legacy_xattrs(struct inode *inode)
+{
+	char path[INODE_PATH_MAX];
+
+	inode_path_begin(inode, path);
+	removexattr(path, OVERRIDE_XATTR);
+	removexattr(path, OVERRIDE_XATTR_OLD);
+	inode_path_end();
+	inode->legacy_xattr = false;
+}
+
+static int store_in_side_store(struct side_store *store, struct inode *inode,
+			       const struct override_stat *ov)
+{
+	struct side_entry e;
+	int r = identify_inode(inode, &e);
+
+	if (r < 0)
+		return r;
+	e.ov = *ov;
+	r = side_store_put(store, &e);
+	if (r == 0 && inode->legacy_xattr && xattr_capable_type(inode->type))
+		remove_legacy_xattrs(inode);
+	return r;
+}
+
 int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *ov)
 {
 	char path[PROC_FD_PATH_MAX];
-	int r = 0;
+	struct side_store *store;
+	bool in_store = false;
+	int r = -EROFS;
 
 	pthread_mutex_lock(&inode->lock);
-	if (xattr_capable_type(inode->type)) {
-		proc_fd_path(path, inode_fd(inode));
-		r = store_path(path, ov);
+	/* Whether the object had an old xattr is known only once loaded. */
+	if (inode->override_state == OVERRIDE_UNKNOWN)
+		load_locked(fs, inode);
+	store = store_of(fs, inode);
+	if (store) {
+		r = store_in_side_store(store, inode, ov);
+		in_store = r == 0;
+	}
+	if (r == -EROFS) {
+		/* No store, or a lower layer's (read only): the xattr on the object. */
+		r = 0;
+		if (xattr_capable_type(inode->type)) {
+			proc_fd_path(path, inode_fd(inode));
+			r = store_path(path, ov);
+		}
 	}
 	if (r == 0 || r == -ENOTSUP) {
 		if (r == -ENOTSUP)
@@ -173,13 +317,14 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 			inode->guest_xattrs = true;
 		inode->override = *ov;
 		inode->override_state = OVERRIDE_PRESENT;
+		inode->override_in_store = in_store;
 		r = 0;
 	}
 	pthread_mutex_unlock(&inode->lock);
 	return r;
 }
 
-int meta_store_at(int dirfd, const char *name, const struct override_stat *ov)
+int meta_store_xattr_at(int dirfd, const char *name, const struct override_stat *ov)
 {
 	char path[PROC_FD_PATH_MAX];
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), r;
@@ -190,4 +335,88 @@ int meta_store_at(int dirfd, const char *name, const struct override_stat *ov)
 	r = store_path(path, ov);
 	close(fd);
 	return r;
+}
+
+int meta_store_new(struct fs *fs, struct inode *dir, int dirfd, const char *name,
+		   const struct override_stat *ov)
+{
+	struct side_store *store = NULL;
+	struct side_entry e;
+	dev_t dev;
+	int r;
+
+	if (!dir->bind && fs->upper >= 0)
+		store = fs->layers[fs->upper].store;
+	if (store) {
+		r = identify(dirfd, name, 0, &e, &dev);
+		if (r < 0)
+			return r;
+		if (dev == side_store_dev(store)) {
+			e.ov = *ov;
+			r = side_store_put(store, &e);
+			if (r != -EROFS)
+				return r;
+		}
+	}
+	return meta_store_xattr_at(dirfd, name, ov);
+}
+
+bool meta_get_from_store(struct fs *fs, struct inode *inode, struct override_stat *out)
+{
+	bool present;
+
+	pthread_mutex_lock(&inode->lock);
+	if (inode->override_state == OVERRIDE_UNKNOWN)
+		load_locked(fs, inode);
+	present = inode->override_state == OVERRIDE_PRESENT && inode->override_in_store;
+	if (present && out)
+		*out = inode->override;
+	pthread_mutex_unlock(&inode->lock);
+	return present;
+}
+
+void meta_unlinked(struct fs *fs, struct inode *inode)
+{
+	struct side_store *store = store_of(fs, inode);
+	struct stat st;
+
+	if (!store || !side_store_has(store, inode->key_ino))
+		return;
+	/* Other names keep it (and the entry); the fd was pinned before the unlink. */
+	if (inode->type != S_IFDIR) {
+		int fd = inode_own_fd(inode);
+
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_nlink > 0)
+			return;
+	}
+	side_store_drop(store, inode->key_ino);
+}
+
+int meta_open_stores(struct fs *fs)
+{
+	for (int i = 0; i < fs->n_layers; i++) {
+		struct layer *l = &fs->layers[i];
+		bool writable = fs->opts->in_place && i == fs->upper;
+		int r;
+
+		if (i == fs->upper && !writable)
+			continue; /* the --upper layer keeps xattrs (podman, fuse-overlayfs) */
+		r = side_store_open(l->fd, l->path, l->dev, writable, &l->store);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void meta_close_stores(struct fs *fs)
+{
+	for (int i = 0; i < fs->n_layers; i++) {
+		side_store_close(fs->layers[i].store);
+		fs->layers[i].store = NULL;
+	}
+}
+
+bool meta_reserved_name(struct fs *fs, struct inode *dir, const char *name)
+{
+	return dir == &fs->root && strcmp(name, SIDE_STORE_DIR) == 0;
 }

@@ -35,6 +35,8 @@ static int check_new_name(struct fs *fs, struct inode *parent, const char *name)
 		return -ENAMETOOLONG;
 	if (vnode_child(parent, name))
 		return -EEXIST;
+	if (meta_reserved_name(fs, parent, name))
+		return -EPERM; /* the side store's directory: the guest does not see it */
 	if (in_union(fs, parent) && format_is_whiteout_name(name))
 		return -EINVAL; /* it would read back as a whiteout */
 	return 0;
@@ -48,7 +50,8 @@ static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
 	return mode | (dir ? 0700 : 0600);
 }
 
-static int record_mode(struct fs *fs, int dirfd, const char *name, mode_t mode, bool dir)
+static int record_mode(struct fs *fs, struct inode *parent, int dirfd, const char *name,
+		       mode_t mode, bool dir)
 {
 	struct override_stat ov = {.uid = 0, .gid = 0, .mode = mode & 07777};
 
@@ -56,7 +59,7 @@ static int record_mode(struct fs *fs, int dirfd, const char *name, mode_t mode, 
 		return 0;
 	ov.uid = fs->opts->fake_root ? 0 : fs->uid;
 	ov.gid = fs->opts->fake_root ? 0 : fs->gid;
-	int r = meta_store_at(dirfd, name, &ov);
+	int r = meta_store_new(fs, parent, dirfd, name, &ov);
 	return r == -ENOTSUP ? 0 : r;
 }
 
@@ -107,14 +110,14 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 			struct override_stat ov = {.mode = mode, .has_type = true, .rdev = rdev};
 			int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-			r = fd < 0 ? -errno : meta_store_at(dirfd, name, &ov);
+			r = fd < 0 ? -errno : meta_store_new(fs, parent, dirfd, name, &ov);
 			if (fd >= 0)
 				close(fd);
 			if (r < 0 && fd >= 0)
 				unlinkat(dirfd, name, 0);
 		}
 	} else if (r == 0 && S_ISREG(mode)) {
-		r = record_mode(fs, dirfd, name, mode, false);
+		r = record_mode(fs, parent, dirfd, name, mode, false);
 	}
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
@@ -142,7 +145,7 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 			close(fd);
 	}
 	if (r == 0)
-		r = record_mode(fs, dirfd, name, mode, true);
+		r = record_mode(fs, parent, dirfd, name, mode, true);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -189,7 +192,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 			r = -errno;
 	}
 	if (r == 0)
-		r = record_mode(fs, dirfd, name, mode, false);
+		r = record_mode(fs, parent, dirfd, name, mode, false);
 	dir_listing_invalidate(parent);
 	if (r == 0)
 		r = fs_lookup_child(fs, parent, name, &inode);
@@ -288,6 +291,8 @@ static int remove_entry(struct fs *fs, struct inode *parent, const char *name, b
 			inode_pin_fd(fs, child);
 		if (r == 0 && unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0)
 			r = -errno;
+		if (r == 0)
+			meta_unlinked(fs, child);
 		if (r < 0 && made_whiteout) {
 			char wh[256];
 
@@ -408,6 +413,8 @@ static int do_rename(struct fs *fs, struct inode *parent, const char *name, stru
 		return -EXDEV;
 	if (uni && format_is_whiteout_name(newname))
 		return -EINVAL;
+	if (meta_reserved_name(fs, newparent, newname))
+		return -EPERM;
 	r = fs_lookup_child(fs, parent, name, &src);
 	if (r < 0)
 		return r;
@@ -468,6 +475,8 @@ static int do_rename(struct fs *fs, struct inode *parent, const char *name, stru
 		r = opaque_at(olddir, name);
 	if (dst && !exchange && !inode_is_upper(fs, dst))
 		dst->unlinked = true;
+	else if (dst && !exchange)
+		meta_unlinked(fs, dst);
 out:
 	if (src)
 		inode_unref(fs, src, 1);

@@ -142,7 +142,7 @@ static int hide_name(struct builder *b, const char *name)
 }
 
 static int read_layer(struct fs *fs, struct builder *b, int dirfd, dev_t dev, bool multi,
-		      bool is_lowest, bool may_fake_type, const char *dir_path)
+		      bool is_lowest, bool may_fake_type, bool at_root, const char *dir_path)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -164,6 +164,8 @@ static int read_layer(struct fs *fs, struct builder *b, int dirfd, dev_t dev, bo
 
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
+		if (at_root && strcmp(name, SIDE_STORE_DIR) == 0)
+			continue; /* the side store's directory: hidden like lookup hides it */
 		if (multi && format_is_whiteout_name(name)) {
 			const char *target = format_whiteout_target(name);
 
@@ -241,6 +243,7 @@ int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
 	struct builder b = {0};
 	bool multi = fs_multi_layer(fs) && !dir->bind && dir->dir_fds;
 	bool fake_types = fs->opts->fake_root && !dir->bind;
+	bool at_root = dir == &fs->root;
 	char *dir_path = NULL;
 	struct stat st;
 	int r;
@@ -288,13 +291,14 @@ int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
 			if (dir->dir_fds[l] < 0)
 				continue;
 			r = read_layer(fs, &b, dir->dir_fds[l], fs->layers[l].dev, true,
-				       l == lowest, fake_types && l == fs->upper, dir_path);
+				       l == lowest, fake_types && l == fs->upper, at_root,
+				       dir_path);
 			if (r < 0)
 				goto out;
 		}
 	} else if (dir->fd >= 0) {
 		r = read_layer(fs, &b, dir->fd, st.st_dev, false, true,
-			       fake_types && dir->layer == fs->upper, dir_path);
+			       fake_types && dir->layer == fs->upper, at_root, dir_path);
 		if (r < 0)
 			goto out;
 	}

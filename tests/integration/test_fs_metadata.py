@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """groot-fs fake metadata (--fake-root): chown, chmod and mknod succeed into
-user.containers.override_stat, survive remounts and copy-up, and stay hidden."""
+user.containers.override_stat (with --upper) or the rootfs's side store (with
+--in-place), survive remounts and copy-up, and stay hidden."""
 import errno
 import os
 import stat
@@ -126,7 +127,12 @@ def test_mknod_devices_are_recorded(mount_view, view_args, layers):
         lower, upper = layers
         store = upper if "--upper" in view_args else lower
         assert stat.S_ISREG(os.lstat(store / "null").st_mode)  # recorded, not created
-        assert os.getxattr(store / "null", XATTR) == b"0:0:0666:char-1-3"
+        if "--upper" in view_args:
+            assert os.getxattr(store / "null", XATTR) == b"0:0:0666:char-1-3"
+        else:
+            # In place: in the side store (test_fs_sidestore.py), not on the file.
+            assert XATTR not in os.listxattr(store / "null")
+            assert " 0:0:0666:char-1-3 " in (lower / ".groot" / "metadata").read_text()
 
 
 def test_override_xattrs_are_hidden(mount_view, view_args):
