@@ -61,6 +61,7 @@ struct fs_options {
 	bool stable_inodes;
 	bool clamp_mtime;
 	bool writeback_cache;
+	const char *xattr_hints; /* --xattr-hints FILE, or NULL */
 	int64_t clamp_epoch;
 	char *mountpoint;
 	struct vnode *vroot;
@@ -113,6 +114,8 @@ struct inode {
 	bool legacy_xattr;	/* the object carries an override xattr (read when no entry) */
 	/* Loaded with it: has the object any xattr the guest sees? (valid unless UNKNOWN) */
 	bool guest_xattrs;
+	/* The st_ino published as "no guest xattrs" in fs->hints (guarded by 'lock'), or 0. */
+	uint64_t hint_ino;
 };
 
 struct fs {
@@ -131,6 +134,8 @@ struct fs {
 	struct fuse_session *se;
 	bool writeback;	  /* the kernel agreed to cache writes */
 	bool no_opendir;  /* the kernel opens directories without asking us */
+	struct xattr_hints *hints; /* --xattr-hints, mapped shared; NULL without */
+	pthread_mutex_t hints_lock; /* serialises the writers */
 };
 
 /* options.c */
@@ -247,7 +252,12 @@ void meta_apply(struct fs *fs, struct inode *inode, struct stat *st);
 /* Could the object have xattrs the guest sees? false is sure (loaded with the metadata). */
 bool meta_may_have_xattrs(struct fs *fs, struct inode *inode);
 /* The object's xattrs changed (or may have): load them again with the metadata. */
-void meta_forget(struct inode *inode);
+void meta_forget(struct fs *fs, struct inode *inode);
+
+/* hints.c: the xattr hints table (common/xattr_hints.h). */
+int hints_create(struct fs *fs, const char *path);
+void hints_set(struct fs *fs, uint64_t ino);
+void hints_clear(struct fs *fs, uint64_t ino);
 /* Set fake metadata as an xattr on a path in the upper layer (copy-up, before any inode exists). */
 int meta_store_xattr_at(int dirfd, const char *name, const struct override_stat *ov);
 /*

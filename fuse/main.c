@@ -235,6 +235,8 @@ int main(int argc, char **argv)
 		die(GROOT_EXIT_FAILURE, "side stores: %s", strerror(-r));
 	if ((r = init_root(fs)) < 0)
 		die(GROOT_EXIT_FAILURE, "root: %s", strerror(-r));
+	if (opts.xattr_hints)
+		hints_create(fs, opts.xattr_hints); /* without it: slower, still right */
 	if ((r = canonicalize_bind_points(fs)) < 0)
 		die(GROOT_EXIT_FAILURE, "bind points: %s", strerror(-r));
 

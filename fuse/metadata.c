@@ -205,10 +205,14 @@ bool meta_may_have_xattrs(struct fs *fs, struct inode *inode)
 	return maybe;
 }
 
-void meta_forget(struct inode *inode)
+void meta_forget(struct fs *fs, struct inode *inode)
 {
 	pthread_mutex_lock(&inode->lock);
 	inode->override_state = OVERRIDE_UNKNOWN;
+	if (inode->hint_ino) {
+		hints_clear(fs, inode->hint_ino);
+		inode->hint_ino = 0;
+	}
 	pthread_mutex_unlock(&inode->lock);
 }
 
@@ -226,11 +230,34 @@ bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out)
 	return present;
 }
 
+/* st_ino has no guest-visible xattr: say so in the hints table (under inode->lock). */
+static void publish_hint_locked(struct fs *fs, struct inode *inode, uint64_t ino)
+{
+	/* Bind contents change behind our back; stable inodes follow paths, not objects. */
+	if (!fs->hints || inode->bind || fs->opts->stable_inodes ||
+	    inode->override_state == OVERRIDE_UNKNOWN || inode->guest_xattrs ||
+	    inode->hint_ino == ino)
+		return;
+	if (inode->hint_ino)
+		hints_clear(fs, inode->hint_ino); /* a copy-up changed the number */
+	hints_set(fs, ino);
+	inode->hint_ino = ino;
+}
+
 void meta_apply(struct fs *fs, struct inode *inode, struct stat *st)
 {
-	struct override_stat ov;
+	struct override_stat ov = {0};
+	bool present;
 
-	if (!meta_get(fs, inode, &ov))
+	pthread_mutex_lock(&inode->lock);
+	if (inode->override_state == OVERRIDE_UNKNOWN)
+		load_locked(fs, inode);
+	present = inode->override_state == OVERRIDE_PRESENT;
+	if (present)
+		ov = inode->override;
+	publish_hint_locked(fs, inode, (uint64_t)st->st_ino);
+	pthread_mutex_unlock(&inode->lock);
+	if (!present)
 		return;
 	st->st_uid = ov.uid;
 	st->st_gid = ov.gid;
@@ -379,6 +406,14 @@ void meta_unlinked(struct fs *fs, struct inode *inode)
 {
 	struct side_store *store = store_of(fs, inode);
 	struct stat st;
+
+	/* Its number may soon name another object (a copy-up with xattrs). */
+	pthread_mutex_lock(&inode->lock);
+	if (inode->hint_ino) {
+		hints_clear(fs, inode->hint_ino);
+		inode->hint_ino = 0;
+	}
+	pthread_mutex_unlock(&inode->lock);
 
 	if (!store || !side_store_has(store, inode->key_ino))
 		return;

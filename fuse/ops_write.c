@@ -323,7 +323,7 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
 		r = -errno;
 	if (r == 0)
-		meta_forget(inode);
+		meta_forget(fs, inode);
 	fuse_reply_err(req, -r);
 }
 
@@ -337,7 +337,7 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (r == 0 && removexattr(path, name) < 0)
 		r = -errno;
 	if (r == 0)
-		meta_forget(inode);
+		meta_forget(fs, inode);
 	fuse_reply_err(req, -r);
 }
 

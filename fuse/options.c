@@ -28,6 +28,7 @@ enum {
 	OPT_STABLE_INODES,
 	OPT_CLAMP_MTIME,
 	OPT_WRITEBACK_CACHE,
+	OPT_XATTR_HINTS,
 	OPT_VERSION,
 };
 
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
     {"stable-inodes", no_argument, NULL, OPT_STABLE_INODES},
     {"clamp-mtime", required_argument, NULL, OPT_CLAMP_MTIME},
     {"writeback-cache", no_argument, NULL, OPT_WRITEBACK_CACHE},
+    {"xattr-hints", required_argument, NULL, OPT_XATTR_HINTS},
     {"foreground", no_argument, NULL, 'f'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -68,6 +70,7 @@ void print_usage(FILE *out)
 	    "  --stable-inodes      inode numbers derived from guest paths\n"
 	    "  --clamp-mtime EPOCH  no timestamp later than EPOCH\n"
 	    "  --writeback-cache    let the kernel cache writes (nothing else may write a bind)\n"
+	    "  --xattr-hints FILE   publish inodes without guest xattrs in FILE (groot-fast.so)\n"
 	    "  -f                   stay in the foreground\n"
 	    "  -v                   more logging (repeatable)\n"
 	    "  -o OPT[,OPT...]      extra FUSE mount options\n");
@@ -294,6 +297,9 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 			break;
 		case OPT_FAKE_ROOT:
 			opts->fake_root = true;
+			break;
+		case OPT_XATTR_HINTS:
+			opts->xattr_hints = optarg;
 			break;
 		case OPT_DIRECT:
 			if (add_direct(opts, optarg) < 0)

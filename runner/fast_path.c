@@ -51,6 +51,10 @@ int fast_path_prepare(TALLOC_CTX *ctx, struct session *session)
 		r = append(&blob, &size, session->mount, session->mount_length);
 	if (!r)
 		r = append(&blob, &size, session->shim_path, strlen(session->shim_path));
+	if (!r) {
+		const char *hints = session->xattr_hints ? session->xattr_hints : "";
+		r = append(&blob, &size, hints, strlen(hints));
+	}
 	for (size_t i = 0; !r && i < session->n_directs; i++) {
 		const struct direct_bind *d = &session->directs[i];
 		r = append(&blob, &size, d->guest, d->guest_length);
@@ -59,7 +63,7 @@ int fast_path_prepare(TALLOC_CTX *ctx, struct session *session)
 	}
 	if (!r)
 		r = append(&blob, &size, "", 0);
-	if (r || size > GROOT_FAST_DIRECTS_MAX + 3 * GROOT_FAST_PATH_MAX) {
+	if (r || size > GROOT_FAST_DIRECTS_MAX + 4 * GROOT_FAST_PATH_MAX) {
 		log_debug("the fast path's strings do not fit; the fast path is off");
 		talloc_free(blob);
 		close(fd);

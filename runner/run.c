@@ -126,6 +126,10 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		args = add_arg(ctx, args, &n, "--sorted-readdir");
 	if (p->determinism.stable_inodes)
 		args = add_arg(ctx, args, &n, "--stable-inodes");
+	if (session->xattr_hints) {
+		args = add_arg(ctx, args, &n, "--xattr-hints");
+		args = add_arg(ctx, args, &n, session->xattr_hints);
+	}
 	if (p->determinism.clamp_mtime && p->determinism.has_source_date_epoch) {
 		args = add_arg(ctx, args, &n, "--clamp-mtime");
 		args = add_arg(ctx, args, &n,
@@ -296,14 +300,18 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	session.run_dir = run_dir;
 	session.mount = mount;
 	session.mount_length = strlen(mount);
+	const char *fast_env = getenv("GROOT_FAST_PATH");
+	bool fast = !request->no_fast_path && !(fast_env && strcmp(fast_env, "0") == 0);
+	/* Stable inodes follow paths, not objects: no hints there (fuse/hints.c). */
+	if (fast && !p->determinism.stable_inodes)
+		session.xattr_hints = talloc_asprintf(ctx, "%s/xattr-hints", run_dir);
 
 	struct view_options view_options = {fs, view_arguments(ctx, request, &session, run_dir)};
 	if (view_start(&view_options, mount, &view) < 0)
 		goto out;
 	session.root_fd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	session.tracer_pid = getpid();
-	const char *fast_env = getenv("GROOT_FAST_PATH");
-	if (!request->no_fast_path && !(fast_env && strcmp(fast_env, "0") == 0))
+	if (fast)
 		fast_path_prepare(ctx, &session);
 
 	const char *workdir = request->workdir ? request->workdir : p->workdir ? p->workdir : "/";
@@ -339,6 +347,8 @@ out:
 	if (p->rootfs.upper == UPPER_EPHEMERAL)
 		remove_tree(talloc_asprintf(ctx, "%s/upper", run_dir));
 	unlink(talloc_asprintf(ctx, "%s/pid", run_dir));
+	if (session.xattr_hints)
+		unlink(session.xattr_hints);
 	if (rmdir(run_dir) < 0)
 		log_debug("cannot remove %s: %s", run_dir, strerror(errno));
 	return status;

@@ -52,6 +52,7 @@ struct session {
 	const char *fast_strings;
 	size_t fast_size;
 	int fast_fd;           /* groot-fast.so, opened by the guest's ld.so as /proc/TRACER/fd/N */
+	const char *xattr_hints; /* the view's xattr hints table (common/xattr_hints.h), or NULL */
 };
 
 #endif

@@ -72,6 +72,8 @@ static int fill(const struct loadscript *script, char *preload, size_t size)
 	fast.mount_length = (uint32_t)n;
 	if (next_string(&cursor, end, fast.shim, sizeof(fast.shim)) <= 0)
 		return -1;
+	if (next_string(&cursor, end, fast.hints, sizeof(fast.hints)) < 0)
+		return -1;
 	/* guest\0host\0 pairs, then the empty string: copied whole. */
 	for (;;) {
 		n = next_string(&cursor, end, fast.directs + used, sizeof(fast.directs) - used);

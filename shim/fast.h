@@ -39,8 +39,9 @@
  * The load script's fast section (loadscript.h: fast_offset, fast_size) is
  * NUL-terminated strings, in order: the LD_PRELOAD path of groot-fast.so as
  * the guest's ld.so must open it; the view's mountpoint; the host path of
- * groot-shim; then for every direct bind its guest path and its host path;
- * then an empty string.
+ * groot-shim; the host path of the view's xattr hints table
+ * (common/xattr_hints.h), or an empty string; then for every direct bind its
+ * guest path and its host path; then an empty string.
  */
 
 /* groot_gate(nr, a1..a6): the raw syscall, from inside the shim's range. */
@@ -55,6 +56,7 @@ struct groot_fast {
 	uint64_t original;	      /* the guest's own LD_PRELOAD entry (char *), or 0 */
 	char mount[GROOT_FAST_PATH_MAX];
 	char shim[GROOT_FAST_PATH_MAX];
+	char hints[GROOT_FAST_PATH_MAX]; /* "" = none */
 	char directs[GROOT_FAST_DIRECTS_MAX];
 };
 

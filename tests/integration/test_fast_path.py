@@ -153,3 +153,45 @@ def test_static_programs_still_go_through_the_tracer(profile, trixie_rootfs):
     r = guest(profile, "/sbin/ldconfig -p | head -1; readlink /proc/self/exe")
     assert r.returncode == 0, r
     assert "libs found in cache" in r.stdout and "/usr/bin/readlink" in r.stdout, r
+
+
+XATTRS = r"""
+import os
+def show(p):
+    try:
+        return sorted(os.listxattr(p, follow_symlinks=False))
+    except OSError as e:
+        return e.strerror
+out = []
+open("/tmp/x1", "w").close()
+out.append(show("/tmp/x1"))
+os.setxattr("/tmp/x1", "user.a", b"1")
+out.append(show("/tmp/x1"))
+os.link("/tmp/x1", "/tmp/x2")
+os.setxattr("/tmp/x2", "user.b", b"2")
+out.append(show("/tmp/x1"))
+os.removexattr("/tmp/x1", "user.a")
+os.removexattr("/tmp/x1", "user.b")
+out.append(show("/tmp/x2"))
+out.append(show("/etc/hostname"))
+os.setxattr("/etc/hostname", "user.c", b"3")
+out.append(show("/etc/hostname"))
+os.unlink("/tmp/x1"); os.unlink("/tmp/x2")
+for i in range(20):
+    open("/tmp/y%d" % i, "w").close()
+    os.setxattr("/tmp/y%d" % i, "user.n", b"x")
+out.append([show("/tmp/y%d" % i) for i in range(20)] == [["user.n"]] * 20)
+out.append(show("/usr/bin/ls"))
+out.append(show("/nonexistent"))
+print(out)
+"""
+
+
+def test_listxattr_hints_follow_every_change(profile):
+    """groot-fast.so answers listxattr from the view's hints table: never stale."""
+    fast = guest(profile, f"python3 -c '{XATTRS}'")
+    slow = guest(profile, f"python3 -c '{XATTRS}'", "--no-fast-path")
+    assert fast.returncode == 0, fast
+    assert fast.stdout == slow.stdout, (fast, slow)
+    assert fast.stdout.strip() == ("[[], ['user.a'], ['user.a', 'user.b'], [], [], ['user.c'], True, [],"
+                                   " 'No such file or directory']"), fast
