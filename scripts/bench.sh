@@ -7,4 +7,5 @@ cd "$repo"
 scripts/install-deps.sh
 scripts/build.sh build gcc
 build/runner/groot provision debian-trixie
-exec /usr/bin/python3 bench/bench.py "$@"
+/usr/bin/python3 bench/bench.py --rootfs "$HOME/.cache/groot/rootfs/debian-trixie" "$@"
+exec /usr/bin/python3 bench/fs_bench.py --rootfs "$HOME/.cache/groot/rootfs/debian-trixie"
