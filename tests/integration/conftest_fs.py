@@ -140,3 +140,16 @@ def snapshot(root):
             size = st.st_size if kind != 0o040000 else None
             out[rel] = (kind, st.st_mode & 0o7777, size, data)
     return out
+
+
+def user_xattrs_work(path):
+    """Can the filesystem of directory path hold user xattrs?"""
+    probe = path / ".probe"
+    probe.write_text("")
+    try:
+        os.setxattr(probe, "user.probe", b"1")
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.unlink()

@@ -10,21 +10,10 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest_fs import fuse_usable, mount_view  # noqa: E402,F401
+from conftest_fs import fuse_usable, mount_view, user_xattrs_work  # noqa: E402,F401
 
 XATTR = "user.containers.override_stat"
 
-
-def user_xattrs_work(path):
-    probe = path / ".probe"
-    probe.write_text("")
-    try:
-        os.setxattr(probe, "user.probe", b"1")
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.unlink()
 
 
 @pytest.fixture

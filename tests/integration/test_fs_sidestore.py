@@ -11,22 +11,11 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from conftest_fs import fuse_usable, mount_view  # noqa: E402,F401
+from conftest_fs import fuse_usable, mount_view, user_xattrs_work  # noqa: E402,F401
 
 XATTRS = ("user.containers.override_stat", "user.fuseoverlayfs.override_stat")
 HEADER = "groot-metadata 1\n"
 
-
-def user_xattrs_work(path):
-    probe = path / ".probe"
-    probe.write_text("")
-    try:
-        os.setxattr(probe, "user.probe", b"1")
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.unlink()
 
 
 @pytest.fixture(params=["plain", "ramfs"])
