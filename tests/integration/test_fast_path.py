@@ -195,3 +195,18 @@ def test_listxattr_hints_follow_every_change(profile):
     assert fast.stdout == slow.stdout, (fast, slow)
     assert fast.stdout.strip() == ("[[], ['user.a'], ['user.a', 'user.b'], [], [], ['user.c'], True, [],"
                                    " 'No such file or directory']"), fast
+
+
+@pytest.mark.parametrize("extra", [(), ("--no-fast-path",)], ids=["fast", "tracer"])
+def test_readlink_resolves_in_the_guests_context(profile, extra):
+    # The tracer read links itself: /proc/self reached through a host symlink
+    # (/dev/fd), an odd spelling or a guest symlink named the tracer, not the guest.
+    script = ("ln -sfn /proc/self /tmp/ps; readlink /dev/fd/0 < /etc/hostname;"
+              " readlink //proc/self/exe /proc//self/exe /proc/./self/exe /tmp/ps/exe;"
+              " readlink /proc/./self /proc/self | uniq | wc -l;"
+              " cd /proc && readlink self/exe ./self/exe")
+    r = guest(profile, script, *extra)
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["/etc/hostname"] + ["/usr/bin/readlink"] * 4 + ["1"] + \
+        ["/usr/bin/readlink"] * 2, r
+
