@@ -619,7 +619,7 @@ EXPORT char *realpath(const char *path, char *resolved)
 	}
 	r = resolve(path, rname);
 	if (r < 0) {
-		/* glibc leaves the part resolved so far in the caller's buffer when a component is missing or unreadable. */
+		/* glibc leaves what it resolved in the caller's buffer: missing, unreadable. */
 		if (resolved && (r == -E_NOENT || r == -E_ACCES))
 			copy(resolved, rname, length_of(rname) + 1);
 		*__errno_location() = -r;

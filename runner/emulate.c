@@ -142,11 +142,13 @@ void handle_readlink_exit(struct stop *stop)
 	}
 	target[n] = '\0';
 	if (!strcmp(target, stop->session->shim_path)) {
-		/* Some /proc/PID/exe: which process's, the tracer finds from the path the kernel had. */
+		/* Some /proc/PID/exe: the tracer finds whose from the path the kernel had. */
 		const char *program = NULL;
 		int dirfd = at ? (int)stop_arg(stop, 0) : AT_FDCWD;
 
-		if (tracee_read_string(t->pid, stop_arg(stop, at ? 1 : 0), path, sizeof(path)) >= 0 &&
+		unsigned long address = stop_arg(stop, at ? 1 : 0);
+
+		if (tracee_read_string(t->pid, address, path, sizeof(path)) >= 0 &&
 		    path_for_tracer(t->pid, dirfd, path, host, sizeof(host)) == 0)
 			program = exe_of_proc_link(t->pid, host);
 		if (program)
