@@ -39,6 +39,7 @@
 #define E_NAMETOOLONG 36
 #define E_LOOP 40
 #define E_NOMEM 12
+#define E_SPIPE 29
 
 typedef struct file FILE_;
 extern int *__errno_location(void);
@@ -404,7 +405,8 @@ static long readlink_at(int fd, const char *path, char *buf, size_t size)
 	const char *p = fast_path(path, host);
 	long n;
 
-	if (!p || (long)size <= 0)
+	/* do_readlinkat takes bufsiz as an int: what does not fit is the kernel's EINVAL. */
+	if (!p || (int)size <= 0)
 		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
 	n = gate(__NR_readlinkat, fd, (long)p, (long)target, sizeof(target) - 1, 0, 0);
 	if (n < 0)
@@ -529,8 +531,10 @@ static int resolve(const char *path, char *rname)
 		dest = rname + 1;
 	} else {
 		long n = guest_cwd(rname);
-		if (n < 0)
+		if (n < 0) {
+			rname[0] = '\0';
 			return (int)n;
+		}
 		dest = rname + n - 1;
 	}
 	for (start = path; *start; start = end) {
@@ -606,6 +610,9 @@ EXPORT char *realpath(const char *path, char *resolved)
 	}
 	r = resolve(path, rname);
 	if (r < 0) {
+		/* glibc leaves what it resolved in the caller's buffer: missing, unreadable. */
+		if (resolved && (r == -E_NOENT || r == -E_ACCES))
+			copy(resolved, rname, length_of(rname) + 1);
 		*__errno_location() = -r;
 		return NULL;
 	}
@@ -707,6 +714,15 @@ static FILE_ *fopen_fast(const char *path, const char *mode, const char *name)
 
 	if (p) {
 		fd = gate(__NR_openat, AT_FDCWD_, (long)p, flags, 0666, 0, 0);
+		/* _IO_file_open: a write-only append stream starts at the end (ftell says so). */
+		if (fd >= 0 && (flags & (O_ACCMODE | O_APPEND)) == (O_WRONLY | O_APPEND)) {
+			long end = gate(__NR_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
+			if (end < 0 && end != -E_SPIPE) {
+				raw(__NR_close, fd, 0, 0, 0, 0, 0);
+				*__errno_location() = (int)-end;
+				return NULL;
+			}
+		}
 		if (fd >= 0) {
 			FILE_ *f = fdopen((int)fd, mode);
 			if (!f) {

@@ -23,9 +23,11 @@ const char *proc_exe_of(const struct stop *stop, const char *guest);
 /*
  * A link that reads as the shim is some process's /proc/PID/exe reached
  * another way (a relative path from /proc/PID, a symlink): the guest
- * program of that process, or NULL.
+ * program of that process, or NULL. host is the path as the tracer reaches
+ * it; where it names the tracer's own process, the guest went through its
+ * /proc/self (a symlink to it, an odd spelling): that is the caller's.
  */
-static const char *exe_of_proc_link(const char *host)
+static const char *exe_of_proc_link(pid_t caller, const char *host)
 {
 	char directory[PATH_MAX], resolved[PATH_MAX];
 	char *slash;
@@ -39,28 +41,44 @@ static const char *exe_of_proc_link(const char *host)
 	if (!realpath(directory, resolved))
 		return NULL;
 	if (sscanf(resolved, "/proc/%d/task/%d%n", &pid, &tid, &end) == 2 && !resolved[end])
-		pid = tid;
-	else if (sscanf(resolved, "/proc/%d%n", &pid, &end) != 1 || resolved[end])
+		pid = pid == getpid() ? caller : tid;
+	else if (sscanf(resolved, "/proc/%d%n", &pid, &end) == 1 && !resolved[end])
+		pid = pid == getpid() ? caller : pid;
+	else
 		return NULL;
 	struct tracee *t = tracee_get(pid);
 	return t ? t->exe : NULL;
 }
 
+/* Copy at most bufsiz bytes of result to the guest's buffer: readlink's result. */
+static long give_link(pid_t pid, unsigned long buffer, long bufsiz, const char *result)
+{
+	size_t length = strlen(result);
+
+	if ((long)length > bufsiz)
+		length = (size_t)bufsiz;
+	return tracee_write(pid, buffer, result, length) < 0 ? -EFAULT : (long)length;
+}
+
 /*
- * readlink is emulated entirely in the tracer: read the link on the host,
- * detranslate it, and copy at most bufsiz bytes, so a rewritten target
- * (longer on the host) is never truncated for the guest.
+ * readlink runs in the tracee, so that every /proc/self on the way (a
+ * symlink to it, /dev/fd, "/proc//self") is the guest's, on the translated
+ * path and into a PATH_MAX buffer below its stack; the exit stop
+ * detranslates the target and copies at most bufsiz bytes, so a rewritten
+ * target (longer on the host) is never truncated for the guest.
  */
 void handle_readlink_enter(struct stop *stop)
 {
-	char guest[PATH_MAX], host[PATH_MAX], target[PATH_MAX], shown[PATH_MAX];
+	char guest[PATH_MAX], host[PATH_MAX];
 	pid_t pid = stop->tracee->pid;
 	bool at = stop->desc->paths[0].arg == 1;
-	unsigned long buffer = stop_arg(stop, at ? 2 : 1);
-	long bufsiz = (long)(int)stop_arg(stop, at ? 3 : 2);
+	int path_arg = at ? 1 : 0;
+	unsigned long buffer = stop_arg(stop, path_arg + 1);
+	/* do_readlinkat: bufsiz is an int, checked before the path. */
+	long bufsiz = (long)(int)stop_arg(stop, path_arg + 2);
 	int dirfd = at ? (int)stop_arg(stop, 0) : AT_FDCWD;
-	ssize_t n = tracee_read_string(pid, stop_arg(stop, at ? 1 : 0), guest, sizeof(guest));
-	const char *result;
+	ssize_t n = tracee_read_string(pid, stop_arg(stop, path_arg), guest, sizeof(guest));
+	unsigned long scratch;
 	int r;
 
 	if (n < 0) {
@@ -73,47 +91,77 @@ void handle_readlink_enter(struct stop *stop)
 	}
 	const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
 	if (exe) {
-		result = exe;
-	} else if (!strcmp(guest, "/proc/self") || !strcmp(guest, "/proc/thread-self")) {
-		/* Links the tracer would read as its own. */
-		pid_t tgid = tracee_tgid(pid);
-		if (guest[6] == 's')
-			snprintf(shown, sizeof(shown), "%d", (int)tgid);
-		else
-			snprintf(shown, sizeof(shown), "%d/task/%d", (int)tgid, (int)pid);
-		result = shown;
-	} else {
-		r = translate_for_tracer(stop->session, pid, dirfd, guest, host, sizeof(host));
-		if (r < 0) {
-			stop_skip(stop, r);
-			return;
-		}
-		const char *path = host;
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0) {
-			/* do_readlinkat: an empty path naming a non-symlink is ENOENT, not EINVAL. */
-			stop_skip(stop, errno == EINVAL && guest[0] == '\0' ? -ENOENT : -errno);
-			return;
-		}
-		target[n] = '\0';
-		const char *program = strcmp(target, stop->session->shim_path) ? NULL
-										: exe_of_proc_link(path);
-		/* Only absolute targets can carry the mountpoint. */
-		if (program)
-			result = program;
-		else if (target[0] == '/' &&
-			 detranslate_path(stop->session, target, shown, sizeof(shown)) == 0)
-			result = shown;
-		else
-			result = target;
+		if (stop->session->trace)
+			trace_syscall(stop, guest, exe);
+		stop_skip(stop, give_link(pid, buffer, bufsiz, exe));
+		return;
+	}
+	r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
+	if (r < 0) {
+		stop_skip(stop, r);
+		return;
 	}
 	if (stop->session->trace)
-		trace_syscall(stop, guest, result);
-	size_t length = strlen(result);
-	if ((long)length > bufsiz)
-		length = (size_t)bufsiz;
-	r = tracee_write(pid, buffer, result, length);
-	stop_skip(stop, r < 0 ? -EFAULT : (long)length);
+		trace_syscall(stop, guest, r ? host : guest);
+	if (r > 0) {
+		unsigned long copy = scratch_push(pid, &stop->scratch, host, strlen(host) + 1);
+		if (!copy) {
+			stop_skip(stop, -ENOMEM);
+			return;
+		}
+		stop_set_arg(stop, path_arg, copy);
+	}
+	/* The kernel's buffer: probe its lowest byte (the stack above it is mapped). */
+	scratch = (stop->scratch.next - PATH_MAX) & ~15UL;
+	if (tracee_write(pid, scratch, "", 1) < 0) {
+		stop_skip(stop, -ENOMEM);
+		return;
+	}
+	stop->scratch.next = scratch;
+	stop_set_arg(stop, path_arg + 1, scratch);
+	stop_set_arg(stop, path_arg + 2, PATH_MAX);
+	stop->tracee->saved[0] = buffer;
+	stop->tracee->saved[1] = (unsigned long)bufsiz;
+	stop->tracee->saved[2] = scratch;
+	stop->want_exit = true;
+}
+
+void handle_readlink_exit(struct stop *stop)
+{
+	char path[PATH_MAX], host[PATH_MAX], target[PATH_MAX + 1], shown[PATH_MAX];
+	struct tracee *t = stop->tracee;
+	long n = (long)REG_RESULT(&stop->regs);
+	bool at = stop->desc && stop->desc->paths[0].arg == 1;
+	const char *result = target;
+
+	if (n < 0)
+		return; /* the kernel's errno, in the guest's own terms */
+	if (n > PATH_MAX || tracee_read(t->pid, t->saved[2], target, (size_t)n) < 0) {
+		n = -EFAULT;
+		goto out;
+	}
+	target[n] = '\0';
+	if (!strcmp(target, stop->session->shim_path)) {
+		/* Some /proc/PID/exe: the tracer finds whose from the path the kernel had. */
+		const char *program = NULL;
+		int dirfd = at ? (int)stop_arg(stop, 0) : AT_FDCWD;
+
+		unsigned long address = stop_arg(stop, at ? 1 : 0);
+
+		if (tracee_read_string(t->pid, address, path, sizeof(path)) >= 0 &&
+		    path_for_tracer(t->pid, dirfd, path, host, sizeof(host)) == 0)
+			program = exe_of_proc_link(t->pid, host);
+		if (program)
+			result = program;
+	} else if (target[0] == '/' &&
+		   detranslate_path(stop->session, target, shown, sizeof(shown)) == 0) {
+		/* Only absolute targets can carry the mountpoint. */
+		result = shown;
+	}
+	n = give_link(t->pid, t->saved[0], (long)t->saved[1], result);
+out:
+	REG_RESULT(&stop->regs) = (unsigned long long)n;
+	stop->regs_dirty = true;
 }
 
 void handle_getcwd_exit(struct stop *stop)

@@ -52,6 +52,7 @@ static inline void stop_set_arg(struct stop *stop, int index, unsigned long valu
 void handle_path_enter(struct stop *stop);
 void handle_chown_exit(struct stop *stop);
 void handle_readlink_enter(struct stop *stop);
+void handle_readlink_exit(struct stop *stop);
 void handle_getcwd_exit(struct stop *stop);
 void handle_sockaddr_in_enter(struct stop *stop);
 void handle_sockaddr_in_exit(struct stop *stop);

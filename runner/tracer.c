@@ -130,6 +130,9 @@ static void handle_exit(const struct session *session, struct tracee *t)
 	case HANDLE_GETCWD:
 		handle_getcwd_exit(&stop);
 		break;
+	case HANDLE_READLINK:
+		handle_readlink_exit(&stop);
+		break;
 	case HANDLE_SOCKADDR_OUT:
 		handle_sockaddr_out_exit(&stop);
 		break;

@@ -109,11 +109,16 @@ int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, co
 {
 	char host[PATH_MAX];
 	int r = translate_path(session, pid, dirfd, guest, host, sizeof(host));
-	const char *path = r > 0 ? host : guest;
-	int n;
 
 	if (r < 0)
 		return r;
+	return path_for_tracer(pid, dirfd, r > 0 ? host : guest, out, size);
+}
+
+int path_for_tracer(pid_t pid, int dirfd, const char *path, char *out, size_t size)
+{
+	int n;
+
 	/* The tracer's own /proc/self is not the guest's. */
 	if (!strncmp(path, "/proc/self", 10) && (path[10] == '/' || !path[10]))
 		n = snprintf(out, size, "/proc/%d%s", (int)tracee_tgid(pid), path + 10);

@@ -24,6 +24,8 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
  */
 int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, const char *guest,
 			 char *out, size_t size);
+/* The same for a path already translated (what the kernel resolves in the tracee). */
+int path_for_tracer(pid_t pid, int dirfd, const char *path, char *out, size_t size);
 
 /* The host path of what a tracee's cwd (AT_FDCWD) or fd names: the /proc link's target. */
 int tracee_directory(pid_t pid, int dirfd, char *out, size_t size);

@@ -195,3 +195,53 @@ def test_listxattr_hints_follow_every_change(profile):
     assert fast.stdout == slow.stdout, (fast, slow)
     assert fast.stdout.strip() == ("[[], ['user.a'], ['user.a', 'user.b'], [], [], ['user.c'], True, [],"
                                    " 'No such file or directory']"), fast
+
+
+@pytest.mark.parametrize("extra", [(), ("--no-fast-path",)], ids=["fast", "tracer"])
+def test_readlink_resolves_in_the_guests_context(profile, extra):
+    # The tracer read links itself: /proc/self reached through a host symlink
+    # (/dev/fd), an odd spelling or a guest symlink named the tracer, not the guest.
+    script = ("ln -sfn /proc/self /tmp/ps; readlink /dev/fd/0 < /etc/hostname;"
+              " readlink //proc/self/exe /proc//self/exe /proc/./self/exe /tmp/ps/exe;"
+              " readlink /proc/./self /proc/self | uniq | wc -l;"
+              " cd /proc && readlink self/exe ./self/exe")
+    r = guest(profile, script, *extra)
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["/etc/hostname"] + ["/usr/bin/readlink"] * 4 + ["1"] + \
+        ["/usr/bin/readlink"] * 2, r
+
+
+LIBC_EDGES = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.ftell.argtypes = [ctypes.c_void_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+libc.readlink.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+libc.readlink.restype = ctypes.c_long
+libc.realpath.restype = ctypes.c_char_p
+libc.realpath.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+with open("/tmp/append", "w") as f:
+    f.write("hello")
+for mode in (b"a", b"a+", b"ab", b"r+"):
+    f = libc.fopen(b"/tmp/append", mode)
+    print(mode, libc.ftell(f))
+    libc.fclose(f)
+buf = ctypes.create_string_buffer(64)
+print("readlink", libc.readlink(b"/usr/bin/cc", buf, 1 << 32), ctypes.get_errno())
+for p in (b"/usr/nonexistent/x", b"/tmp/append/x", b"/usr/bin/cc/x"):
+    out = ctypes.create_string_buffer(b"Z" * 64, 4096)
+    print(p, libc.realpath(p, out), ctypes.get_errno(), out.value[:20])
+"""
+
+
+def test_libc_edges_match_the_tracer(profile):
+    # fopen("a") starts at the end; readlink's size is an int; a failed realpath
+    # leaves glibc's partial result in the caller's buffer.
+    script = f"python3 -c '{LIBC_EDGES.replace(chr(39), chr(34))}'"
+    fast = guest(profile, script)
+    slow = guest(profile, script, "--no-fast-path")
+    assert slow.returncode == 0, slow
+    assert fast.returncode == 0 and fast.stdout == slow.stdout, (fast, slow)
+    assert "b'a' 5\n" in fast.stdout and "readlink -1 22\n" in fast.stdout, fast
