@@ -46,6 +46,7 @@ extern int *__errno_location(void);
 extern void *fdopendir(int fd) __attribute__((weak));
 extern FILE_ *fdopen(int fd, const char *mode) __attribute__((weak));
 extern void *malloc(size_t size) __attribute__((weak));
+extern void free(void *pointer) __attribute__((weak));
 extern void *dlsym(void *handle, const char *name) __attribute__((weak));
 extern void __chk_fail(void) __attribute__((weak, noreturn));
 #define RTLD_NEXT_ ((void *)-1L)
@@ -167,35 +168,27 @@ static const char *fast_path(const char *path, char *buf)
 }
 
 /*
- * Host path → guest path into out (PATH_MAX_), as the tracer's
- * detranslate_path; returns its length, or -1 when it does not fit.
+ * Host path → guest path, as the tracer's detranslate_path, without a copy:
+ * a pointer into host (or "/"), its length in *length; NULL when a direct
+ * bind maps it to another prefix (the tracer then does it).
  */
-static long detranslate(const char *host, char *out)
+static const char *guest_view(const char *host, size_t *length)
 {
-	size_t n = length_of(host), guest_length;
-	const char *guest, *host_prefix;
+	size_t guest_length;
+	const char *host_prefix;
 
 	if (under(host, config->mount, config->mount_length)) {
 		const char *rest = host + config->mount_length;
 		if (!*rest)
 			rest = "/";
-		n = length_of(rest);
-		copy(out, rest, n + 1);
-		return (long)n;
+		*length = length_of(rest);
+		return rest;
 	}
-	guest = direct_of(host, 1, &guest_length, &host_prefix);
-	if (guest) {
-		size_t skip = length_of(host_prefix);
-		if (guest_length + n - skip >= PATH_MAX_)
-			return -1;
-		copy(out, guest, guest_length);
-		copy(out + guest_length, host + skip, n - skip + 1);
-		return (long)(guest_length + n - skip);
-	}
-	if (n >= PATH_MAX_)
-		return -1;
-	copy(out, host, n + 1);
-	return (long)n;
+	if (direct_of(host, 1, &guest_length, &host_prefix) &&
+	    (guest_length != length_of(host_prefix) || !same(host, host_prefix, guest_length)))
+		return NULL;
+	*length = length_of(host);
+	return host;
 }
 
 /* One syscall whose argument `at` is a path. */
@@ -400,29 +393,32 @@ EXPORT int creat64(const char *path, unsigned int mode) __attribute__((alias("cr
 
 static long readlink_at(int fd, const char *path, char *buf, size_t size)
 {
-	/* host holds the prefixed path, then the detranslated target (stack: threads may be small). */
-	char host[PATH_MAX_], target[PATH_MAX_ + 1];
-	const char *p = fast_path(path, host);
+	/*
+	 * One page of stack (signal handlers on small alternate stacks call
+	 * readlink): the prefixed path, then the target the kernel reads.
+	 */
+	char b[PATH_MAX_ + 1];
+	const char *p = fast_path(path, b), *guest;
+	size_t used = p == b ? length_of(b) + 1 : 0, room = sizeof(b) - used, length;
+	char *target = b + used;
 	long n;
 
 	/* do_readlinkat takes bufsiz as an int: what does not fit is the kernel's EINVAL. */
-	if (!p || (int)size <= 0)
+	if (!p || (int)size <= 0 || room < 2)
 		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
-	n = gate(__NR_readlinkat, fd, (long)p, (long)target, sizeof(target) - 1, 0, 0);
+	n = gate(__NR_readlinkat, fd, (long)p, (long)target, (long)room - 1, 0, 0);
 	if (n < 0)
 		return n;
 	target[n] = '\0';
-	/* Too long to be sure it is whole, or the shim (a /proc/PID/exe): the tracer knows. */
-	if ((size_t)n >= sizeof(target) - 1 ||
-	    (n == (long)length_of(config->shim) && same(target, config->shim, (size_t)n)))
+	/* Maybe cut short, or the shim (a /proc/PID/exe), or another prefix: the tracer knows. */
+	if ((size_t)n >= room - 1 ||
+	    (n == (long)length_of(config->shim) && same(target, config->shim, (size_t)n)) ||
+	    !(guest = guest_view(target, &length)))
 		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
-	n = detranslate(target, host);
-	if (n < 0)
-		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
-	if ((size_t)n > size)
-		n = (long)size;
-	copy(buf, host, (size_t)n);
-	return n;
+	if (length > size)
+		length = size;
+	copy(buf, guest, length);
+	return (long)length;
 }
 
 EXPORT long readlinkat(int fd, const char *path, char *buf, size_t size)
@@ -454,15 +450,15 @@ EXPORT long __readlinkat_chk(int fd, const char *path, char *buf, size_t size, s
 /* The guest's cwd into out (PATH_MAX_); returns its length + 1 or -errno. */
 static long guest_cwd(char *out)
 {
-	char host[PATH_MAX_];
+	const char *guest;
+	size_t length;
 	long n;
 
 	if (config) {
-		n = gate(__NR_getcwd, (long)host, sizeof(host), 0, 0, 0, 0);
-		if (n > 0 && host[0] == '/') {
-			n = detranslate(host, out);
-			if (n >= 0)
-				return n + 1;
+		n = gate(__NR_getcwd, (long)out, PATH_MAX_, 0, 0, 0, 0);
+		if (n > 0 && out[0] == '/' && (guest = guest_view(out, &length))) {
+			move(out, guest, length + 1);
+			return (long)length + 1;
 		}
 	}
 	return raw(__NR_getcwd, (long)out, PATH_MAX_, 0, 0, 0, 0);
@@ -519,9 +515,9 @@ static char *up(char *rname, char *dest)
 	return dest;
 }
 
-static int resolve(const char *path, char *rname)
+/* rname, pending and target: PATH_MAX_ + 2 bytes each, from the heap (realpath may use it). */
+static int resolve(const char *path, char *rname, char *pending, char *target)
 {
-	char pending[PATH_MAX_], target[PATH_MAX_ + 2];
 	char *dest;
 	const char *start, *end;
 	int links = 0;
@@ -564,7 +560,7 @@ static int resolve(const char *path, char *rname)
 			size_t rest = length_of(end);
 			if (++links > MAX_SYMLINKS)
 				return -E_LOOP;
-			if ((size_t)n + rest >= sizeof(pending))
+			if ((size_t)n + rest >= PATH_MAX_)
 				return -E_NAMETOOLONG;
 			/* end may point into pending: move the rest first. */
 			move(pending + n, end, rest + 1);
@@ -595,9 +591,11 @@ static int resolve(const char *path, char *rname)
 	return 0;
 }
 
+#define SCRATCH (PATH_MAX_ + 2)
+
 EXPORT char *realpath(const char *path, char *resolved)
 {
-	char rname[PATH_MAX_];
+	char *rname;
 	int r;
 
 	if (!path) {
@@ -608,23 +606,33 @@ EXPORT char *realpath(const char *path, char *resolved)
 		*__errno_location() = E_NOENT;
 		return NULL;
 	}
-	r = resolve(path, rname);
+	/* Like glibc's, not async-signal-safe: its buffers come from the heap, not the stack. */
+	rname = malloc && free ? malloc(3 * SCRATCH) : NULL;
+	if (!rname) {
+		*__errno_location() = E_NOMEM;
+		return NULL;
+	}
+	rname[0] = '\0';
+	r = resolve(path, rname, rname + SCRATCH, rname + 2 * SCRATCH);
 	if (r < 0) {
 		/* glibc leaves what it resolved in the caller's buffer: missing, unreadable. */
 		if (resolved && (r == -E_NOENT || r == -E_ACCES))
 			copy(resolved, rname, length_of(rname) + 1);
+		free(rname);
 		*__errno_location() = -r;
 		return NULL;
 	}
 	size_t n = length_of(rname) + 1;
 	if (!resolved) {
-		resolved = malloc ? malloc(n) : NULL;
+		resolved = malloc(n); /* exactly the size, as glibc's */
 		if (!resolved) {
+			free(rname);
 			*__errno_location() = E_NOMEM;
 			return NULL;
 		}
 	}
 	copy(resolved, rname, n);
+	free(rname);
 	return resolved;
 }
 
