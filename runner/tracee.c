@@ -198,3 +198,10 @@ pid_t tracee_tgid(pid_t pid)
 {
 	return (pid_t)proc_field(pid, "status", "Tgid:", "%u", (unsigned int)pid);
 }
+
+pid_t tracee_creator(pid_t pid)
+{
+	pid_t tgid = tracee_tgid(pid);
+
+	return tgid != pid ? tgid : (pid_t)proc_field(pid, "status", "PPid:", "%u", 0);
+}

@@ -157,8 +157,17 @@ static void handle_exit(const struct session *session, struct tracee *t)
 /* A new thread or process: it inherits what /proc/self/exe shows. */
 static void adopt_child(struct tracee *parent, pid_t child_pid)
 {
-	struct tracee *child = tracee_add(child_pid);
+	struct tracee *child = tracee_get(child_pid);
 
+	/*
+	 * The child may have stopped, run and exited (and been reaped) before
+	 * its parent's event reached us: a pid added now would never leave,
+	 * and the loop would wait for it forever.
+	 */
+	if (!child && kill(child_pid, 0) < 0 && errno == ESRCH)
+		return;
+	if (!child)
+		child = tracee_add(child_pid);
 	if (!child || !parent)
 		return;
 	if (parent->exe && !child->exe)
@@ -291,8 +300,13 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		}
 		if (!WIFSTOPPED(status))
 			continue;
-		if (!t)
-			t = tracee_add(pid); /* a new child can stop before its parent's event */
+		if (!t) {
+			/* A new child can stop before its parent's event: inherit from its parent now. */
+			pid_t parent = tracee_creator(pid);
+			t = tracee_add(pid);
+			if (t && tracee_get(parent))
+				adopt_child(tracee_get(parent), pid);
+		}
 		if (!t) {
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
 			continue;
