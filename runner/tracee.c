@@ -2,6 +2,7 @@
 #include "tracee.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,27 @@ unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 pid_t tracee_tgid(pid_t pid)
 {
 	return (pid_t)proc_field(pid, "status", "Tgid:", "%u", (unsigned int)pid);
+}
+
+bool tracee_gone(pid_t pid)
+{
+	char path[64], line[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	line[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, so the state follows the last ')'. */
+	paren = strrchr(line, ')');
+	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
 }
 
 pid_t tracee_creator(pid_t pid)

@@ -99,6 +99,8 @@ unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 
 /* The thread group (what /proc/self names) of thread pid. */
 pid_t tracee_tgid(pid_t pid);
+/* Has pid exited (a zombie, or reaped)? Its exit was or will be reported: nothing to wait for. */
+bool tracee_gone(pid_t pid);
 /* Where a new task's state comes from: its thread group, or (a process) its parent. */
 pid_t tracee_creator(pid_t pid);
 

@@ -160,11 +160,12 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 	struct tracee *child = tracee_get(child_pid);
 
 	/*
-	 * The child may have stopped, run and exited (and been reaped) before
-	 * its parent's event reached us: a pid added now would never leave,
+	 * The child may have stopped, run and exited before its parent's event
+	 * reached us (its exit is reported to us first, so it can still be a
+	 * zombie waiting for its parent): a pid added now would never leave,
 	 * and the loop would wait for it forever.
 	 */
-	if (!child && kill(child_pid, 0) < 0 && errno == ESRCH)
+	if (!child && tracee_gone(child_pid))
 		return;
 	if (!child)
 		child = tracee_add(child_pid);
