@@ -515,6 +515,29 @@ static char *up(char *rname, char *dest)
 	return dest;
 }
 
+/*
+ * Does the rest of a path (after a component) hold no other component: only
+ * slashes, "." and ".."? Then the component must be a directory, and only
+ * an explicit check says so (a later component's readlink would otherwise).
+ */
+static int only_dots_follow(const char *rest)
+{
+	if (*rest != '/')
+		return 0;
+	for (;;) {
+		while (*rest == '/')
+			rest++;
+		if (!*rest)
+			return 1;
+		if (rest[0] == '.' && (rest[1] == '/' || !rest[1]))
+			rest += 1;
+		else if (rest[0] == '.' && rest[1] == '.' && (rest[2] == '/' || !rest[2]))
+			return 1; /* ".." climbs back through it: it must be a directory now */
+		else
+			return 0;
+	}
+}
+
 /* rname, pending and target: PATH_MAX_ + 2 bytes each, from the heap (realpath may use it). */
 static int resolve(const char *path, char *rname, char *pending, char *target)
 {
@@ -575,12 +598,17 @@ static int resolve(const char *path, char *rname, char *pending, char *target)
 		}
 		if (n != -E_INVAL)
 			return (int)n;
-		/* Not a symlink: a slash after it says it must be a directory. */
-		if (*end == '/') {
+		/*
+		 * Not a symlink. If only slashes, "." or ".." follow, nothing later
+		 * would notice a non-directory: check it here (a stat, which the
+		 * kernel answers from its cache; access(2) would ask the view).
+		 */
+		if (only_dots_follow(end)) {
 			size_t used = (size_t)(dest - rname);
+			uint64_t st[18];
 			copy(target, rname, used);
 			copy(target + used, "/", 2);
-			long r = path_call(__NR_faccessat, 1, AT_FDCWD_, (long)target, 0, 0, 0);
+			long r = path_call(__NR_newfstatat, 1, AT_FDCWD_, (long)target, (long)st, 0, 0);
 			if (r < 0)
 				return (int)r;
 		}
