@@ -31,7 +31,7 @@ _groot()
 		-w | --workdir) return ;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-b --bind -w --workdir -0 --root --trace -v --verbose -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "-b --bind -w --workdir -0 --root --trace --no-fast-path -v --verbose -h --help" -- "$cur"))
 		elif [[ " ${words[*]} " != *" -- "* ]]; then
 			COMPREPLY=($(compgen -W "$(_groot_profiles)" -- "$cur"))
 			_filedir yaml
