@@ -114,6 +114,8 @@ struct inode {
 	bool legacy_xattr;	/* the object carries an override xattr (read when no entry) */
 	/* Loaded with it: has the object any xattr the guest sees? (valid unless UNKNOWN) */
 	bool guest_xattrs;
+	/* The st_ino reported for it, fixed at the first stat (fs_stat_inode); 0 before. */
+	uint64_t view_ino;
 	/* The st_ino published as "no guest xattrs" in fs->hints (guarded by 'lock'), or 0. */
 	uint64_t hint_ino;
 };

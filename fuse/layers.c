@@ -398,7 +398,16 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 		st->st_ino = (ino_t)hash_path(path);
 		free(path);
 	} else {
-		st->st_ino = (ino_t)fs_map_ino(fs, st->st_dev, st->st_ino, NULL);
+		/*
+		 * The first number the kernel was given stays with the inode: a
+		 * copy-up moves it to another backing object, but fts (rm -rf,
+		 * find, du) checks that ".." is still the directory it entered.
+		 */
+		uint64_t ino = fs_map_ino(fs, st->st_dev, st->st_ino, NULL), first = 0;
+		if (!__atomic_compare_exchange_n(&inode->view_ino, &first, ino, false,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			ino = first;
+		st->st_ino = (ino_t)ino;
 	}
 	fs_fix_stat(fs, st);
 	if (fd >= 0)

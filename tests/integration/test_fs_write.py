@@ -170,6 +170,34 @@ def test_lower_directory_rename_is_exdev(mount_view, tmp_path):
     assert open(f"{v.mnt}/dir2/sub/leaf").read() == "leaf\n"
 
 
+def test_copy_up_keeps_inode_numbers(mount_view, tmp_path):
+    """fts (rm -rf, find) checks that ".." is the directory it came from: a
+    directory copied up under it (a whiteout, a new file) must keep its number."""
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    make_lower(lower)
+    deep = lower / "deep"
+    for depth in range(12):
+        deep = deep / f"level{depth}"
+        deep.mkdir(parents=True)
+        for i in range(30):
+            (deep / f"file{i}").write_text("x")
+    upper.mkdir()
+    v = mount_view("--lower", str(lower), "--upper", str(upper))
+    before = {p: os.stat(f"{v.mnt}/{p}").st_ino for p in ("dir", "dir/sub", "etc")}
+    with os.scandir(f"{v.mnt}/dir") as entries:  # a listing read before the change
+        listed = sorted(e.name for e in entries)
+    open(f"{v.mnt}/dir/sub/new", "w").close()
+    os.unlink(f"{v.mnt}/etc/conf")
+    after = {p: os.stat(f"{v.mnt}/{p}").st_ino for p in before}
+    assert after == before
+    assert listed == ["a", "b", "sub"]
+    import subprocess
+    r = subprocess.run(["rm", "-rf", f"{v.mnt}/deep"], capture_output=True, text=True)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    assert not os.path.exists(f"{v.mnt}/deep")
+    assert os.path.isdir(lower / "deep" / "level0")  # the lower layer is untouched
+
+
 def test_unlinked_open_file_has_no_links(mount_view, tmp_path):
     lower, upper = tmp_path / "lower", tmp_path / "upper"
     make_lower(lower)
