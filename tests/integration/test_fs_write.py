@@ -191,6 +191,9 @@ def test_copy_up_keeps_inode_numbers(mount_view, tmp_path):
     after = {p: os.stat(f"{v.mnt}/{p}").st_ino for p in before}
     assert after == before
     assert listed == ["a", "b", "sub"]
+    open(f"{v.mnt}/dir/newer", "w").close()  # the listing of dir is read again
+    with os.scandir(f"{v.mnt}/dir") as entries:
+        assert {e.name: e.inode() for e in entries}["sub"] == before["dir/sub"]
     import subprocess
     r = subprocess.run(["rm", "-rf", f"{v.mnt}/deep"], capture_output=True, text=True)
     assert r.returncode == 0 and not r.stderr, r.stderr
