@@ -123,15 +123,21 @@ void handle_path_enter(struct stop *stop)
 		}
 		if (stop->session->trace)
 			trace_syscall(stop, guest, r ? host : guest);
-		if (r == 0)
-			continue;
-		const char *device = stop->session->recorded_devices &&
-					     *stop->session->recorded_devices &&
-					     !strncmp(stop->desc->name, "open", 4)
-				     ? host_device_for(stop, host)
-				     : NULL;
+		/* Opening a device recorded by fake-root mknod: the host's node of that number. */
+		const char *device = NULL;
+		if (stop->session->recorded_devices && *stop->session->recorded_devices &&
+		    !strncmp(stop->desc->name, "open", 4)) {
+			char probe[PATH_MAX];
+			if (r)
+				device = host_device_for(stop, host);
+			else if (translate_for_tracer(stop->session, pid, dirfd, guest, probe,
+						      sizeof(probe)) == 0)
+				device = host_device_for(stop, probe); /* relative: through /proc */
+		}
 		if (device)
 			snprintf(host, sizeof(host), "%s", device);
+		else if (r == 0)
+			continue;
 		copy = scratch_push(pid, &stop->scratch, host, strlen(host) + 1);
 		if (!copy) {
 			stop_skip(stop, -ENOMEM);

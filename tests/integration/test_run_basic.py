@@ -248,7 +248,8 @@ def test_device_nodes_under_fake_root_are_recorded(groot, tmp_path, tiny_rootfs)
     r = run_groot("run", p, "--", "sh", "-c",
                   "mknod /tmp/null c 1 3 && mknod /tmp/blk b 8 1 && mkfifo /tmp/fifo && "
                   "stat -c '%F %t %T %u' /tmp/null /tmp/blk && stat -c %F /tmp/fifo && "
-                  "echo discarded > /tmp/null && cat /tmp/null && echo end")
+                  "echo discarded > /tmp/null && cat /tmp/null && "
+                  "cd /tmp && echo discarded > null && cat null && echo end")
     assert r.returncode == 0, r
     assert r.stdout.split("\n")[:4] == ["character special file 1 3 0", "block special file 8 1 0",
                                         "fifo", "end"], r
