@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: MIT
+/* groot-fast.so: the prefix-only calls (stat, access, open, opendir, fopen, writes). */
+#include "internal.h"
+
+/* ---- stat ---- */
+
+EXPORT int fstatat(int fd, const char *path, void *st, int flags)
+{
+	return (int)result(path_call(__NR_newfstatat, 1, fd, (long)path, (long)st, flags, 0));
+}
+EXPORT int fstatat64(int fd, const char *path, void *st, int flags) __attribute__((alias("fstatat")));
+
+EXPORT int stat(const char *path, void *st)
+{
+	return fstatat(AT_FDCWD_, path, st, 0);
+}
+EXPORT int stat64(const char *path, void *st) __attribute__((alias("stat")));
+
+EXPORT int lstat(const char *path, void *st)
+{
+	return fstatat(AT_FDCWD_, path, st, AT_SYMLINK_NOFOLLOW);
+}
+EXPORT int lstat64(const char *path, void *st) __attribute__((alias("lstat")));
+
+/* glibc before 2.33: stat() was an inline calling these, with _STAT_VER 0 or 1 on x86_64. */
+static int stat_version(int version)
+{
+	if (version == 0 || version == 1)
+		return 0;
+	*__errno_location() = E_INVAL;
+	return -1;
+}
+
+EXPORT int __fxstatat(int version, int fd, const char *path, void *st, int flags)
+{
+	return stat_version(version) ?: fstatat(fd, path, st, flags);
+}
+EXPORT int __fxstatat64(int version, int fd, const char *path, void *st, int flags)
+	__attribute__((alias("__fxstatat")));
+
+EXPORT int __xstat(int version, const char *path, void *st)
+{
+	return stat_version(version) ?: fstatat(AT_FDCWD_, path, st, 0);
+}
+EXPORT int __xstat64(int version, const char *path, void *st) __attribute__((alias("__xstat")));
+
+EXPORT int __lxstat(int version, const char *path, void *st)
+{
+	return stat_version(version) ?: fstatat(AT_FDCWD_, path, st, AT_SYMLINK_NOFOLLOW);
+}
+EXPORT int __lxstat64(int version, const char *path, void *st) __attribute__((alias("__lxstat")));
+
+EXPORT int statx(int fd, const char *path, int flags, unsigned int mask, void *stx)
+{
+	return (int)result(path_call(__NR_statx, 1, fd, (long)path, flags, mask, (long)stx));
+}
+
+/* ---- access ---- */
+
+EXPORT int faccessat(int fd, const char *path, int mode, int flags)
+{
+	if (flags == 0)
+		return (int)result(path_call(__NR_faccessat, 1, fd, (long)path, mode, 0, 0));
+	return (int)result(path_call(__NR_faccessat2, 1, fd, (long)path, mode, flags, 0));
+}
+
+EXPORT int access(const char *path, int mode)
+{
+	return faccessat(AT_FDCWD_, path, mode, 0);
+}
+
+/* ---- open ---- */
+
+static int needs_mode(int flags)
+{
+	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE;
+}
+
+int open_at(int fd, const char *path, int flags, unsigned int mode)
+{
+	char buf[PATH_MAX_];
+	const char *p = fast_path(path, buf);
+	long r;
+
+	if (p) {
+		r = gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);
+		/* EACCES: maybe a device recorded by fake root mknod, which the tracer opens. */
+		if (r != -E_ACCES)
+			return (int)result(r);
+	}
+	return (int)result(raw(__NR_openat, fd, (long)path, flags, mode, 0, 0));
+}
+
+/* The optional mode argument of open(2), read only when the flags say it was passed. */
+#define MODE_ARG(flags, mode)                                                                     \
+	do {                                                                                      \
+		if (needs_mode(flags)) {                                                          \
+			__builtin_va_list ap;                                                     \
+			__builtin_va_start(ap, flags);                                            \
+			mode = __builtin_va_arg(ap, unsigned int);                                \
+			__builtin_va_end(ap);                                                     \
+		}                                                                                 \
+	} while (0)
+
+EXPORT int openat(int fd, const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+
+	MODE_ARG(flags, mode);
+	return open_at(fd, path, flags, mode);
+}
+EXPORT int openat64(int fd, const char *path, int flags, ...) __attribute__((alias("openat")));
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+
+	MODE_ARG(flags, mode);
+	return open_at(AT_FDCWD_, path, flags, mode);
+}
+EXPORT int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+/* _FORTIFY_SOURCE's checked variants: O_CREAT without a mode is the bug they catch. */
+EXPORT int __openat_2(int fd, const char *path, int flags)
+{
+	if (needs_mode(flags) && __chk_fail)
+		__chk_fail();
+	return open_at(fd, path, flags, 0);
+}
+EXPORT int __openat64_2(int fd, const char *path, int flags) __attribute__((alias("__openat_2")));
+
+EXPORT int __open_2(const char *path, int flags)
+{
+	return __openat_2(AT_FDCWD_, path, flags);
+}
+EXPORT int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
+EXPORT int creat(const char *path, unsigned int mode)
+{
+	return open_at(AT_FDCWD_, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+EXPORT int creat64(const char *path, unsigned int mode) __attribute__((alias("creat")));
+
+/* ---- directories and streams: open fast, let libc wrap the fd ---- */
+
+EXPORT void *opendir(const char *path)
+{
+	long fd;
+	void *dir;
+
+	if (!fdopendir) {
+		*__errno_location() = E_NOMEM;
+		return NULL;
+	}
+	fd = open_at(AT_FDCWD_, path, O_RDONLY | O_NDELAY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	dir = fdopendir((int)fd);
+	if (!dir) {
+		int saved = *__errno_location();
+		raw(__NR_close, fd, 0, 0, 0, 0, 0);
+		*__errno_location() = saved;
+	}
+	return dir;
+}
+
+/* fopen's mode → open flags, as glibc parses it; -1 for what only fopen itself handles. */
+static int fopen_flags(const char *mode)
+{
+	int flags;
+
+	switch (mode[0]) {
+	case 'r':
+		flags = O_RDONLY;
+		break;
+	case 'w':
+		flags = O_WRONLY | O_CREAT | O_TRUNC;
+		break;
+	case 'a':
+		flags = O_WRONLY | O_CREAT | O_APPEND;
+		break;
+	default:
+		return -1;
+	}
+	for (const char *m = mode + 1; *m; m++) {
+		switch (*m) {
+		case '+':
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+			break;
+		case 'x':
+			flags |= O_EXCL;
+			break;
+		case 'e':
+			flags |= O_CLOEXEC;
+			break;
+		case 'b':
+		case 't':
+		case 'm':
+		case 'c':
+			break;
+		default:
+			return -1; /* ",ccs=" and anything new */
+		}
+	}
+	return flags;
+}
+
+static FILE_ *fopen_fast(const char *path, const char *mode, const char *name)
+{
+	char buf[PATH_MAX_];
+	int flags = mode ? fopen_flags(mode) : -1;
+	const char *p = flags >= 0 && fdopen ? fast_path(path, buf) : NULL;
+	FILE_ *(*next)(const char *, const char *);
+	long fd;
+
+	if (p) {
+		fd = gate(__NR_openat, AT_FDCWD_, (long)p, flags, 0666, 0, 0);
+		/* _IO_file_open: a write-only append stream starts at the end (ftell says so). */
+		if (fd >= 0 && (flags & (O_ACCMODE | O_APPEND)) == (O_WRONLY | O_APPEND)) {
+			long end = gate(__NR_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
+			if (end < 0 && end != -E_SPIPE) {
+				raw(__NR_close, fd, 0, 0, 0, 0, 0);
+				*__errno_location() = (int)-end;
+				return NULL;
+			}
+		}
+		if (fd >= 0) {
+			FILE_ *f = fdopen((int)fd, mode);
+			if (!f) {
+				int saved = *__errno_location();
+				raw(__NR_close, fd, 0, 0, 0, 0, 0);
+				*__errno_location() = saved;
+			}
+			return f;
+		}
+		if (fd != -E_ACCES) {
+			*__errno_location() = (int)-fd;
+			return NULL;
+		}
+	}
+	next = dlsym ? (FILE_ * (*)(const char *, const char *)) dlsym(RTLD_NEXT_, name) : NULL;
+	if (next)
+		return next(path, mode);
+	*__errno_location() = E_NOMEM;
+	return NULL;
+}
+
+EXPORT FILE_ *fopen(const char *path, const char *mode)
+{
+	return fopen_fast(path, mode, "fopen");
+}
+
+EXPORT FILE_ *fopen64(const char *path, const char *mode)
+{
+	return fopen_fast(path, mode, "fopen64");
+}
+
+/* ---- the rest of the prefix-only calls ---- */
+
+EXPORT int chdir(const char *path)
+{
+	return (int)result(path_call(__NR_chdir, 0, (long)path, 0, 0, 0, 0));
+}
+
+EXPORT int mkdirat(int fd, const char *path, unsigned int mode)
+{
+	return (int)result(path_call(__NR_mkdirat, 1, fd, (long)path, mode, 0, 0));
+}
+
+EXPORT int mkdir(const char *path, unsigned int mode)
+{
+	return mkdirat(AT_FDCWD_, path, mode);
+}
+
+EXPORT int unlinkat(int fd, const char *path, int flags)
+{
+	return (int)result(path_call(__NR_unlinkat, 1, fd, (long)path, flags, 0, 0));
+}
+
+EXPORT int unlink(const char *path)
+{
+	return unlinkat(AT_FDCWD_, path, 0);
+}
+
+EXPORT int rmdir(const char *path)
+{
+	return unlinkat(AT_FDCWD_, path, AT_REMOVEDIR);
+}
+
+EXPORT int remove(const char *path)
+{
+	long r = path_call(__NR_unlinkat, 1, AT_FDCWD_, (long)path, 0, 0, 0);
+
+	if (r == -E_ISDIR)
+		r = path_call(__NR_unlinkat, 1, AT_FDCWD_, (long)path, AT_REMOVEDIR, 0, 0);
+	return (int)result(r);
+}
+
+EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
+{
+	return (int)result(
+		path2_call(__NR_renameat, 1, 3, fd1, (long)from, fd2, (long)to, 0));
+}
+
+EXPORT int rename(const char *from, const char *to)
+{
+	return renameat(AT_FDCWD_, from, AT_FDCWD_, to);
+}
+
+EXPORT int symlinkat(const char *target, int fd, const char *path)
+{
+	return (int)result(path_call(__NR_symlinkat, 2, (long)target, fd, (long)path, 0, 0));
+}
+
+EXPORT int symlink(const char *target, const char *path)
+{
+	return symlinkat(target, AT_FDCWD_, path);
+}
+
+EXPORT int chmod(const char *path, unsigned int mode)
+{
+	return (int)result(path_call(__NR_fchmodat, 1, AT_FDCWD_, (long)path, mode, 0, 0));
+}
+
+EXPORT int utimensat(int fd, const char *path, const void *times, int flags)
+{
+	if (!path) { /* glibc: futimens is the way to name an fd */
+		*__errno_location() = E_INVAL;
+		return -1;
+	}
+	return (int)result(path_call(__NR_utimensat, 1, fd, (long)path, (long)times, flags, 0));
+}
+
+EXPORT int truncate(const char *path, long length)
+{
+	return (int)result(path_call(__NR_truncate, 0, (long)path, length, 0, 0, 0));
+}
+EXPORT int truncate64(const char *path, long length) __attribute__((alias("truncate")));

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/*
+ * groot-fast.so: the tracee's half of the fast path (shim/fast.h).
+ *
+ * Interposes libc's path functions. A path the tracer would only prefix
+ * (absolute without "..", outside every direct bind and short enough; or
+ * relative without "..") is prefixed here and the syscall issued through
+ * the shim's gate, which the seccomp filter lets through; any other path,
+ * or any call before the constructor found the shim's data, is issued as a
+ * plain syscall from this library, which the filter sends to the tracer.
+ * Results carrying paths (readlink, getcwd, realpath) are detranslated as
+ * the tracer would.
+ *
+ * Freestanding: no libc headers (their fortify wrappers and declarations
+ * would get in the way), no DT_NEEDED. Only __errno_location is required of
+ * the libc in the process; fdopendir, fdopen, malloc and dlsym are weak.
+ * Everything but the interposed functions is hidden, so nothing else of the
+ * program changes.
+ */
+#include "internal.h"
+
+const struct groot_fast *config;
+
+/* ---- small freestanding helpers ---- */
+
+size_t length_of(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+void copy(char *to, const char *from, size_t n)
+{
+	while (n--)
+		*to++ = *from++;
+}
+
+/* copy() for overlapping ranges. */
+void move(char *to, const char *from, size_t n)
+{
+	if (to <= from) {
+		copy(to, from, n);
+		return;
+	}
+	while (n--)
+		to[n] = from[n];
+}
+
+int same(const char *a, const char *b, size_t n)
+{
+	while (n--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
+/* A plain syscall from this library: the filter sends it to the tracer. */
+#define raw shim_syscall6
+
+long gate(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return ((groot_gate_fn)config->gate)(nr, a, b, c, d, e, f);
+}
+
+/* A kernel result → libc's convention. */
+long result(long r)
+{
+	if ((unsigned long)r > -4096UL) {
+		*__errno_location() = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* ---- the tracer's rules, in the tracee ---- */
+
+static int has_dotdot(const char *p)
+{
+	for (size_t i = 0; p[i]; i++)
+		if (p[i] == '.' && p[i + 1] == '.' && (i == 0 || p[i - 1] == '/') &&
+		    (p[i + 2] == '/' || p[i + 2] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Does path start with the component prefix of length n? */
+static int under(const char *path, const char *prefix, size_t n)
+{
+	return same(path, prefix, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The direct bind containing the guest path (guest, host): returns its guest string or NULL. */
+static const char *direct_of(const char *guest, int by_host, size_t *guest_length,
+			     const char **host)
+{
+	for (const char *d = config->directs; *d;) {
+		const char *h = d + length_of(d) + 1;
+		const char *key = by_host ? h : d;
+		size_t n = length_of(key);
+		if (under(guest, key, n)) {
+			*guest_length = length_of(d);
+			*host = h;
+			return d;
+		}
+		d = h + length_of(h) + 1;
+	}
+	return NULL;
+}
+
+/*
+ * The path to hand the kernel through the gate: path itself (relative),
+ * buf = mountpoint + path (absolute), or NULL: the tracer must see it.
+ */
+const char *fast_path(const char *path, char *buf)
+{
+	size_t n, guest_length;
+	const char *host;
+
+	if (!config || !path)
+		return NULL;
+	if (path[0] != '/')
+		return has_dotdot(path) ? NULL : path;
+	while (path[1] == '/')
+		path++;
+	if (has_dotdot(path) || direct_of(path, 0, &guest_length, &host))
+		return NULL;
+	n = length_of(path);
+	if (config->mount_length + n >= PATH_MAX_)
+		return NULL;
+	copy(buf, config->mount, config->mount_length);
+	copy(buf + config->mount_length, path, n + 1);
+	return buf;
+}
+
+/*
+ * Host path → guest path, as the tracer's detranslate_path, without a copy:
+ * a pointer into host (or "/"), its length in *length; NULL when a direct
+ * bind maps it to another prefix (the tracer then does it).
+ */
+const char *guest_view(const char *host, size_t *length)
+{
+	size_t guest_length;
+	const char *host_prefix;
+
+	if (under(host, config->mount, config->mount_length)) {
+		const char *rest = host + config->mount_length;
+		if (!*rest)
+			rest = "/";
+		*length = length_of(rest);
+		return rest;
+	}
+	if (direct_of(host, 1, &guest_length, &host_prefix) &&
+	    (guest_length != length_of(host_prefix) || !same(host, host_prefix, guest_length)))
+		return NULL;
+	*length = length_of(host);
+	return host;
+}
+
+/* One syscall whose argument `at` is a path. */
+long path_call(long nr, int at, long a, long b, long c, long d, long e)
+{
+	long args[5] = {a, b, c, d, e};
+	char buf[PATH_MAX_];
+	const char *p = fast_path((const char *)args[at], buf);
+
+	if (!p)
+		return raw(nr, args[0], args[1], args[2], args[3], args[4], 0);
+	args[at] = (long)p;
+	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
+}
+
+/* Two path arguments (rename, link): both must be fast, or the tracer sees the call. */
+long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e)
+{
+	long args[5] = {a, b, c, d, e};
+	char buf1[PATH_MAX_], buf2[PATH_MAX_];
+	const char *p1 = fast_path((const char *)args[at1], buf1);
+	const char *p2 = p1 ? fast_path((const char *)args[at2], buf2) : NULL;
+
+	if (!p2)
+		return raw(nr, args[0], args[1], args[2], args[3], args[4], 0);
+	args[at1] = (long)p1;
+	args[at2] = (long)p2;
+	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
+}
+
+/* ---- the constructor ---- */
+
+/*
+ * glibc calls DT_INIT_ARRAY functions with (argc, argv, envp). Find the
+ * shim's struct through the LD_PRELOAD entry it added, and take that entry
+ * back out of the environment: the guest sees its own.
+ */
+__attribute__((constructor)) static void fast_init(int argc, char **argv, char **envp)
+{
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		uintptr_t p = (uintptr_t)envp[i];
+		if (p < GROOT_SHIM_BASE || p >= GROOT_SHIM_BASE + GROOT_SHIM_SIZE)
+			continue;
+		const struct groot_fast *f = (const struct groot_fast *)p;
+		if (f->magic != GROOT_FAST_MAGIC || f->version != GROOT_FAST_VERSION)
+			continue;
+		if (f->original) {
+			envp[i] = (char *)f->original;
+		} else {
+			for (size_t j = i; envp[j]; j++)
+				envp[j] = envp[j + 1];
+		}
+		config = f;
+		return;
+	}
+}

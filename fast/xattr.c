@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* groot-fast.so: xattr reads, and the view's hints table (common/xattr_hints.h). */
+#include "internal.h"
+#include "xattr_hints.h"
+
+/* ---- xattrs ---- */
+
+/*
+ * The view's hints table (common/xattr_hints.h), mapped on first use:
+ * NULL until then, (void *)-1 when it cannot be had.
+ */
+static const struct xattr_hints *hints;
+static uint64_t view_dev;
+
+#define NO_HINTS ((const struct xattr_hints *)-1L)
+
+static const struct xattr_hints *map_hints(void)
+{
+	const struct xattr_hints *h = __atomic_load_n(&hints, __ATOMIC_ACQUIRE);
+	uint64_t st[18]; /* struct stat (x86_64): st_dev at 0, st_size at 48 */
+	long fd, map, dev;
+
+	if (h)
+		return h;
+	h = NO_HINTS;
+	if (config->hints[0]) {
+		dev = gate(__NR_newfstatat, AT_FDCWD_, (long)config->mount, (long)st, 0, 0, 0);
+		fd = dev < 0 ? -1 : gate(__NR_openat, AT_FDCWD_, (long)config->hints, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+		if (fd >= 0) {
+			view_dev = st[0];
+			map = raw(__NR_mmap, 0, (long)xattr_hints_size(XATTR_HINTS_SLOTS_LOG2), 1 /* PROT_READ */,
+				  1 /* MAP_SHARED */, fd, 0);
+			raw(__NR_close, fd, 0, 0, 0, 0, 0);
+			if ((unsigned long)map < -4096UL) {
+				const struct xattr_hints *m = (const void *)map;
+				if (__atomic_load_n(&m->magic, __ATOMIC_ACQUIRE) == XATTR_HINTS_MAGIC &&
+				    m->version == XATTR_HINTS_VERSION &&
+				    m->slots_log2 == XATTR_HINTS_SLOTS_LOG2)
+					h = m;
+				else
+					raw(__NR_munmap, map, (long)xattr_hints_size(XATTR_HINTS_SLOTS_LOG2), 0, 0, 0, 0);
+			}
+		}
+	}
+	/* Two threads may race here: the loser's mapping stays, unused (2 MiB of address space). */
+	__atomic_store_n(&hints, h, __ATOMIC_RELEASE);
+	return h;
+}
+
+/* Does the view say path has no xattr the guest could see? (a cached stat and a probe) */
+static int no_xattrs(const char *path, int follow)
+{
+	char buf[PATH_MAX_];
+	const char *p = fast_path(path, buf);
+	const struct xattr_hints *h;
+	uint64_t st[18];
+
+	if (!p || (h = map_hints()) == NO_HINTS)
+		return 0;
+	if (gate(__NR_newfstatat, AT_FDCWD_, (long)p, (long)st, follow ? 0 : AT_SYMLINK_NOFOLLOW, 0, 0) < 0)
+		return 0;
+	return st[0] == view_dev && xattr_hints_none(h, st[1]);
+}
+
+EXPORT long getxattr(const char *path, const char *name, void *value, size_t size)
+{
+	return result(path_call(__NR_getxattr, 0, (long)path, (long)name, (long)value, (long)size, 0));
+}
+
+EXPORT long lgetxattr(const char *path, const char *name, void *value, size_t size)
+{
+	return result(path_call(__NR_lgetxattr, 0, (long)path, (long)name, (long)value, (long)size, 0));
+}
+
+EXPORT long listxattr(const char *path, char *list, size_t size)
+{
+	if (no_xattrs(path, 1))
+		return 0;
+	return result(path_call(__NR_listxattr, 0, (long)path, (long)list, (long)size, 0, 0));
+}
+
+EXPORT long llistxattr(const char *path, char *list, size_t size)
+{
+	if (no_xattrs(path, 0))
+		return 0;
+	return result(path_call(__NR_llistxattr, 0, (long)path, (long)list, (long)size, 0, 0));
+}
