@@ -79,7 +79,7 @@ static int needs_mode(int flags)
 int open_at(int fd, const char *path, int flags, unsigned int mode)
 {
 	char buf[PATH_MAX_];
-	const char *p = fast_path(path, buf);
+	const char *p = (flags & O_CREAT) && creations_to_tracer() ? NULL : fast_path(path, buf);
 	long r;
 
 	if (p) {
@@ -209,7 +209,9 @@ static FILE_ *fopen_fast(const char *path, const char *mode, const char *name)
 {
 	char buf[PATH_MAX_];
 	int flags = mode ? fopen_flags(mode) : -1;
-	const char *p = flags >= 0 && fdopen ? fast_path(path, buf) : NULL;
+	const char *p = flags >= 0 && fdopen && !((flags & O_CREAT) && creations_to_tracer())
+				? fast_path(path, buf)
+				: NULL;
 	FILE_ *(*next)(const char *, const char *);
 	long fd;
 
@@ -264,6 +266,8 @@ EXPORT int chdir(const char *path)
 
 EXPORT int mkdirat(int fd, const char *path, unsigned int mode)
 {
+	if (creations_to_tracer())
+		return (int)result(raw(__NR_mkdirat, fd, (long)path, mode, 0, 0, 0));
 	return (int)result(path_call(__NR_mkdirat, 1, fd, (long)path, mode, 0, 0));
 }
 
@@ -309,6 +313,8 @@ EXPORT int rename(const char *from, const char *to)
 
 EXPORT int symlinkat(const char *target, int fd, const char *path)
 {
+	if (creations_to_tracer())
+		return (int)result(raw(__NR_symlinkat, (long)target, fd, (long)path, 0, 0, 0));
 	return (int)result(path_call(__NR_symlinkat, 2, (long)target, fd, (long)path, 0, 0));
 }
 

@@ -61,6 +61,12 @@ const char *guest_view(const char *host, size_t *length);
 long path_call(long nr, int at, long a, long b, long c, long d, long e);
 long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e);
 
+/* Under fake root, creations go to the tracer, which gives them to the creator's identity. */
+static inline int creations_to_tracer(void)
+{
+	return config && config->mode[0] == 'r';
+}
+
 /* calls.c */
 int open_at(int fd, const char *path, int flags, unsigned int mode);
 

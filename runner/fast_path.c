@@ -55,6 +55,10 @@ int fast_path_prepare(TALLOC_CTX *ctx, struct session *session)
 		const char *hints = session->xattr_hints ? session->xattr_hints : "";
 		r = append(&blob, &size, hints, strlen(hints));
 	}
+	if (!r) {
+		const char *mode = session->fake_root ? "root" : "";
+		r = append(&blob, &size, mode, strlen(mode));
+	}
 	for (size_t i = 0; !r && i < session->n_directs; i++) {
 		const struct direct_bind *d = &session->directs[i];
 		r = append(&blob, &size, d->guest, d->guest_length);

@@ -64,6 +64,7 @@ static void handle_enter(const struct session *session, struct tracee *t)
 
 	switch (stop.desc->handler) {
 	case HANDLE_PATH:
+		owner_enter(&stop); /* first: it reads the guest's own path */
 		handle_path_enter(&stop);
 		break;
 	case HANDLE_CHOWN:
@@ -127,6 +128,9 @@ static void handle_exit(const struct session *session, struct tracee *t)
 		return;
 	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
 	switch (pending) {
+	case HANDLE_PATH:
+		owner_exit(&stop);
+		break;
 	case HANDLE_GETCWD:
 		handle_getcwd_exit(&stop);
 		break;

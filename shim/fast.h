@@ -40,7 +40,9 @@
  * NUL-terminated strings, in order: the LD_PRELOAD path of groot-fast.so as
  * the guest's ld.so must open it; the view's mountpoint; the host path of
  * groot-shim; the host path of the view's xattr hints table
- * (common/xattr_hints.h), or an empty string; then for every direct bind its
+ * (common/xattr_hints.h), or an empty string; "root" under fake root (then
+ * creations go to the tracer: runner/owner.c), else an empty string; then
+ * for every direct bind its
  * guest path and its host path; then an empty string.
  */
 
@@ -57,6 +59,7 @@ struct groot_fast {
 	char mount[GROOT_FAST_PATH_MAX];
 	char shim[GROOT_FAST_PATH_MAX];
 	char hints[GROOT_FAST_PATH_MAX]; /* "" = none */
+	char mode[16];			 /* "root" under fake root, else "" */
 	char directs[GROOT_FAST_DIRECTS_MAX];
 };
 

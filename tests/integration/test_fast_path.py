@@ -245,3 +245,36 @@ def test_libc_edges_match_the_tracer(profile):
     assert slow.returncode == 0, slow
     assert fast.returncode == 0 and fast.stdout == slow.stdout, (fast, slow)
     assert "b'a' 5\n" in fast.stdout and "readlink -1 22\n" in fast.stdout, fast
+
+
+OWNERS = r"""
+useradd -m alice
+cd /tmp && mkdir -m 2775 sg && chgrp 123 sg
+cat > /tmp/alice.sh <<'EOS'
+cd /tmp; touch f; mkdir d; ln -s x l; echo > g; touch sg/in; touch /tmp/r
+python3 -c 'open("/tmp/p", "w").close(); import os; os.mkdir("/tmp/pd")'
+EOS
+touch /tmp/r
+su alice -c 'sh /tmp/alice.sh'
+stat -c "%n %u %g" f d l g p pd sg/in r
+"""
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_what_a_fake_user_creates_is_its_own(tmp_path, trixie_rootfs, fast):
+    """Under fake root, after su alice: alice's new files are alice's (a setgid
+    directory hands down its group), as the kernel does; an existing file keeps
+    its owner."""
+    p = tmp_path / "root.yaml"
+    p.write_text(f"version: 1\nname: root\nrootfs:\n  path: {trixie_rootfs}\n  upper: ephemeral\n"
+                 "user: root\n")
+    script = tmp_path / "owners.sh"
+    script.write_text(OWNERS)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(script, 0o644)
+    extra = [] if fast else ["--no-fast-path"]
+    r = run_groot("run", *extra, "-b", f"{script}:/owners.sh", p, "--", "bash", "/owners.sh")
+    assert r.returncode == 0, r
+    owners = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    assert owners == {"f": "1000 1000", "d": "1000 1000", "l": "1000 1000", "g": "1000 1000",
+                      "p": "1000 1000", "pd": "1000 1000", "sg/in": "1000 123", "r": "0 0"}, r
