@@ -57,9 +57,6 @@ int same(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-/* A plain syscall from this library: the filter sends it to the tracer. */
-#define raw shim_syscall6
-
 long gate(long nr, long a, long b, long c, long d, long e, long f)
 {
 	return ((groot_gate_fn)config->gate)(nr, a, b, c, d, e, f);
@@ -172,7 +169,7 @@ long path_call(long nr, int at, long a, long b, long c, long d, long e)
 	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
 }
 
-/* Two path arguments (rename, link): both must be fast, or the tracer sees the call. */
+/* Two path arguments (rename): both must be fast, or the tracer sees the call. */
 long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e)
 {
 	long args[5] = {a, b, c, d, e};

@@ -137,16 +137,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Called with pool.lock held. Workers receive no signals: the loop's thread handles them. */
-static void start_worker(void)
+/* A helper thread that receives no signals: the loop's thread handles them. */
+static bool start_quiet_thread(pthread_t *thread, void *(*body)(void *))
 {
 	sigset_t all, old;
+	bool started;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&pool.workers[pool.n_workers], NULL, worker_main, NULL) == 0)
-		pool.n_workers++;
+	started = pthread_create(thread, NULL, body, NULL) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return started;
+}
+
+/* Called with pool.lock held. */
+static void start_worker(void)
+{
+	if (start_quiet_thread(&pool.workers[pool.n_workers], worker_main))
+		pool.n_workers++;
 }
 
 /* Queue the request; 'buf' gets a spare buffer (or none: libfuse allocates one). */
@@ -245,12 +253,7 @@ static void *rescuer_main(void *arg)
 
 static void start_rescuer(void)
 {
-	sigset_t all, old;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	watch.running = pthread_create(&watch.thread, NULL, rescuer_main, NULL) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	watch.running = start_quiet_thread(&watch.thread, rescuer_main);
 	if (!watch.running)
 		log_warn("no rescuer thread: a request that waits for another may hang the view");
 }

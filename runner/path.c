@@ -130,9 +130,8 @@ void handle_path_enter(struct stop *stop)
 			char probe[PATH_MAX];
 			if (r)
 				device = host_device_for(stop, host);
-			else if (translate_for_tracer(stop->session, pid, dirfd, guest, probe,
-						      sizeof(probe)) == 0)
-				device = host_device_for(stop, probe); /* relative: through /proc */
+			else if (path_for_tracer(pid, dirfd, guest, probe, sizeof(probe)) == 0)
+				device = host_device_for(stop, probe); /* unchanged: through /proc */
 		}
 		if (device)
 			snprintf(host, sizeof(host), "%s", device);

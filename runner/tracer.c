@@ -307,10 +307,10 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			continue;
 		if (!t) {
 			/* A new child can stop before its parent's event: inherit from its parent now. */
-			pid_t parent = tracee_creator(pid);
+			struct tracee *parent = tracee_get(tracee_creator(pid));
 			t = tracee_add(pid);
-			if (t && tracee_get(parent))
-				adopt_child(tracee_get(parent), pid);
+			if (t && parent)
+				adopt_child(parent, pid);
 		}
 		if (!t) {
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
