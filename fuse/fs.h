@@ -116,8 +116,8 @@ struct inode {
 	bool guest_xattrs;
 	/* The st_ino reported for it, fixed at the first stat (fs_stat_inode); 0 before. */
 	uint64_t view_ino;
-	/* The st_ino published as "no guest xattrs" in fs->hints (guarded by 'lock'), or 0. */
-	uint64_t hint_ino;
+	/* view_ino is published as "no guest xattrs" in fs->hints (guarded by 'lock'). */
+	bool hinted;
 };
 
 struct fs {
@@ -260,6 +260,8 @@ void meta_forget(struct fs *fs, struct inode *inode);
 int hints_create(struct fs *fs, const char *path);
 void hints_set(struct fs *fs, uint64_t ino);
 void hints_clear(struct fs *fs, uint64_t ino);
+/* The inode's xattrs may change, or its number go to another object: withdraw its hint. */
+void hints_withdraw(struct fs *fs, struct inode *inode);
 /* Set fake metadata as an xattr on a path in the upper layer (copy-up, before any inode exists). */
 int meta_store_xattr_at(int dirfd, const char *name, const struct override_stat *ov);
 /*

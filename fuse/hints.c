@@ -75,6 +75,14 @@ void hints_set(struct fs *fs, uint64_t ino)
 	pthread_mutex_unlock(&fs->hints_lock);
 }
 
+void hints_withdraw(struct fs *fs, struct inode *inode)
+{
+	if (inode->hinted) {
+		hints_clear(fs, inode->view_ino);
+		inode->hinted = false;
+	}
+}
+
 void hints_clear(struct fs *fs, uint64_t ino)
 {
 	int64_t slot;

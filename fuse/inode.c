@@ -271,8 +271,7 @@ static void inode_destroy(struct fs *fs, struct inode *inode)
 	/* A new inode may get this address: no reopened fd may be taken for it. */
 	inode_fds_changed();
 	/* Only live inodes are published: the next one for this object starts from 0. */
-	if (inode->hint_ino)
-		hints_clear(fs, inode->hint_ino);
+	hints_withdraw(fs, inode);
 	if (inode->fd >= 0)
 		close(inode->fd);
 	if (inode->lower_fd >= 0)

@@ -209,10 +209,7 @@ void meta_forget(struct fs *fs, struct inode *inode)
 {
 	pthread_mutex_lock(&inode->lock);
 	inode->override_state = OVERRIDE_UNKNOWN;
-	if (inode->hint_ino) {
-		hints_clear(fs, inode->hint_ino);
-		inode->hint_ino = 0;
-	}
+	hints_withdraw(fs, inode);
 	pthread_mutex_unlock(&inode->lock);
 }
 
@@ -230,18 +227,18 @@ bool meta_get(struct fs *fs, struct inode *inode, struct override_stat *out)
 	return present;
 }
 
-/* st_ino has no guest-visible xattr: say so in the hints table (under inode->lock). */
-static void publish_hint_locked(struct fs *fs, struct inode *inode, uint64_t ino)
+/*
+ * The object has no guest-visible xattr: say so in the hints table under the
+ * number it reports (view_ino, fixed at its first stat). Under inode->lock.
+ */
+static void publish_hint_locked(struct fs *fs, struct inode *inode)
 {
 	/* Bind contents change behind our back; stable inodes follow paths, not objects. */
-	if (!fs->hints || inode->bind || fs->opts->stable_inodes ||
-	    inode->override_state == OVERRIDE_UNKNOWN || inode->guest_xattrs ||
-	    inode->hint_ino == ino)
+	if (!fs->hints || inode->bind || fs->opts->stable_inodes || !inode->view_ino ||
+	    inode->override_state == OVERRIDE_UNKNOWN || inode->guest_xattrs || inode->hinted)
 		return;
-	if (inode->hint_ino)
-		hints_clear(fs, inode->hint_ino); /* a copy-up changed the number */
-	hints_set(fs, ino);
-	inode->hint_ino = ino;
+	hints_set(fs, inode->view_ino);
+	inode->hinted = true;
 }
 
 void meta_apply(struct fs *fs, struct inode *inode, struct stat *st)
@@ -255,7 +252,7 @@ void meta_apply(struct fs *fs, struct inode *inode, struct stat *st)
 	present = inode->override_state == OVERRIDE_PRESENT;
 	if (present)
 		ov = inode->override;
-	publish_hint_locked(fs, inode, (uint64_t)st->st_ino);
+	publish_hint_locked(fs, inode);
 	pthread_mutex_unlock(&inode->lock);
 	if (!present)
 		return;
@@ -409,10 +406,7 @@ void meta_unlinked(struct fs *fs, struct inode *inode)
 
 	/* Its number may soon name another object (a copy-up with xattrs). */
 	pthread_mutex_lock(&inode->lock);
-	if (inode->hint_ino) {
-		hints_clear(fs, inode->hint_ino);
-		inode->hint_ino = 0;
-	}
+	hints_withdraw(fs, inode);
 	pthread_mutex_unlock(&inode->lock);
 
 	if (!store || !side_store_has(store, inode->key_ino))
