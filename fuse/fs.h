@@ -174,8 +174,12 @@ char *inode_guest_path(struct fs *fs, struct inode *inode);
 int fs_open_layers(struct fs *fs);
 /* Resolve 'name' in 'parent' across layers, vnodes and binds: new inode ref in *out. */
 int fs_lookup_child(struct fs *fs, struct inode *parent, const char *name, struct inode **out);
+int fs_lookup_child_stat(struct fs *fs, struct inode *parent, const char *name,
+			 struct inode **out, struct stat *backing);
 /* Stat an inode as the guest sees it (fake root, clamped times, stable inodes applied). */
 int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st);
+int fs_stat_inode_from(struct fs *fs, struct inode *inode, struct stat *st,
+		       const struct stat *backing);
 bool fs_is_whiteout_name(const char *name);
 bool fs_inode_writable(struct fs *fs, struct inode *inode);
 bool fs_multi_layer(struct fs *fs);
@@ -204,6 +208,8 @@ int inode_access(struct inode *inode, int mask);
  */
 #define INODE_PATH_MAX (PROC_FD_PATH_MAX + 256)
 void inode_path_begin(struct inode *inode, char *path);
+ssize_t inode_readlink(struct inode *inode, char *buf, size_t size);
+ssize_t inode_path_listxattr(struct inode *inode, const char *path, char *list, size_t size);
 void inode_path_end(void);
 /* The object is about to lose its name (unlink, rename over it): keep an fd to it from now on. */
 void inode_pin_fd(struct fs *fs, struct inode *inode);
@@ -334,6 +340,8 @@ void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 double timeout_of(struct fs *fs, struct inode *inode);
 /* Build an entry reply for a fresh reference (dropped again on failure). */
 int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);
+int make_entry_from(struct fs *fs, struct inode *inode, struct fuse_entry_param *e,
+		    const struct stat *backing);
 
 /* Helpers shared by the handlers. */
 static inline struct fs *req_fs(fuse_req_t req)

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -199,6 +201,35 @@ int inode_access(struct inode *inode, int mask)
 	return at_backing_object(inode, access_op, mask);
 }
 
+/* The symlink's target, read by name from its parent: no fd to open and close. */
+ssize_t inode_readlink(struct inode *inode, char *buf, size_t size)
+{
+	int fd, dfd = -1, layer = inode_layer(inode);
+	ssize_t n;
+
+	if (inode_synthetic(inode)) {
+		errno = ENOENT;
+		return -1;
+	}
+	pthread_rwlock_rdlock(&ring_fs->tree_lock);
+	fd = inode_own_fd(inode);
+	if (fd >= 0) {
+		n = readlinkat(fd, "", buf, size);
+	} else {
+		if (inode->parent && inode->name && layer != LAYER_NONE)
+			dfd = layer == LAYER_BIND ? inode_own_fd(inode->parent)
+						  : inode_dir_fd(inode->parent, layer);
+		if (dfd < 0) {
+			errno = ENOENT;
+			n = -1;
+		} else {
+			n = readlinkat(dfd, inode->name, buf, size);
+		}
+	}
+	pthread_rwlock_unlock(&ring_fs->tree_lock);
+	return n;
+}
+
 void inode_path_begin(struct inode *inode, char *path)
 {
 	struct inode *parent;
@@ -218,6 +249,34 @@ void inode_path_begin(struct inode *inode, char *path)
 	if (dfd < 0 || snprintf(path, INODE_PATH_MAX, "/proc/self/fd/%d/%s", dfd, inode->name) >=
 			   INODE_PATH_MAX)
 		path[0] = '\0';
+}
+
+#ifndef SYS_listxattrat
+#define SYS_listxattrat 465 /* Linux 6.13; x86_64 and aarch64 alike */
+#endif
+static bool no_listxattrat;
+
+/*
+ * listxattr of the object 'path' (from inode_path_begin, lock held) names.
+ * A name under its parent's fd is listed with listxattrat where the kernel
+ * has it: the same answer without a walk through /proc.
+ */
+ssize_t inode_path_listxattr(struct inode *inode, const char *path, char *list, size_t size)
+{
+	int dfd = -1, layer = inode_layer(inode);
+	ssize_t n;
+
+	if (inode_own_fd(inode) < 0 && inode->parent && inode->name && layer != LAYER_NONE &&
+	    !__atomic_load_n(&no_listxattrat, __ATOMIC_RELAXED))
+		dfd = layer == LAYER_BIND ? inode_own_fd(inode->parent)
+					  : inode_dir_fd(inode->parent, layer);
+	if (dfd >= 0) {
+		n = syscall(SYS_listxattrat, dfd, inode->name, AT_SYMLINK_NOFOLLOW, list, size);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		__atomic_store_n(&no_listxattrat, true, __ATOMIC_RELAXED);
+	}
+	return listxattr(path, list, size);
 }
 
 void inode_path_end(void)

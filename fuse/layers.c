@@ -225,10 +225,24 @@ static const struct vnode *vnode_child(const struct vnode *v, const char *name)
 
 int fs_lookup_child(struct fs *fs, struct inode *parent, const char *name, struct inode **out)
 {
+	return fs_lookup_child_stat(fs, parent, name, out, NULL);
+}
+
+/*
+ * As fs_lookup_child; when 'backing' is given and the name is an ordinary
+ * layer object, it receives the object's lstat from the lookup (else st_mode
+ * 0), so that the reply needs no second stat.
+ */
+int fs_lookup_child_stat(struct fs *fs, struct inode *parent, const char *name,
+			 struct inode **out, struct stat *backing)
+{
 	const struct vnode *v = vnode_child(parent->vnode, name);
 	struct inode *fresh;
 	struct stat st;
 	int r;
+
+	if (backing)
+		backing->st_mode = 0;
 
 	if (strlen(name) > 255)
 		return -ENAMETOOLONG;
@@ -290,6 +304,8 @@ int fs_lookup_child(struct fs *fs, struct inode *parent, const char *name, struc
 	}
 	inode_ref(parent);
 	fresh->parent = parent;
+	if (backing && !v && !parent->bind)
+		*backing = st;
 	*out = inode_insert_or_get(fs, fresh);
 	return 0;
 }
@@ -367,13 +383,22 @@ void fs_fix_stat(struct fs *fs, struct stat *st)
 
 int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 {
-	char *path = NULL;
+	return fs_stat_inode_from(fs, inode, st, NULL);
+}
 
-	int fd = -1;
+/* 'backing', when its st_mode is set, is the backing object's lstat, just taken. */
+int fs_stat_inode_from(struct fs *fs, struct inode *inode, struct stat *st,
+		       const struct stat *backing)
+{
+	char *path = NULL;
+	bool real = !inode_synthetic(inode);
 
 	memset(st, 0, sizeof(*st));
-	if (!inode_synthetic(inode)) {
-		fd = inode_fd(inode);
+	if (real && backing && backing->st_mode) {
+		*st = *backing;
+	} else if (real) {
+		int fd = inode_fd(inode);
+
 		if (fd < 0)
 			return -errno;
 		if (fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
@@ -391,7 +416,7 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 		st->st_nlink = inode->type == S_IFDIR ? 2 : 1;
 		st->st_blksize = 4096;
 	}
-	if (fs->opts->stable_inodes || fd < 0) {
+	if (fs->opts->stable_inodes || !real) {
 		path = inode_guest_path(fs, inode);
 		if (!path)
 			return -errno;
@@ -410,7 +435,7 @@ int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 		st->st_ino = (ino_t)ino;
 	}
 	fs_fix_stat(fs, st);
-	if (fd >= 0)
+	if (real)
 		meta_apply(fs, inode, st);
 	if (inode->unlinked)
 		st->st_nlink = 0;

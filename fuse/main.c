@@ -145,15 +145,31 @@ static int init_root(struct fs *fs)
 	return 0;
 }
 
+/* Can anything in the view be written: a layer, or a bind without :ro? */
+static bool vnode_writable(const struct vnode *v)
+{
+	for (; v; v = v->next)
+		if ((v->kind == VNODE_BIND && !v->readonly) || vnode_writable(v->children))
+			return true;
+	return false;
+}
+
 static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowlevel_ops *ops)
 {
 	struct fs_options *o = fs->opts;
 	char *mount_opts = NULL;
 	struct fuse_session *se;
+	/*
+	 * Nothing writable: a read-only superblock. The kernel answers EROFS
+	 * itself, and keeps a directory's attributes across reading it (it
+	 * invalidates atime after every readdir of a writable one: a GETATTR
+	 * round trip for each fstat of an opened directory, as in ls -lR).
+	 */
+	bool ro = !o->upper && !o->in_place && !vnode_writable(o->vroot);
 
 	/* No default_permissions: we check ourselves (fake root needs it). No allow_other. */
-	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s", o->mount_options ? "," : "",
-		     o->mount_options ? o->mount_options : "") < 0)
+	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s%s", ro ? ",ro" : "",
+		     o->mount_options ? "," : "", o->mount_options ? o->mount_options : "") < 0)
 		return NULL;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 

@@ -160,7 +160,7 @@ static void load_locked(struct fs *fs, struct inode *inode)
 	if (err || !xattr_capable_type(inode->type))
 		goto out;
 	inode_path_begin(inode, path);
-	len = listxattr(path, names, sizeof(names));
+	len = inode_path_listxattr(inode, path, names, sizeof(names));
 	if (len < 0 && errno == ERANGE) {
 		/* A long list: some are the guest's, and ours may be among them. */
 		inode->guest_xattrs = true;

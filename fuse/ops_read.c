@@ -57,10 +57,17 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 /* Build the reply for a fresh reference on 'inode' (dropped again on failure). */
 int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e)
 {
+	return make_entry_from(fs, inode, e, NULL);
+}
+
+/* 'backing': the lstat fs_lookup_child_stat took, if any. */
+int make_entry_from(struct fs *fs, struct inode *inode, struct fuse_entry_param *e,
+		    const struct stat *backing)
+{
 	int r;
 
 	memset(e, 0, sizeof(*e));
-	r = fs_stat_inode(fs, inode, &e->attr);
+	r = fs_stat_inode_from(fs, inode, &e->attr, backing);
 	if (r < 0) {
 		inode_unref(fs, inode, 1);
 		return r;
@@ -76,9 +83,10 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id), *inode;
 	struct fuse_entry_param e;
+	struct stat backing;
 	int r;
 
-	r = fs_lookup_child(fs, parent, name, &inode);
+	r = fs_lookup_child_stat(fs, parent, name, &inode, &backing);
 	if (r == -ENOENT && !parent->bind) {
 		/* Negative entry: the kernel need not ask again until we create the name. */
 		memset(&e, 0, sizeof(e));
@@ -87,7 +95,7 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 		return;
 	}
 	if (r == 0)
-		r = make_entry(fs, inode, &e);
+		r = make_entry_from(fs, inode, &e, &backing);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -131,7 +139,7 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 	struct inode *inode = inode_from_id(fs, ino);
 	char buf[PATH_MAX + 1], *rewritten = NULL;
 	ssize_t n;
-	int fd, r;
+	int r;
 
 	if (inode->type != S_IFLNK) {
 		fuse_reply_err(req, EINVAL);
@@ -142,8 +150,7 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, inode->vnode->host);
 		return;
 	}
-	fd = inode_fd(inode);
-	n = fd < 0 ? -1 : readlinkat(fd, "", buf, sizeof(buf));
+	n = inode_readlink(inode, buf, sizeof(buf));
 	if (n < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -221,6 +228,7 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 {
 	struct fuse_entry_param e;
 	struct inode *child = NULL;
+	struct stat backing;
 	size_t n;
 
 	if (!plus) {
@@ -229,7 +237,8 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 		return fuse_add_direntry(req, p, left, de->name, &st, next);
 	}
 	memset(&e, 0, sizeof(e));
-	if (dots || fs_lookup_child(fs, dir, de->name, &child) < 0 || make_entry(fs, child, &e) < 0) {
+	if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
+	    make_entry_from(fs, child, &e, &backing) < 0) {
 		/* No dentry for "." and ".." (nor for a name that vanished). */
 		child = NULL;
 		memset(&e, 0, sizeof(e));
