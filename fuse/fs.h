@@ -136,6 +136,14 @@ struct fs {
 	struct fuse_session *se;
 	bool writeback;	  /* the kernel agreed to cache writes */
 	bool no_opendir;  /* the kernel opens directories without asking us */
+	/*
+	 * No OPEN, no RELEASE, no FLUSH (fs_init): requests about a file carry
+	 * no handle, and each opens the backing object for its own work
+	 * (file_fd). Only where the kernel's open needs no permission check of
+	 * ours: the daemon is root or the guest is fake root; binds (host files
+	 * that change behind our back) and the writeback cache keep handles.
+	 */
+	bool no_open;
 	struct xattr_hints *hints; /* --xattr-hints, mapped shared; NULL without */
 	pthread_mutex_t hints_lock; /* serialises the writers */
 };
@@ -340,6 +348,8 @@ void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 double timeout_of(struct fs *fs, struct inode *inode);
 /* Build an entry reply for a fresh reference (dropped again on failure). */
 int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);
+int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int flags, bool *opened);
+bool vnodes_have_bind(const struct vnode *v, bool writable_only);
 int make_entry_from(struct fs *fs, struct inode *inode, struct fuse_entry_param *e,
 		    const struct stat *backing);
 

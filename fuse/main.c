@@ -145,15 +145,6 @@ static int init_root(struct fs *fs)
 	return 0;
 }
 
-/* Can anything in the view be written: a layer, or a bind without :ro? */
-static bool vnode_writable(const struct vnode *v)
-{
-	for (; v; v = v->next)
-		if ((v->kind == VNODE_BIND && !v->readonly) || vnode_writable(v->children))
-			return true;
-	return false;
-}
-
 static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowlevel_ops *ops)
 {
 	struct fs_options *o = fs->opts;
@@ -165,7 +156,7 @@ static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowleve
 	 * invalidates atime after every readdir of a writable one: a GETATTR
 	 * round trip for each fstat of an opened directory, as in ls -lR).
 	 */
-	bool ro = !o->upper && !o->in_place && !vnode_writable(o->vroot);
+	bool ro = !o->upper && !o->in_place && !vnodes_have_bind(o->vroot, true);
 
 	/* No default_permissions: we check ourselves (fake root needs it). No allow_other. */
 	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s%s", ro ? ",ro" : "",
@@ -222,6 +213,12 @@ int main(int argc, char **argv)
 	int r;
 
 	log_set_program("groot-fs");
+	/* fds 0-2 taken: a file handle is never 0, which means "no handle" (fs->no_open). */
+	for (int fd = 0; fd >= 0 && fd < 3;) {
+		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (fd > 2)
+			close(fd);
+	}
 	if (parse_options(argc, argv, &opts) < 0) {
 		free_options(&opts);
 		return GROOT_EXIT_USAGE;

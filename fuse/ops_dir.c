@@ -204,10 +204,15 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->fh = (uint64_t)fd;
+	if (fs->no_open) {
+		/* No RELEASE will come: the file's requests open it themselves (file_fd). */
+		close(fd);
+		fd = -1;
+	}
+	fi->fh = fd < 0 ? 0 : (uint64_t)fd;
 	fi->keep_cache = !inode->bind;
 	fi->noflush = fs_noflush(fs);
-	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+	if (fuse_reply_create(req, &e, fi) == -ENOENT && fd >= 0)
 		close(fd);
 }
 

@@ -52,6 +52,12 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir;
 	/* We do our own permission checks against the backing files, with our own uid. */
 	conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
+	fs->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) && !fs->writeback &&
+		      (fs->opts->fake_root || geteuid() == 0) &&
+		      !vnodes_have_bind(fs->opts->vroot, false);
+	/* O_TRUNC must then reach us as a truncate: there is no OPEN to do it. */
+	if (fs->no_open)
+		conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
 /* Build the reply for a fresh reference on 'inode' (dropped again on failure). */
@@ -326,13 +332,22 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	struct fs *fs = req_fs(req);
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	bool opened;
+	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_RDONLY, &opened);
 
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
 	/* Hand libfuse the fd: it splices file pages to the kernel without a copy. */
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = (int)fi->fh;
+	buf.buf[0].fd = fd;
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+	if (opened)
+		close(fd);
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -493,7 +508,8 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	close((int)fi->fh);
+	if (fi->fh)
+		close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -502,8 +518,15 @@ static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/*
 	 * Only under the writeback cache (fs_noflush): its dirty pages were
 	 * written before this. close() of a dup reports what close(2) would.
+	 * Without handles: ENOSYS, and the kernel stops sending FLUSH.
 	 */
-	int fd = dup((int)fi->fh);
+	int fd;
+
+	if (!fi->fh) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fd = dup((int)fi->fh);
 
 	fuse_reply_err(req, fd < 0 ? errno : (close(fd) < 0 ? errno : 0));
 }

@@ -16,6 +16,34 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+/*
+ * The fd a request about an open file works on: its handle, or without one
+ * (fs->no_open) the backing object opened for this request alone, copied up
+ * first for writing. *opened: the caller closes it.
+ */
+int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int flags, bool *opened)
+{
+	int fd, r;
+
+	*opened = false;
+	if (fi && fi->fh)
+		return (int)fi->fh;
+	if (inode_synthetic(inode))
+		return inode->type == S_IFDIR ? -EISDIR : -ELOOP;
+	if ((flags & O_ACCMODE) != O_RDONLY) {
+		if (!fs_inode_writable(fs, inode))
+			return -EROFS;
+		r = copy_up(fs, inode, true);
+		if (r < 0)
+			return r;
+	}
+	fd = inode_open(inode, flags);
+	if (fd < 0)
+		return -errno;
+	*opened = true;
+	return fd;
+}
+
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = req_fs(req);
@@ -25,6 +53,11 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (inode_synthetic(inode)) {
 		fuse_reply_err(req, inode->type == S_IFDIR ? EISDIR : ELOOP);
+		return;
+	}
+	if (fs->no_open) {
+		/* The kernel remembers this: no OPEN, RELEASE nor FLUSH from now on. */
+		fuse_reply_err(req, ENOSYS);
 		return;
 	}
 	if (writing) {
@@ -58,13 +91,22 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
 {
+	struct fs *fs = req_fs(req);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	bool opened;
+	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_WRONLY, &opened);
 	ssize_t n;
 
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	out.buf[0].fd = (int)fi->fh;
+	out.buf[0].fd = fd;
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, FUSE_BUF_SPLICE_NONBLOCK);
+	if (opened)
+		close(fd);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
@@ -73,9 +115,19 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 
 static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	int r = datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh);
+	struct fs *fs = req_fs(req);
+	bool opened;
+	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_RDONLY, &opened), r;
 
-	fuse_reply_err(req, r < 0 ? errno : 0);
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	r = datasync ? fdatasync(fd) : fsync(fd);
+	r = r < 0 ? errno : 0;
+	if (opened)
+		close(fd);
+	fuse_reply_err(req, r);
 }
 
 static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
@@ -101,7 +153,18 @@ static void fs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fus
 static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
 			 struct fuse_file_info *fi)
 {
-	fuse_reply_err(req, fallocate((int)fi->fh, mode, off, len) < 0 ? errno : 0);
+	struct fs *fs = req_fs(req);
+	bool opened;
+	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_WRONLY, &opened), r;
+
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	r = fallocate(fd, mode, off, len) < 0 ? errno : 0;
+	if (opened)
+		close(fd);
+	fuse_reply_err(req, r);
 }
 
 /* chown/chmod as fake metadata: start from what the guest sees now. */

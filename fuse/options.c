@@ -389,3 +389,13 @@ void free_options(struct fs_options *opts)
 	vnode_tree_free(opts->vroot);
 	memset(opts, 0, sizeof(*opts));
 }
+
+/* Does the tree below 'v' (siblings included) serve a bind through the view (a writable one)? */
+bool vnodes_have_bind(const struct vnode *v, bool writable_only)
+{
+	for (; v; v = v->next)
+		if ((v->kind == VNODE_BIND && !(writable_only && v->readonly)) ||
+		    vnodes_have_bind(v->children, writable_only))
+			return true;
+	return false;
+}
