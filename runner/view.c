@@ -9,12 +9,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,19 +92,52 @@ int view_start(const struct view_options *options, const char *mountpoint, struc
 
 static bool wait_for_exit(pid_t pid, int milliseconds)
 {
-	for (int waited = 0; waited < milliseconds; waited += 5) {
+	/* A pidfd wakes us at the exit itself: no polling step added to every run. */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		int r;
+
+		do
+			r = poll(&p, 1, milliseconds);
+		while (r < 0 && errno == EINTR);
+		close(pidfd);
+		if (r <= 0)
+			return false;
+	} else if (errno == ESRCH) {
+		return true; /* reaped already */
+	}
+	for (int waited = 0; waited < milliseconds; waited++) {
 		pid_t r = waitpid(pid, NULL, WNOHANG);
 		if (r == pid || (r < 0 && errno == ECHILD))
 			return true;
-		nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+		nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
 	}
 	return false;
 }
 
+/* Still a mount there? A dead FUSE mount answers ENOTCONN. */
+static bool still_mounted(const char *mountpoint)
+{
+	char parent[PATH_MAX];
+	struct stat mp, up;
+	int n = snprintf(parent, sizeof(parent), "%s/..", mountpoint);
+
+	if (n < 0 || (size_t)n >= sizeof(parent) || stat(parent, &up) < 0)
+		return true;
+	if (stat(mountpoint, &mp) < 0)
+		return errno != ENOENT;
+	return mp.st_dev != up.st_dev;
+}
+
 static void lazy_unmount(const char *mountpoint)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (!still_mounted(mountpoint))
+		return; /* the daemon detached it (the usual end) */
+	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 		if (null >= 0)
