@@ -87,17 +87,22 @@ static struct fd_ring *thread_ring(void)
 	return ring;
 }
 
+/* The fd of the directory that names the object in its layer, or -1. Caller holds fs->tree_lock. */
+static int parent_dir_fd(struct inode *inode)
+{
+	struct inode *parent = inode->parent;
+	int layer = inode_layer(inode);
+
+	if (!parent || !inode->name || layer == LAYER_NONE)
+		return -1;
+	return layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
+}
+
 /* Open the object by name from its parent. Caller holds fs->tree_lock. */
 static int open_by_name(struct inode *inode)
 {
-	struct inode *parent = inode->parent;
-	int layer = inode_layer(inode), dfd;
+	int dfd = parent_dir_fd(inode);
 
-	if (!parent || !inode->name) {
-		errno = ENOENT;
-		return -1;
-	}
-	dfd = layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
 	if (dfd < 0) {
 		errno = ENOENT;
 		return -1;
@@ -152,8 +157,7 @@ static int at_backing_object(struct inode *inode,
 			     int (*op)(int dfd, const char *name, bool by_name, int arg), int arg)
 {
 	char path[PROC_FD_PATH_MAX];
-	struct inode *parent;
-	int fd, dfd = -1, layer, r;
+	int fd, dfd, r;
 
 	if (inode_synthetic(inode)) {
 		errno = ENOENT;
@@ -165,10 +169,7 @@ static int at_backing_object(struct inode *inode,
 		proc_fd_path(path, fd);
 		r = op(AT_FDCWD, path, false, arg);
 	} else {
-		parent = inode->parent;
-		layer = inode_layer(inode);
-		if (parent && inode->name)
-			dfd = layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
+		dfd = parent_dir_fd(inode);
 		if (dfd < 0) {
 			errno = ENOENT;
 			r = -1;
@@ -204,7 +205,7 @@ int inode_access(struct inode *inode, int mask)
 /* The symlink's target, read by name from its parent: no fd to open and close. */
 ssize_t inode_readlink(struct inode *inode, char *buf, size_t size)
 {
-	int fd, dfd = -1, layer = inode_layer(inode);
+	int fd, dfd;
 	ssize_t n;
 
 	if (inode_synthetic(inode)) {
@@ -216,9 +217,7 @@ ssize_t inode_readlink(struct inode *inode, char *buf, size_t size)
 	if (fd >= 0) {
 		n = readlinkat(fd, "", buf, size);
 	} else {
-		if (inode->parent && inode->name && layer != LAYER_NONE)
-			dfd = layer == LAYER_BIND ? inode_own_fd(inode->parent)
-						  : inode_dir_fd(inode->parent, layer);
+		dfd = parent_dir_fd(inode);
 		if (dfd < 0) {
 			errno = ENOENT;
 			n = -1;
@@ -232,8 +231,7 @@ ssize_t inode_readlink(struct inode *inode, char *buf, size_t size)
 
 void inode_path_begin(struct inode *inode, char *path)
 {
-	struct inode *parent;
-	int fd, dfd = -1, layer;
+	int fd, dfd;
 
 	pthread_rwlock_rdlock(&ring_fs->tree_lock);
 	fd = inode_own_fd(inode);
@@ -241,10 +239,7 @@ void inode_path_begin(struct inode *inode, char *path)
 		proc_fd_path(path, fd);
 		return;
 	}
-	parent = inode->parent;
-	layer = inode_layer(inode);
-	if (parent && inode->name && layer != LAYER_NONE)
-		dfd = layer == LAYER_BIND ? inode_own_fd(parent) : inode_dir_fd(parent, layer);
+	dfd = parent_dir_fd(inode);
 	/* An empty path fails with ENOENT, like a name that went away. */
 	if (dfd < 0 || snprintf(path, INODE_PATH_MAX, "/proc/self/fd/%d/%s", dfd, inode->name) >=
 			   INODE_PATH_MAX)
@@ -263,13 +258,11 @@ static bool no_listxattrat;
  */
 ssize_t inode_path_listxattr(struct inode *inode, const char *path, char *list, size_t size)
 {
-	int dfd = -1, layer = inode_layer(inode);
+	int dfd = -1;
 	ssize_t n;
 
-	if (inode_own_fd(inode) < 0 && inode->parent && inode->name && layer != LAYER_NONE &&
-	    !__atomic_load_n(&no_listxattrat, __ATOMIC_RELAXED))
-		dfd = layer == LAYER_BIND ? inode_own_fd(inode->parent)
-					  : inode_dir_fd(inode->parent, layer);
+	if (inode_own_fd(inode) < 0 && !__atomic_load_n(&no_listxattrat, __ATOMIC_RELAXED))
+		dfd = parent_dir_fd(inode);
 	if (dfd >= 0) {
 		n = syscall(SYS_listxattrat, dfd, inode->name, AT_SYMLINK_NOFOLLOW, list, size);
 		if (n >= 0 || errno != ENOSYS)
