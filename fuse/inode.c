@@ -149,15 +149,16 @@ int inode_fd(struct inode *inode)
 }
 
 /*
- * Run 'op' on the backing object named from its parent's fd (or on its own
- * fd through /proc), under the tree lock so that a rename cannot change the
- * name meanwhile. One syscall, instead of reopening the object first.
+ * Run 'op' on the backing object named from its parent's fd (by_name), or on
+ * its own fd with an empty name, under the tree lock so that a rename cannot
+ * change the name meanwhile. One syscall, instead of reopening the object first.
  */
-static int at_backing_object(struct inode *inode,
-			     int (*op)(int dfd, const char *name, bool by_name, int arg), int arg)
+static ssize_t at_backing_object(struct inode *inode,
+				 ssize_t (*op)(int dfd, const char *name, bool by_name, void *arg),
+				 void *arg)
 {
-	char path[PROC_FD_PATH_MAX];
-	int fd, dfd, r;
+	int fd, dfd;
+	ssize_t r;
 
 	if (inode_synthetic(inode)) {
 		errno = ENOENT;
@@ -166,8 +167,7 @@ static int at_backing_object(struct inode *inode,
 	pthread_rwlock_rdlock(&ring_fs->tree_lock);
 	fd = inode_own_fd(inode);
 	if (fd >= 0) {
-		proc_fd_path(path, fd);
-		r = op(AT_FDCWD, path, false, arg);
+		r = op(fd, "", false, arg);
 	} else {
 		dfd = parent_dir_fd(inode);
 		if (dfd < 0) {
@@ -181,52 +181,63 @@ static int at_backing_object(struct inode *inode,
 	return r;
 }
 
-/* Named by its parent, the name itself is not followed: the object may be a symlink. */
-static int open_op(int dfd, const char *name, bool by_name, int flags)
+/*
+ * Named by its parent, the name itself is not followed: the object may be a
+ * symlink. Its own fd (O_PATH) is reopened through /proc.
+ */
+static ssize_t open_op(int dfd, const char *name, bool by_name, void *arg)
 {
-	return openat(dfd, name, by_name ? flags | O_NOFOLLOW : flags);
+	char path[PROC_FD_PATH_MAX];
+	int flags = *(int *)arg;
+
+	if (by_name)
+		return openat(dfd, name, flags | O_NOFOLLOW);
+	proc_fd_path(path, dfd);
+	return open(path, flags);
 }
 
-static int access_op(int dfd, const char *name, bool by_name, int mask)
+static ssize_t access_op(int dfd, const char *name, bool by_name, void *arg)
 {
-	return faccessat(dfd, name, mask, by_name ? AT_SYMLINK_NOFOLLOW : 0);
+	char path[PROC_FD_PATH_MAX];
+	int mask = *(int *)arg;
+
+	if (by_name)
+		return faccessat(dfd, name, mask, AT_SYMLINK_NOFOLLOW);
+	proc_fd_path(path, dfd);
+	return faccessat(AT_FDCWD, path, mask, 0);
+}
+
+struct readlink_buf {
+	char *buf;
+	size_t size;
+};
+
+/* An empty name reads the symlink an O_PATH fd refers to. */
+static ssize_t readlink_op(int dfd, const char *name, bool by_name, void *arg)
+{
+	struct readlink_buf *b = arg;
+
+	(void)by_name;
+	return readlinkat(dfd, name, b->buf, b->size);
 }
 
 int inode_open(struct inode *inode, int flags)
 {
-	return at_backing_object(inode, open_op, flags | O_CLOEXEC);
+	flags |= O_CLOEXEC;
+	return (int)at_backing_object(inode, open_op, &flags);
 }
 
 int inode_access(struct inode *inode, int mask)
 {
-	return at_backing_object(inode, access_op, mask);
+	return (int)at_backing_object(inode, access_op, &mask);
 }
 
 /* The symlink's target, read by name from its parent: no fd to open and close. */
 ssize_t inode_readlink(struct inode *inode, char *buf, size_t size)
 {
-	int fd, dfd;
-	ssize_t n;
+	struct readlink_buf b = {buf, size};
 
-	if (inode_synthetic(inode)) {
-		errno = ENOENT;
-		return -1;
-	}
-	pthread_rwlock_rdlock(&ring_fs->tree_lock);
-	fd = inode_own_fd(inode);
-	if (fd >= 0) {
-		n = readlinkat(fd, "", buf, size);
-	} else {
-		dfd = parent_dir_fd(inode);
-		if (dfd < 0) {
-			errno = ENOENT;
-			n = -1;
-		} else {
-			n = readlinkat(dfd, inode->name, buf, size);
-		}
-	}
-	pthread_rwlock_unlock(&ring_fs->tree_lock);
-	return n;
+	return at_backing_object(inode, readlink_op, &b);
 }
 
 void inode_path_begin(struct inode *inode, char *path)
