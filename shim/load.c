@@ -27,13 +27,15 @@ static uint64_t reserve(const struct loadscript_object *object, uint64_t lo, uin
 	uint64_t span = hi - lo, want = object->bias + lo, align = object->align;
 	long got;
 
-	got = shim_mmap(want, span, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
-	if (!shim_is_error(got) && (uint64_t)got == want)
-		return object->bias;
-	if (!shim_is_error(got))
-		shim_syscall(__NR_munmap, got, span, 0); /* a kernel without MAP_FIXED_NOREPLACE */
-	if (!(object->flags & LOADSCRIPT_RELOCATABLE))
-		shim_fail("cannot reserve the program's fixed addresses", path, got);
+	if (object->bias || !(object->flags & LOADSCRIPT_RELOCATABLE)) {
+		got = shim_mmap(want, span, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
+		if (!shim_is_error(got) && (uint64_t)got == want)
+			return object->bias;
+		if (!shim_is_error(got))
+			shim_syscall(__NR_munmap, got, span, 0); /* a kernel without MAP_FIXED_NOREPLACE */
+		if (!(object->flags & LOADSCRIPT_RELOCATABLE))
+			shim_fail("cannot reserve the program's fixed addresses", path, got);
+	}
 
 	if (align < SHIM_PAGE_SIZE || (align & (align - 1)))
 		align = SHIM_PAGE_SIZE;

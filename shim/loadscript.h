@@ -44,7 +44,8 @@ enum loadscript_flag {
 enum loadscript_object_flag {
 	/*
 	 * ET_DYN: `bias` is a wish. If something already occupies the range,
-	 * the shim lets the kernel pick an address, as load_elf_interp would.
+	 * or the wish is 0, the shim lets the kernel pick an address, as
+	 * load_elf_interp does.
 	 */
 	LOADSCRIPT_RELOCATABLE = 1 << 0,
 };

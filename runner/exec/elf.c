@@ -220,11 +220,20 @@ int elf_parse_interpreter(int fd, struct exec_object *obj)
 
 uint64_t elf_choose_bias(const struct exec_object *obj, uint64_t base)
 {
-	uint64_t bias;
+	uint64_t bias, lo = UINT64_MAX, hi = 0;
 
-	if (obj->e_type != ET_DYN)
+	if (obj->e_type != ET_DYN || base == 0)
+		return 0; /* ET_EXEC: its own addresses; base 0: wherever the kernel's mmap puts it */
+	for (size_t i = 0; i < obj->n_segments; i++) {
+		uint64_t start = obj->segments[i].vaddr & ~(EXEC_PAGE_SIZE - 1);
+		uint64_t end = obj->segments[i].vaddr + obj->segments[i].memsz;
+
+		lo = start < lo ? start : lo;
+		hi = end > hi ? end : hi;
+	}
+	/* The object ends below `base`, aligned down to its maximum_alignment(). */
+	if (obj->n_segments == 0 || hi - lo > base)
 		return 0;
-	/* load_elf_binary: ELF_ET_DYN_BASE aligned to maximum_alignment(), less the 1st vaddr */
-	bias = base & ~(obj->max_align - 1);
-	return (bias - obj->segments[0].vaddr) & ~(EXEC_PAGE_SIZE - 1);
+	bias = (base - (hi - lo)) & ~(obj->max_align - 1);
+	return (bias - lo) & ~(EXEC_PAGE_SIZE - 1);
 }

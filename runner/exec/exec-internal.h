@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "exec.h"
 
 /* include/uapi/linux/binfmts.h */
@@ -15,9 +16,17 @@
 #define EXEC_MAX_ARG_STRLEN (32 * 4096) /* MAX_ARG_STRLEN, NUL included */
 #define EXEC_PAGE_SIZE 4096UL		/* ELF_MIN_ALIGN on x86_64 */
 
-/* Where the loader-shim puts ET_DYN objects (see docs/exec.md, "Address space"). */
-#define EXEC_PROGRAM_DYN_BASE 0x555555554aaaUL /* ELF_ET_DYN_BASE: 2/3 of the 47-bit space */
-#define EXEC_INTERP_DYN_BASE 0x7e0000000000UL  /* below any mmap_base, far above the shim */
+/*
+ * Where the loader-shim puts ET_DYN objects (see docs/exec.md, "Address
+ * space"): the program ends 16 MiB below the shim, whose bss the kernel
+ * starts the brk after, so program, shim and heap share page-table pages as
+ * program and heap do natively; the interpreter goes wherever mmap puts it,
+ * next to the libraries, as load_elf_interp does. A fork copies, and an exit
+ * frees, every page-table page of the address space, and on these machines
+ * each costs a hypervisor round trip.
+ */
+#define EXEC_PROGRAM_DYN_END (GROOT_SHIM_BASE - 0x1000000UL)
+#define EXEC_INTERP_DYN_BASE 0x0UL  /* below any mmap_base, far above the shim */
 
 /* A parsed "#!" line: interpreter name and at most one argument (binfmt_script). */
 struct shebang {
