@@ -158,6 +158,12 @@ void vnode_tree_free(struct vnode *v);
 
 /* loop.c: serve requests until the session ends; 0, or -errno when the device failed. */
 int fs_session_loop(struct fs *fs);
+/*
+ * loop.c: run call(arg) in a worker, for a request answered inline that
+ * turns out to need a slow step (a read from disk). False when called
+ * outside the loop's thread or without a worker: call it yourself.
+ */
+bool loop_defer(void (*call)(void *arg), void *arg);
 
 /* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
 int canonicalize_bind_points(struct fs *fs);

@@ -37,8 +37,13 @@
 
 struct job {
 	struct fuse_buf buf;
+	void (*call)(void *arg); /* a deferred call (loop_defer) instead of a request */
+	void *arg;
 	struct job *next;
 };
+
+/* Set in the thread that reads the device: only it defers work to the pool. */
+static __thread bool on_loop_thread;
 
 static struct {
 	pthread_mutex_t lock;
@@ -71,8 +76,13 @@ static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
 	if (buf->size < sizeof(*in))
 		return false;
 	switch (in->opcode) {
-	case FUSE_READ:	       /* page cache misses: disk reads */
-	case FUSE_WRITE:       /* copy-up was done at open, but data still goes to disk */
+	case FUSE_WRITE:
+		/*
+		 * Data into the page cache of an upper file is quick; a first write
+		 * without a handle copies the file up. (A read decides for itself
+		 * whether its pages are cached: fs_read, loop_defer.)
+		 */
+		return !inode_is_upper(fs, inode_from_id(fs, in->nodeid));
 	case FUSE_FSYNC:
 	case FUSE_FSYNCDIR:
 	case FUSE_FALLOCATE:
@@ -124,10 +134,15 @@ static void *worker_main(void *arg)
 			pool.tail = NULL;
 		pthread_mutex_unlock(&pool.lock);
 
-		fuse_session_process_buf(pool.se, &job->buf);
+		if (job->call)
+			job->call(job->arg);
+		else
+			fuse_session_process_buf(pool.se, &job->buf);
 
 		pthread_mutex_lock(&pool.lock);
-		if (pool.n_spare < MAX_SPARE_BUFFERS)
+		if (job->call)
+			; /* no request buffer */
+		else if (pool.n_spare < MAX_SPARE_BUFFERS)
 			pool.spare[pool.n_spare++] = job->buf.mem;
 		else
 			free(job->buf.mem);
@@ -157,31 +172,61 @@ static void start_worker(void)
 		pool.n_workers++;
 }
 
-/* Queue the request; 'buf' gets a spare buffer (or none: libfuse allocates one). */
-static bool hand_off(struct fuse_buf *buf)
+/*
+ * Queue the job (request or call); false: no thread to run it, do it here.
+ * For a request, the loop's buffer 'buf' goes with the job and the loop
+ * gets a spare one (or none: libfuse allocates one).
+ */
+static bool enqueue(struct job *job, struct fuse_buf *buf)
 {
-	struct job *job = malloc(sizeof(*job));
-
-	if (!job)
-		return false;
-	job->buf = *buf;
-	job->next = NULL;
 	pthread_mutex_lock(&pool.lock);
 	if (pool.idle == 0 && pool.n_workers < MAX_WORKERS)
 		start_worker();
 	if (pool.n_workers == 0) {
 		pthread_mutex_unlock(&pool.lock);
-		free(job);
-		return false; /* no thread at all: answer it here */
+		return false; /* no thread at all */
 	}
 	if (pool.tail)
 		pool.tail->next = job;
 	else
 		pool.head = job;
 	pool.tail = job;
-	buf->mem = pool.n_spare > 0 ? pool.spare[--pool.n_spare] : NULL;
+	if (buf)
+		buf->mem = pool.n_spare > 0 ? pool.spare[--pool.n_spare] : NULL;
 	pthread_cond_signal(&pool.wake);
 	pthread_mutex_unlock(&pool.lock);
+	return true;
+}
+
+static bool hand_off(struct fuse_buf *buf)
+{
+	struct job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return false;
+	job->buf = *buf;
+	if (!enqueue(job, buf)) {
+		free(job);
+		return false; /* answer it here */
+	}
+	return true;
+}
+
+bool loop_defer(void (*call)(void *arg), void *arg)
+{
+	struct job *job;
+
+	if (!on_loop_thread)
+		return false; /* a worker or the rescuer: it may as well wait itself */
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return false;
+	job->call = call;
+	job->arg = arg;
+	if (!enqueue(job, NULL)) {
+		free(job);
+		return false;
+	}
 	return true;
 }
 
@@ -279,6 +324,7 @@ int fs_session_loop(struct fs *fs)
 	int res = 0;
 
 	pool.se = se;
+	on_loop_thread = true;
 	start_rescuer();
 	while (!fuse_session_exited(se)) {
 		res = fuse_session_receive_buf(se, &buf);
