@@ -186,7 +186,7 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
  * execve from a non-leader thread: the kernel gives the leader's pid to the
  * thread that exec'd. Move the exec state to the pid it now has.
  */
-static struct tracee *handle_exec_event(struct tracee *t)
+static struct tracee *follow_exec(struct tracee *t)
 {
 	unsigned long former = 0;
 
@@ -200,6 +200,31 @@ static struct tracee *handle_exec_event(struct tracee *t)
 	t->saved_regs = old->saved_regs;
 	old->plan = NULL;
 	tracee_remove((pid_t)former);
+	return t;
+}
+
+/*
+ * The exec succeeded: the shim is loaded and waits at its entry point.
+ * Hand it the load script now rather than at the syscall-exit stop, and
+ * resume without asking for that stop: one stop less per exec. (A failed
+ * exec has no event and still gets its exit stop, which restores the
+ * registers.)
+ */
+static struct tracee *handle_exec_event(const struct session *session, struct tracee *t)
+{
+	struct stop stop = {.session = session, .changed_arg = -1};
+
+	t = follow_exec(t);
+	if (t->pending != HANDLE_EXECVE)
+		return t;
+	stop.tracee = t;
+	t->pending = HANDLE_NONE;
+	if (tracee_get_regs(t->pid, &stop.regs) < 0)
+		return t;
+	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
+	REG_RESULT(&stop.regs) = 0; /* what execve returns to the new image */
+	handle_execve_exit(&stop);
+	write_back_registers(&stop);
 	return t;
 }
 
@@ -332,7 +357,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				adopt_child(t, (pid_t)child);
 			resume(t, 0);
 		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
-			resume(handle_exec_event(t), 0);
+			resume(handle_exec_event(session, t), 0);
 		} else if (event == PTRACE_EVENT_STOP) {
 			if (is_group_stop_signal(sig))
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL); /* job control: stay stopped */
