@@ -82,6 +82,14 @@ int open_at(int fd, const char *path, int flags, unsigned int mode)
 	const char *p = (flags & O_CREAT) && creations_to_tracer() ? NULL : fast_path(path, buf);
 	long r;
 
+	if (!p && !((flags & O_CREAT) && creations_to_tracer())) {
+		long args[5] = {fd, (long)path, flags, mode, 0};
+
+		r = beneath_call(__NR_openat, args);
+		/* EACCES: maybe a device recorded by fake root mknod, which the tracer opens. */
+		if (r != NOT_HANDLED && r != -E_ACCES)
+			return (int)result(r);
+	}
 	if (p) {
 		r = gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);
 		/* EACCES: maybe a device recorded by fake root mknod, which the tracer opens. */
@@ -213,10 +221,16 @@ static FILE_ *fopen_fast(const char *path, const char *mode, const char *name)
 				? fast_path(path, buf)
 				: NULL;
 	FILE_ *(*next)(const char *, const char *);
-	long fd;
+	long fd = NOT_HANDLED;
 
-	if (p) {
-		fd = gate(__NR_openat, AT_FDCWD_, (long)p, flags, 0666, 0, 0);
+	if (!p && flags >= 0 && fdopen && !((flags & O_CREAT) && creations_to_tracer())) {
+		long args[5] = {AT_FDCWD_, (long)path, flags, 0666, 0};
+
+		fd = beneath_call(__NR_openat, args); /* a path with ".." */
+	}
+	if (p || fd != NOT_HANDLED) {
+		if (p)
+			fd = gate(__NR_openat, AT_FDCWD_, (long)p, flags, 0666, 0, 0);
 		/* _IO_file_open: a write-only append stream starts at the end (ftell says so). */
 		if (fd >= 0 && (flags & (O_ACCMODE | O_APPEND)) == (O_WRONLY | O_APPEND)) {
 			long end = gate(__NR_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);

@@ -5,7 +5,9 @@
  * Interposes libc's path functions. A path the tracer would only prefix
  * (absolute without "..", outside every direct bind and short enough; or
  * relative without "..") is prefixed here and the syscall issued through
- * the shim's gate, which the seccomp filter lets through; any other path,
+ * the shim's gate, which the seccomp filter lets through; a lookup of a path
+ * with ".." is resolved by the kernel beneath the view's root (beneath_call)
+ * unless it would leave the view; any other path,
  * or any call before the constructor found the shim's data, is issued as a
  * plain syscall from this library, which the filter sends to the tracer.
  * Results carrying paths (readlink, getcwd, realpath) are detranslated as
@@ -156,6 +158,123 @@ const char *guest_view(const char *host, size_t *length)
 	return host;
 }
 
+/* ---- paths with "..": the kernel walks them beneath the view's root ---- */
+
+#define RESOLVE_BENEATH_ 0x08
+
+struct open_how_ {
+	uint64_t flags, mode, resolve;
+};
+
+/*
+ * Open a path holding ".." as the guest would see it, with openat2's
+ * RESOLVE_BENEATH from the view's root: the kernel follows ".." and
+ * relative symlinks itself and refuses (EXDEV) whatever would leave the
+ * view: a ".." above the guest's root (which the guest clamps), an absolute
+ * symlink (the view's point at host paths) or a direct bind (one of those).
+ * Those, and EXDEV, are the tracer's walk. A relative path starts from the
+ * cwd, which must lie in the view. Returns an fd, -errno or NOT_HANDLED.
+ */
+static long open_beneath(int dirfd, const char *path, long flags, long mode)
+{
+	char joined[PATH_MAX_];
+	const char *rel = path;
+	struct open_how_ how = {(uint64_t)flags, (uint64_t)mode, RESOLVE_BENEATH_};
+	long root, fd;
+
+	if (path[0] == '/') {
+		while (*rel == '/')
+			rel++;
+		if (!*rel)
+			rel = ".";
+	} else {
+		size_t n = length_of(path), at;
+		long cwd;
+
+		if (dirfd != AT_FDCWD_ || !n)
+			return NOT_HANDLED;
+		cwd = gate(__NR_getcwd, (long)joined, sizeof(joined), 0, 0, 0, 0);
+		if (cwd <= 0 || !under(joined, config->mount, config->mount_length))
+			return NOT_HANDLED;
+		at = (size_t)cwd - 1; /* the NUL */
+		if (at + 1 + n + 1 > sizeof(joined))
+			return NOT_HANDLED;
+		joined[at] = '/';
+		copy(joined + at + 1, path, n + 1);
+		rel = joined + config->mount_length;
+		while (*rel == '/')
+			rel++;
+	}
+	root = gate(__NR_openat, AT_FDCWD_, (long)config->mount, O_PATH | O_DIRECTORY | O_CLOEXEC,
+		    0, 0, 0);
+	if (root < 0)
+		return NOT_HANDLED;
+	fd = gate(__NR_openat2, root, (long)rel, (long)&how, sizeof(how), 0, 0);
+	gate(__NR_close, root, 0, 0, 0, 0, 0);
+	/* EXDEV: it leaves the view; EINVAL: flags openat2 refuses and openat ignores; ENOSYS. */
+	if (fd == -18 /* EXDEV */ || fd == -E_INVAL || fd == -38 /* ENOSYS */)
+		return NOT_HANDLED;
+	return fd;
+}
+
+/* Lookup-only calls (stat, access, chdir, open) on a path with "..", or NOT_HANDLED. */
+long beneath_call(long nr, const long *args)
+{
+	const long nofollow = AT_SYMLINK_NOFOLLOW, path_flags = O_PATH | O_CLOEXEC;
+	const char *path = (const char *)args[nr == __NR_chdir ? 0 : 1];
+	long fd, r, flags, mode;
+
+	if (!config || !path || !has_dotdot(path))
+		return NOT_HANDLED;
+	switch (nr) {
+	case __NR_newfstatat:
+		if (args[3] & ~(nofollow | AT_NO_AUTOMOUNT))
+			return NOT_HANDLED;
+		fd = open_beneath((int)args[0], path, path_flags | (args[3] & nofollow ? O_NOFOLLOW : 0), 0);
+		if (fd < 0)
+			return fd;
+		r = gate(__NR_newfstatat, fd, (long)"", args[2], AT_EMPTY_PATH, 0, 0);
+		break;
+	case __NR_statx:
+		if (args[2] & AT_EMPTY_PATH)
+			return NOT_HANDLED;
+		fd = open_beneath((int)args[0], path, path_flags | (args[2] & nofollow ? O_NOFOLLOW : 0), 0);
+		if (fd < 0)
+			return fd;
+		r = gate(__NR_statx, fd, (long)"", (args[2] & ~nofollow) | AT_EMPTY_PATH, args[3], args[4], 0);
+		break;
+	case __NR_faccessat:
+	case __NR_faccessat2:
+		flags = nr == __NR_faccessat2 ? args[3] : 0;
+		if (flags & ~(nofollow | AT_EACCESS))
+			return NOT_HANDLED;
+		fd = open_beneath((int)args[0], path, path_flags | (flags & nofollow ? O_NOFOLLOW : 0), 0);
+		if (fd < 0)
+			return fd;
+		r = gate(__NR_faccessat2, fd, (long)"", args[2], (flags & AT_EACCESS) | AT_EMPTY_PATH, 0, 0);
+		if (r == -38 /* ENOSYS: before Linux 5.8 */) {
+			gate(__NR_close, fd, 0, 0, 0, 0, 0);
+			return NOT_HANDLED;
+		}
+		break;
+	case __NR_chdir:
+		fd = open_beneath(AT_FDCWD_, path, path_flags | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd;
+		r = gate(__NR_fchdir, fd, 0, 0, 0, 0, 0);
+		break;
+	case __NR_openat:
+		/* openat(2) makes every open O_LARGEFILE on 64-bit; openat2 leaves it to us. */
+		flags = args[2] | O_LARGEFILE;
+		mode = (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? args[3] & 07777 : 0;
+		return open_beneath((int)args[0], path, flags, mode);
+	default:
+		return NOT_HANDLED;
+	}
+	gate(__NR_close, fd, 0, 0, 0, 0, 0);
+	return r;
+}
+
 /* One syscall whose argument `at` is a path. */
 long path_call(long nr, int at, long a, long b, long c, long d, long e)
 {
@@ -163,8 +282,13 @@ long path_call(long nr, int at, long a, long b, long c, long d, long e)
 	char buf[PATH_MAX_];
 	const char *p = fast_path((const char *)args[at], buf);
 
-	if (!p)
+	if (!p) {
+		long r = beneath_call(nr, args);
+
+		if (r != NOT_HANDLED)
+			return r;
 		return raw(nr, args[0], args[1], args[2], args[3], args[4], 0);
+	}
 	args[at] = (long)p;
 	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
 }

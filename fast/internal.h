@@ -60,6 +60,13 @@ const char *guest_view(const char *host, size_t *length);
 /* One syscall whose argument `at` (or `at1` and `at2`) is a path: fast, or to the tracer. */
 long path_call(long nr, int at, long a, long b, long c, long d, long e);
 long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e);
+/*
+ * stat, statx, access, chdir or openat (args as the syscall's) of a path
+ * with "..", resolved by the kernel beneath the view's root: the result,
+ * or NOT_HANDLED when only the tracer's walk can do it.
+ */
+#define NOT_HANDLED (-4096L - 1)
+long beneath_call(long nr, const long *args);
 
 /* Under fake root, creations go to the tracer, which gives them to the creator's identity. */
 static inline int creations_to_tracer(void)

@@ -278,3 +278,66 @@ def test_what_a_fake_user_creates_is_its_own(tmp_path, trixie_rootfs, fast):
     owners = dict(line.split(" ", 1) for line in r.stdout.splitlines())
     assert owners == {"f": "1000 1000", "d": "1000 1000", "l": "1000 1000", "g": "1000 1000",
                       "p": "1000 1000", "pd": "1000 1000", "sg/in": "1000 123", "r": "0 0"}, r
+
+
+# Paths with "..": the library has the kernel resolve them beneath the view's
+# root (openat2 RESOLVE_BENEATH) and leaves to the tracer what would leave it.
+DOTDOT_CASES = [
+    "/usr/lib/gcc/x86_64-linux-gnu/14/../../../x86_64-linux-gnu/libc.so.6",  # stays inside
+    "/lib/../etc",            # /lib -> usr/lib: ".." is /usr, as the kernel walks it
+    "/lib/../lib/x86_64-linux-gnu",
+    "/../../etc/passwd",      # above the root: clamped (the tracer's walk)
+    "/etc/passwd/../x",       # ENOTDIR
+    "/etc/../nonexistent",    # ENOENT
+    "climb/../passwd",        # a relative symlink out of the root, clamped at it
+    "abs/../lib",             # an absolute symlink (/usr/bin): the tracer's
+    "sub/../sub", "../fastcheck/sub/..", "sub/../../fastcheck",
+    "/proc/self/../self/status",  # a direct bind
+    "/usr/bin/../../usr/bin/../bin/ls",
+]
+
+DOTDOT_CHECKER = r"""
+import errno, os, sys
+def attempt(f):
+    try:
+        return f()
+    except OSError as ex:
+        return errno.errorcode[ex.errno]
+os.chdir("/tmp/fastcheck")
+for p in sys.argv[1:]:
+    st = attempt(lambda: oct(os.stat(p).st_mode))
+    lst = attempt(lambda: oct(os.lstat(p).st_mode))
+    acc = (os.access(p, os.R_OK), os.access(p, os.X_OK))
+    opened = attempt(lambda: os.close(os.open(p, os.O_RDONLY)) or "ok")
+    with_dir = attempt(lambda: os.close(os.open(p, os.O_RDONLY | os.O_DIRECTORY)) or "ok")
+    text = attempt(lambda: len(open(p, "rb").read(64)))
+    def cd():
+        os.chdir(p)
+        here = os.getcwd()
+        os.chdir("/tmp/fastcheck")
+        return here
+    print(repr(p), st, lst, acc, opened, with_dir, text, attempt(cd))
+os.chdir("/tmp/fastcheck/sub")
+os.chdir("../..")
+print("cwd", os.getcwd())
+"""
+
+
+def test_dotdot_paths_resolve_beneath_the_root_without_the_tracer(profile):
+    args = " ".join("'%s'" % p for p in DOTDOT_CASES)
+    script = SETUP + f"python3 -c '{DOTDOT_CHECKER.replace(chr(39), chr(34))}' {args}"
+    fast = guest(profile, script, "--trace")
+    slow = guest(profile, script, "--no-fast-path")
+    assert slow.returncode == 0, slow
+    assert fast.returncode == 0, fast
+    assert fast.stdout == slow.stdout
+    lines = dict(l.split(" ", 1) for l in fast.stdout.splitlines() if l.startswith("'"))
+    assert lines["'/lib/../etc'"].startswith("ENOENT"), lines
+    assert lines["'/../../etc/passwd'"].startswith("0o100644"), lines
+    assert lines["'/etc/passwd/../x'"].startswith("ENOTDIR"), lines
+    assert lines["'climb/../passwd'"].startswith("ENOENT"), lines
+    assert "cwd /tmp" in fast.stdout, fast.stdout
+    # What stays beneath the root never reaches the tracer; what leaves it does.
+    traps = [l for l in fast.stderr.splitlines() if re.match(r"\[\d+\] \w+\(", l)]
+    assert not [l for l in traps if "/14/../" in l or "sub/../sub" in l], traps
+    assert [l for l in traps if "/../../etc/passwd" in l], traps
