@@ -221,9 +221,23 @@ static long open_beneath(int dirfd, const char *path, long flags, long mode)
 long beneath_call(long nr, const long *args)
 {
 	const long nofollow = AT_SYMLINK_NOFOLLOW, path_flags = O_PATH | O_CLOEXEC;
-	const char *path = (const char *)args[nr == __NR_chdir ? 0 : 1];
+	const char *path;
 	long fd, r, flags, mode;
 
+	switch (nr) {
+	case __NR_newfstatat:
+	case __NR_statx:
+	case __NR_faccessat:
+	case __NR_faccessat2:
+	case __NR_openat:
+		path = (const char *)args[1];
+		break;
+	case __NR_chdir:
+		path = (const char *)args[0];
+		break;
+	default:
+		return NOT_HANDLED; /* the path may not even be args[1] */
+	}
 	if (!config || !path || !has_dotdot(path))
 		return NOT_HANDLED;
 	switch (nr) {
