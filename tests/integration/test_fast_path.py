@@ -89,15 +89,22 @@ def test_walk_skips_the_tracer_and_sees_the_same_tree(profile):
     assert trap_count(fast.stderr) * 10 < trap_count(slow.stderr), fast.stderr[-2000:]
 
 
-def test_path_functions_match_the_tracer(profile):
-    args = " ".join("'%s'" % p for p in REALPATH_CASES)
-    script = SETUP + f"python3 -c '{CHECKER.replace(chr(39), chr(34))}' {args}"
-    fast = guest(profile, script)
+def check_like_the_tracer(profile, checker, cases, *extra):
+    """Run a Python checker over the cases with the fast path and without (the
+    tracer's translation, the ground truth): same output. Returns the fast
+    run and its lines keyed by case."""
+    args = " ".join("'%s'" % p for p in cases)
+    script = SETUP + f"python3 -c '{checker.replace(chr(39), chr(34))}' {args}"
+    fast = guest(profile, script, *extra)
     slow = guest(profile, script, "--no-fast-path")
     assert slow.returncode == 0, slow
     assert fast.returncode == 0, fast
     assert fast.stdout == slow.stdout
-    lines = dict(l.split(" ", 1) for l in fast.stdout.splitlines() if l.startswith("'"))
+    return fast, dict(l.split(" ", 1) for l in fast.stdout.splitlines() if l.startswith("'"))
+
+
+def test_path_functions_match_the_tracer(profile):
+    fast, lines = check_like_the_tracer(profile, CHECKER, REALPATH_CASES)
     assert lines["'/usr/bin/cc'"].startswith("/usr/bin/x86_64-linux-gnu-gcc"), lines
     assert lines["'/..'"].startswith("/ "), lines
     assert lines["'loop1'"].startswith("ELOOP"), lines
@@ -324,14 +331,7 @@ print("cwd", os.getcwd())
 
 
 def test_dotdot_paths_resolve_beneath_the_root_without_the_tracer(profile):
-    args = " ".join("'%s'" % p for p in DOTDOT_CASES)
-    script = SETUP + f"python3 -c '{DOTDOT_CHECKER.replace(chr(39), chr(34))}' {args}"
-    fast = guest(profile, script, "--trace")
-    slow = guest(profile, script, "--no-fast-path")
-    assert slow.returncode == 0, slow
-    assert fast.returncode == 0, fast
-    assert fast.stdout == slow.stdout
-    lines = dict(l.split(" ", 1) for l in fast.stdout.splitlines() if l.startswith("'"))
+    fast, lines = check_like_the_tracer(profile, DOTDOT_CHECKER, DOTDOT_CASES, "--trace")
     assert lines["'/lib/../etc'"].startswith("ENOENT"), lines
     assert lines["'/../../etc/passwd'"].startswith("0o100644"), lines
     assert lines["'/etc/passwd/../x'"].startswith("ENOTDIR"), lines
