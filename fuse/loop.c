@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The request loop. One thread reads the FUSE device and answers most
- * requests itself; requests that may block for long (file data, copy-up,
- * fsync) or that call back into the kernel (the invalidation after a fake
- * device record) go to a pool of workers, so they never hold up the others.
+ * requests itself; requests that may block for long (copy-up, fsync, a read
+ * that must wait for the disk: loop_defer) or that call back into the
+ * kernel (the invalidation after a fake device record) go to a pool of
+ * workers, so they never hold up the others.
  *
  * Why not libfuse's multithreaded loop: its workers all wait in read(2) on
  * the device and the kernel wakes the one that waited longest, so the
@@ -140,12 +141,10 @@ static void *worker_main(void *arg)
 			fuse_session_process_buf(pool.se, &job->buf);
 
 		pthread_mutex_lock(&pool.lock);
-		if (job->call)
-			; /* no request buffer */
-		else if (pool.n_spare < MAX_SPARE_BUFFERS)
+		if (!job->call && pool.n_spare < MAX_SPARE_BUFFERS)
 			pool.spare[pool.n_spare++] = job->buf.mem;
 		else
-			free(job->buf.mem);
+			free(job->buf.mem); /* NULL for a call */
 		free(job);
 	}
 	pthread_mutex_unlock(&pool.lock);
