@@ -76,26 +76,32 @@ static int needs_mode(int flags)
 	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE;
 }
 
-int open_at(int fd, const char *path, int flags, unsigned int mode)
+/*
+ * open(2) without the tracer: prefixed through the gate, or a path with ".."
+ * resolved beneath the view's root. NOT_HANDLED: the tracer's case (a
+ * creation under fake root, a direct bind, a ".." that leaves the view).
+ */
+static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 {
 	char buf[PATH_MAX_];
-	const char *p = (flags & O_CREAT) && creations_to_tracer() ? NULL : fast_path(path, buf);
-	long r;
+	long args[5] = {fd, (long)path, flags, mode, 0};
+	const char *p;
 
-	if (!p && !((flags & O_CREAT) && creations_to_tracer())) {
-		long args[5] = {fd, (long)path, flags, mode, 0};
+	if ((flags & O_CREAT) && creations_to_tracer())
+		return NOT_HANDLED;
+	p = fast_path(path, buf);
+	if (p)
+		return gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);
+	return beneath_call(__NR_openat, args);
+}
 
-		r = beneath_call(__NR_openat, args);
-		/* EACCES: maybe a device recorded by fake root mknod, which the tracer opens. */
-		if (r != NOT_HANDLED && r != -E_ACCES)
-			return (int)result(r);
-	}
-	if (p) {
-		r = gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);
-		/* EACCES: maybe a device recorded by fake root mknod, which the tracer opens. */
-		if (r != -E_ACCES)
-			return (int)result(r);
-	}
+int open_at(int fd, const char *path, int flags, unsigned int mode)
+{
+	long r = open_fast(fd, path, flags, mode);
+
+	/* EACCES: maybe a device recorded by fake root mknod, which the tracer opens. */
+	if (r != NOT_HANDLED && r != -E_ACCES)
+		return (int)result(r);
 	return (int)result(raw(__NR_openat, fd, (long)path, flags, mode, 0, 0));
 }
 
@@ -215,22 +221,11 @@ static int fopen_flags(const char *mode)
 
 static FILE_ *fopen_fast(const char *path, const char *mode, const char *name)
 {
-	char buf[PATH_MAX_];
 	int flags = mode ? fopen_flags(mode) : -1;
-	const char *p = flags >= 0 && fdopen && !((flags & O_CREAT) && creations_to_tracer())
-				? fast_path(path, buf)
-				: NULL;
+	long fd = flags >= 0 && fdopen ? open_fast(AT_FDCWD_, path, flags, 0666) : NOT_HANDLED;
 	FILE_ *(*next)(const char *, const char *);
-	long fd = NOT_HANDLED;
 
-	if (!p && flags >= 0 && fdopen && !((flags & O_CREAT) && creations_to_tracer())) {
-		long args[5] = {AT_FDCWD_, (long)path, flags, 0666, 0};
-
-		fd = beneath_call(__NR_openat, args); /* a path with ".." */
-	}
-	if (p || fd != NOT_HANDLED) {
-		if (p)
-			fd = gate(__NR_openat, AT_FDCWD_, (long)p, flags, 0666, 0, 0);
+	if (fd != NOT_HANDLED) {
 		/* _IO_file_open: a write-only append stream starts at the end (ftell says so). */
 		if (fd >= 0 && (flags & (O_ACCMODE | O_APPEND)) == (O_WRONLY | O_APPEND)) {
 			long end = gate(__NR_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
