@@ -118,6 +118,8 @@ struct inode {
 	uint64_t view_ino;
 	/* view_ino is published as "no guest xattrs" in fs->hints (guarded by 'lock'). */
 	bool hinted;
+	/* Directories: when a readdir last started at offset 0 (CLOCK_MONOTONIC ns); atomic. */
+	uint64_t listed_ns;
 };
 
 struct fs {
@@ -164,6 +166,8 @@ int fs_session_loop(struct fs *fs);
  * outside the loop's thread or without a worker: call it yourself.
  */
 bool loop_defer(void (*call)(void *arg), void *arg);
+/* Start a helper thread that receives no signals (the loop's thread handles them). */
+bool loop_start_quiet_thread(pthread_t *thread, void *(*body)(void *));
 
 /* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
 int canonicalize_bind_points(struct fs *fs);
@@ -323,11 +327,22 @@ struct dir_entry {
 	unsigned char type; /* DT_* */
 	uint64_t cookie;    /* listings: the offset that resumes after this entry */
 };
+/* A listing entry looked up ahead of the readdir that sends it (prefetch.c). */
+struct dir_prefetch {
+	struct inode *child; /* one reference, handed to the kernel with the entry; atomic */
+	struct stat backing; /* its lstat at that time */
+};
 struct dir_handle {
 	struct dir_entry *entries;
 	size_t count;
 	unsigned refs;			/* listings: readers and the inode, under its lock */
 	struct dir_handle *prev, *next; /* freed at exit if never released */
+	/* Listings made ahead by prefetch.c: one dir_prefetch per entry, or NULL. */
+	struct dir_prefetch *pre;
+	struct fs *fs;	/* for the references in 'pre' */
+	uint64_t gen;	/* prefetch_generation() when it was made */
+	bool unused;	/* no readdir has taken it yet (under the inode's lock) */
+	bool walk;	/* the stream is part of a recursive walk (prefetch_walking) */
 };
 /* The merged listing in opendir's order, "." and ".." first; offsets are indexes. */
 int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out);
@@ -346,6 +361,38 @@ size_t dir_listing_seek(const struct dir_handle *dh, off_t off);
 void dir_listing_done(struct inode *dir, struct dir_handle *dh);
 /* The daemon changed the names in 'dir': a stream in progress must list it again. */
 void dir_listing_invalidate(struct inode *dir);
+/*
+ * Make the listing of 'dir' ahead of its first readdir, each entry looked
+ * up with its metadata loaded, and leave it on the inode for the next
+ * offset-0 readdir (prefetch.c). False when 'dir' has a listing already.
+ */
+bool dir_listing_prefetch(struct fs *fs, struct inode *dir);
+/* Drop the listing prefetched for 'dir' if no readdir has taken it. */
+void dir_listing_drop_unused(struct inode *dir);
+
+/*
+ * prefetch.c: during a recursive walk (find, ls -R, du), the listings of the
+ * subdirectories of the directory just listed are made by a helper thread
+ * while the walker is still busy with the kernel, so that its next readdir
+ * finds the lstat and metadata of every entry done.
+ */
+/* A request that may change the tree is about to run, or has run. */
+void prefetch_note_change(void);
+/* Changes counted so far: a listing made before a change is not used after it. */
+uint64_t prefetch_generation(void);
+/* 'dir' is listed from offset 0 now: is it part of a walk (its parent listed just before)? */
+bool prefetch_walking(struct fs *fs, struct inode *dir);
+/* Inodes with one reference each, collected for prefetch_push. */
+struct inode_list {
+	struct inode **items;
+	size_t n, cap;
+};
+/* Queue 'dirs' (one reference each, taken over) to be listed ahead, dirs[0] first. */
+void prefetch_push(struct fs *fs, struct inode **dirs, size_t n);
+/* Wait while 'dir' is being listed ahead (its listing is then on the inode or dropped). */
+void prefetch_wait(struct inode *dir);
+/* At exit: stop the helper thread, drop what is queued. */
+void prefetch_stop(void);
 
 /* ops_read.c, ops_write.c, ops_dir.c */
 void fill_read_ops(struct fuse_lowlevel_ops *ops);

@@ -116,6 +116,58 @@ static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
 	}
 }
 
+/* May this request change the tree (names, data, metadata)? Listings made ahead then go stale. */
+static bool may_change(const struct fuse_buf *buf)
+{
+	const struct fuse_in_header *in = buf->mem;
+
+	if (buf->size < sizeof(*in))
+		return false;
+	switch (in->opcode) {
+	case FUSE_LOOKUP:
+	case FUSE_FORGET:
+	case FUSE_BATCH_FORGET:
+	case FUSE_GETATTR:
+	case FUSE_READLINK:
+	case FUSE_READ:
+	case FUSE_STATFS:
+	case FUSE_RELEASE:
+	case FUSE_FLUSH:
+	case FUSE_GETXATTR:
+	case FUSE_LISTXATTR:
+	case FUSE_OPENDIR:
+	case FUSE_READDIR:
+	case FUSE_READDIRPLUS:
+	case FUSE_RELEASEDIR:
+	case FUSE_ACCESS:
+	case FUSE_INIT:
+	case FUSE_INTERRUPT:
+	case FUSE_LSEEK:
+	case FUSE_POLL:
+		return false;
+	case FUSE_OPEN: {
+		const struct fuse_open_in *arg = (const void *)(in + 1);
+
+		return buf->size < sizeof(*in) + sizeof(*arg) ||
+		       (arg->flags & O_ACCMODE) != O_RDONLY || (arg->flags & O_TRUNC);
+	}
+	default:
+		return true;
+	}
+}
+
+/* Answer one request here; a change is counted before and after it (prefetch.c). */
+static void process(struct fuse_session *se, const struct fuse_buf *buf)
+{
+	bool change = may_change(buf);
+
+	if (change)
+		prefetch_note_change();
+	fuse_session_process_buf(se, buf);
+	if (change)
+		prefetch_note_change();
+}
+
 static void *worker_main(void *arg)
 {
 	pthread_mutex_lock(&pool.lock);
@@ -138,7 +190,7 @@ static void *worker_main(void *arg)
 		if (job->call)
 			job->call(job->arg);
 		else
-			fuse_session_process_buf(pool.se, &job->buf);
+			process(pool.se, &job->buf);
 
 		pthread_mutex_lock(&pool.lock);
 		if (!job->call && pool.n_spare < MAX_SPARE_BUFFERS)
@@ -152,7 +204,7 @@ static void *worker_main(void *arg)
 }
 
 /* A helper thread that receives no signals: the loop's thread handles them. */
-static bool start_quiet_thread(pthread_t *thread, void *(*body)(void *))
+bool loop_start_quiet_thread(pthread_t *thread, void *(*body)(void *))
 {
 	sigset_t all, old;
 	bool started;
@@ -167,7 +219,7 @@ static bool start_quiet_thread(pthread_t *thread, void *(*body)(void *))
 /* Called with pool.lock held. */
 static void start_worker(void)
 {
-	if (start_quiet_thread(&pool.workers[pool.n_workers], worker_main))
+	if (loop_start_quiet_thread(&pool.workers[pool.n_workers], worker_main))
 		pool.n_workers++;
 }
 
@@ -242,7 +294,7 @@ static bool rescue_one(void)
 		return true;
 	if (res <= 0)
 		return false;
-	fuse_session_process_buf(pool.se, &watch.buf);
+	process(pool.se, &watch.buf);
 	return true;
 }
 
@@ -297,7 +349,7 @@ static void *rescuer_main(void *arg)
 
 static void start_rescuer(void)
 {
-	watch.running = start_quiet_thread(&watch.thread, rescuer_main);
+	watch.running = loop_start_quiet_thread(&watch.thread, rescuer_main);
 	if (!watch.running)
 		log_warn("no rescuer thread: a request that waits for another may hang the view");
 }
@@ -312,7 +364,7 @@ static void answer_inline(struct fuse_session *se, const struct fuse_buf *buf)
 		pthread_cond_signal(&watch.wake);
 		pthread_mutex_unlock(&pool.lock);
 	}
-	fuse_session_process_buf(se, buf);
+	process(se, buf);
 	__atomic_store_n(&watch.busy, false, __ATOMIC_RELEASE);
 }
 
@@ -337,6 +389,7 @@ int fs_session_loop(struct fs *fs)
 	}
 	free(buf.mem);
 
+	prefetch_stop();
 	pthread_mutex_lock(&pool.lock);
 	pool.exiting = true;
 	pthread_cond_broadcast(&pool.wake);

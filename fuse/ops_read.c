@@ -238,9 +238,31 @@ static bool group_fits(fuse_req_t req, const struct dir_handle *dh, size_t i, si
 	return need <= left;
 }
 
+/* Append 'inode' with a reference of its own; nothing when out of memory. */
+static void inode_list_add(struct inode_list *list, struct inode *inode)
+{
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct inode **items = realloc(list->items, cap * sizeof(*items));
+
+		if (!items)
+			return;
+		list->items = items;
+		list->cap = cap;
+	}
+	inode_ref(inode);
+	list->items[list->n++] = inode;
+}
+
+/*
+ * One entry of a readdir reply. 'pre', when the listing was made ahead and is
+ * still current, holds the entry looked up then. With 'dirs', a directory
+ * sent with a dentry gets one more reference and is appended there (the
+ * caller may list it ahead).
+ */
 static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 			const struct dir_entry *de, bool dots, char *p, size_t left, off_t next,
-			bool plus)
+			bool plus, struct dir_prefetch *pre, struct inode_list *dirs)
 {
 	struct fuse_entry_param e;
 	struct inode *child = NULL;
@@ -253,10 +275,17 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 		return fuse_add_direntry(req, p, left, de->name, &st, next);
 	}
 	memset(&e, 0, sizeof(e));
-	if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
-	    make_entry_from(fs, child, &e, &backing) < 0) {
-		/* No dentry for "." and ".." (nor for a name that vanished). */
+	if (pre && !dots)
+		child = __atomic_exchange_n(&pre->child, NULL, __ATOMIC_ACQ_REL);
+	if (child) {
+		if (make_entry_from(fs, child, &e, &pre->backing) < 0)
+			child = NULL; /* its reference is gone with the failure */
+	} else if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
+		   make_entry_from(fs, child, &e, &backing) < 0) {
 		child = NULL;
+	}
+	if (!child) {
+		/* No dentry for "." and ".." (nor for a name that vanished). */
 		memset(&e, 0, sizeof(e));
 		e.attr.st_ino = de->ino;
 		e.attr.st_mode = (mode_t)DTTOIF(de->type);
@@ -264,6 +293,8 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 	n = fuse_add_direntry_plus(req, p, left, de->name, &e, next);
 	if (n > left && child)
 		inode_unref(fs, child, 1); /* not sent: the kernel will not count this lookup */
+	else if (child && dirs && S_ISDIR(e.attr.st_mode) && !child->bind)
+		inode_list_add(dirs, child);
 	return n;
 }
 
@@ -274,6 +305,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct inode *dir = inode_from_id(fs, ino);
 	struct dir_handle *dh = (struct dir_handle *)(uintptr_t)fi->fh;
 	bool listing = dh == NULL; /* no opendir: offsets are cookies */
+	struct inode_list dirs = {0};
+	bool ahead = false;
 	size_t left = size, start, i;
 	char *buf, *p;
 	int r;
@@ -285,6 +318,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			return;
 		}
 		start = dir_listing_seek(dh, off);
+		if (off == 0 && plus && !dir->bind)
+			dh->walk = prefetch_walking(fs, dir);
+		/* Its subdirectories are listed ahead: a walker reads them next. */
+		ahead = plus && dh->walk;
 	} else {
 		start = (size_t)off;
 	}
@@ -295,6 +332,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			dir_listing_put(dir, dh);
 		return;
 	}
+	/* Entries looked up ahead are current unless a change may have run since. */
+	struct dir_prefetch *pre =
+		listing && dh->pre && dh->gen == prefetch_generation() ? dh->pre : NULL;
+
 	p = buf;
 	for (i = start; i < dh->count; i++) {
 		struct dir_entry *de = &dh->entries[i];
@@ -306,7 +347,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    !group_fits(req, dh, i, left, plus))
 			break;
 		n = add_entry(req, fs, dir, de, listing ? de->cookie <= 2 : i < 2, p, left, next,
-			      plus);
+			      plus, pre ? &pre[i] : NULL, ahead ? &dirs : NULL);
 		if (n > left)
 			break;
 		p += n;
@@ -314,6 +355,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	fuse_reply_buf(req, buf, size - left);
 	free(buf);
+	if (dirs.n)
+		prefetch_push(fs, dirs.items, dirs.n);
+	free(dirs.items);
 	if (listing) {
 		if (start >= dh->count)
 			dir_listing_done(dir, dh); /* the stream has seen its end */

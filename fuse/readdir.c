@@ -15,6 +15,11 @@
  * removed, so a stream resumes correctly even from a listing made afresh. The
  * inode keeps the listing of the stream in progress, so a large directory is
  * read from disk once per stream, not once per reply.
+ *
+ * During a recursive walk the inode may also hold a listing made ahead of
+ * its first readdir (dir_listing_prefetch, prefetch.c), with every entry
+ * already looked up: the next stream takes it instead of listing afresh,
+ * unless a request that may have changed the tree ran since it was made.
  */
 #include "fs.h"
 
@@ -209,6 +214,7 @@ static int compare_entries(const void *a, const void *b)
 
 static struct dir_handle *open_handles;
 static pthread_mutex_t open_handles_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool freeing_all; /* at exit: the inodes are going too, drop no references */
 
 static void track_handle(struct dir_handle *dh)
 {
@@ -232,8 +238,12 @@ void dir_handle_free(struct dir_handle *dh)
 	if (dh->next)
 		dh->next->prev = dh->prev;
 	pthread_mutex_unlock(&open_handles_lock);
-	for (size_t i = 0; i < dh->count; i++)
+	for (size_t i = 0; i < dh->count; i++) {
 		free(dh->entries[i].name);
+		if (dh->pre && dh->pre[i].child && !freeing_all)
+			inode_unref(dh->fs, dh->pre[i].child, 1);
+	}
+	free(dh->pre);
 	free(dh->entries);
 	free(dh);
 }
@@ -368,6 +378,19 @@ int dir_listing_get(struct fs *fs, struct inode *dir, off_t off, struct dir_hand
 			*out = dh;
 			return 0;
 		}
+	} else {
+		/* A listing made ahead: taken by this stream if nothing changed since. */
+		prefetch_wait(dir);
+		pthread_mutex_lock(&dir->lock);
+		dh = dir->listing;
+		if (dh && dh->unused && dh->gen == prefetch_generation()) {
+			dh->unused = false;
+			dh->refs++;
+			pthread_mutex_unlock(&dir->lock);
+			*out = dh;
+			return 0;
+		}
+		pthread_mutex_unlock(&dir->lock);
 	}
 	r = make_listing(fs, dir, &dh);
 	if (r < 0)
@@ -381,6 +404,67 @@ int dir_listing_get(struct fs *fs, struct inode *dir, off_t off, struct dir_hand
 		dir_listing_put(dir, old);
 	*out = dh;
 	return 0;
+}
+
+bool dir_listing_prefetch(struct fs *fs, struct inode *dir)
+{
+	uint64_t gen = prefetch_generation(); /* before reading anything */
+	struct dir_handle *dh;
+	bool installed = false;
+
+	pthread_mutex_lock(&dir->lock);
+	dh = dir->listing;
+	pthread_mutex_unlock(&dir->lock);
+	if (dh || make_listing(fs, dir, &dh) < 0)
+		return false;
+	dh->pre = calloc(dh->count, sizeof(*dh->pre));
+	if (!dh->pre) {
+		dir_handle_free(dh);
+		return false;
+	}
+	dh->fs = fs;
+	dh->gen = gen;
+	dh->unused = true;
+	/* "." and ".." (cookies 1 and 2, first) get no dentry. */
+	for (size_t i = 0; i < dh->count; i++) {
+		struct fuse_entry_param e;
+		struct inode *child;
+		struct stat *st = &dh->pre[i].backing;
+
+		if (dh->entries[i].cookie <= 2 ||
+		    fs_lookup_child_stat(fs, dir, dh->entries[i].name, &child, st) < 0)
+			continue;
+		if (!st->st_mode) {
+			inode_unref(fs, child, 1); /* a bind point or synthetic: looked up at the reply */
+			continue;
+		}
+		/* Loads its metadata (and publishes its xattr hint): the reply only copies it. */
+		if (make_entry_from(fs, child, &e, st) == 0)
+			dh->pre[i].child = child;
+	}
+	pthread_mutex_lock(&dir->lock);
+	if (!dir->listing) {
+		dir->listing = dh;
+		installed = true;
+	}
+	pthread_mutex_unlock(&dir->lock);
+	if (!installed)
+		dir_handle_free(dh); /* a readdir started meanwhile and listed it itself */
+	return installed;
+}
+
+void dir_listing_drop_unused(struct inode *dir)
+{
+	struct dir_handle *old = NULL;
+
+	pthread_mutex_lock(&dir->lock);
+	if (dir->listing && dir->listing->unused) {
+		old = dir->listing;
+		dir->listing = NULL;
+	}
+	pthread_mutex_unlock(&dir->lock);
+	if (old)
+		dir_listing_put(dir, old);
 }
 
 void dir_listing_put(struct inode *dir, struct dir_handle *dh)
@@ -436,6 +520,7 @@ void dir_listing_invalidate(struct inode *dir)
 /* The kernel never releases handles of a connection that died: free them at exit. */
 void dir_handles_free_all(void)
 {
+	freeing_all = true;
 	while (open_handles)
 		dir_handle_free(open_handles);
 }
