@@ -24,7 +24,7 @@
 #include "log.h"
 
 #define STACK_SIZE 4096
-#define KEPT 256
+#define KEPT 128
 /* A readdir of a directory whose parent was listed this recently is part of a walk. */
 #define WALK_WINDOW_NS 5000000000ull
 

@@ -214,6 +214,9 @@ static int compare_entries(const void *a, const void *b)
 
 static struct dir_handle *open_handles;
 static pthread_mutex_t open_handles_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Larger directories are not listed ahead (dir_listing_prefetch). */
+#define PREFETCH_MAX_ENTRIES 4096
+
 static bool freeing_all; /* at exit: the inodes are going too, drop no references */
 
 static void track_handle(struct dir_handle *dh)
@@ -417,6 +420,11 @@ bool dir_listing_prefetch(struct fs *fs, struct inode *dir)
 	pthread_mutex_unlock(&dir->lock);
 	if (dh || make_listing(fs, dir, &dh) < 0)
 		return false;
+	if (dh->count > PREFETCH_MAX_ENTRIES) {
+		/* Each looked-up directory holds an fd until the reply: not for huge ones. */
+		dir_handle_free(dh);
+		return false;
+	}
 	dh->pre = calloc(dh->count, sizeof(*dh->pre));
 	if (!dh->pre) {
 		dir_handle_free(dh);
