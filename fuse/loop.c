@@ -69,6 +69,17 @@ static struct {
 	pthread_cond_t wake;
 } watch = {.wake = PTHREAD_COND_INITIALIZER};
 
+/* A FUSE_OPEN for writing or truncating (copy-up); 'if_short' when its argument is missing. */
+static bool open_writes(const struct fuse_buf *buf, bool if_short)
+{
+	const struct fuse_in_header *in = buf->mem;
+	const struct fuse_open_in *arg = (const void *)(in + 1);
+
+	if (buf->size < sizeof(*in) + sizeof(*arg))
+		return if_short;
+	return (arg->flags & O_ACCMODE) != O_RDONLY || (arg->flags & O_TRUNC);
+}
+
 /* Does this request go to the pool? */
 static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
 {
@@ -103,14 +114,9 @@ static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
 			return false;
 		return (arg->valid & FATTR_SIZE) || !inode_is_upper(fs, inode_from_id(fs, in->nodeid));
 	}
-	case FUSE_OPEN: {
+	case FUSE_OPEN:
 		/* Opening for writing copies the file up; opening for reading is quick. */
-		const struct fuse_open_in *arg = (const void *)(in + 1);
-
-		if (buf->size < sizeof(*in) + sizeof(*arg))
-			return false;
-		return (arg->flags & O_ACCMODE) != O_RDONLY || (arg->flags & O_TRUNC);
-	}
+		return open_writes(buf, false);
 	default:
 		return false;
 	}
@@ -145,12 +151,8 @@ static bool may_change(const struct fuse_buf *buf)
 	case FUSE_LSEEK:
 	case FUSE_POLL:
 		return false;
-	case FUSE_OPEN: {
-		const struct fuse_open_in *arg = (const void *)(in + 1);
-
-		return buf->size < sizeof(*in) + sizeof(*arg) ||
-		       (arg->flags & O_ACCMODE) != O_RDONLY || (arg->flags & O_TRUNC);
-	}
+	case FUSE_OPEN:
+		return open_writes(buf, true);
 	default:
 		return true;
 	}
