@@ -329,8 +329,8 @@ struct dir_entry {
 };
 /* A listing entry looked up ahead of the readdir that sends it (prefetch.c). */
 struct dir_prefetch {
-	struct inode *child; /* one reference, handed to the kernel with the entry; atomic */
-	struct stat backing; /* its lstat at that time */
+	struct inode *child;	   /* one reference, handed to the kernel with the entry; atomic */
+	struct fuse_entry_param e; /* its reply, made then (make_entry_from) */
 };
 struct dir_handle {
 	struct dir_entry *entries;

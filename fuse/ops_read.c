@@ -274,16 +274,13 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 
 		return fuse_add_direntry(req, p, left, de->name, &st, next);
 	}
-	memset(&e, 0, sizeof(e));
 	if (pre && !dots)
 		child = __atomic_exchange_n(&pre->child, NULL, __ATOMIC_ACQ_REL);
-	if (child) {
-		if (make_entry_from(fs, child, &e, &pre->backing) < 0)
-			child = NULL; /* its reference is gone with the failure */
-	} else if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
-		   make_entry_from(fs, child, &e, &backing) < 0) {
+	if (child)
+		e = pre->e; /* made ahead, and nothing changed since */
+	else if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
+		 make_entry_from(fs, child, &e, &backing) < 0)
 		child = NULL;
-	}
 	if (!child) {
 		/* No dentry for "." and ".." (nor for a name that vanished). */
 		memset(&e, 0, sizeof(e));

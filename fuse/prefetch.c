@@ -149,7 +149,7 @@ static void *prefetch_main(void *arg)
 void prefetch_push(struct fs *fs, struct inode **dirs, size_t n)
 {
 	uint64_t gen = prefetch_generation(), now = now_ns();
-	size_t i = n, dropped_from = 0;
+	size_t i = n;
 
 	pthread_mutex_lock(&pf.lock);
 	if (!pf.started && !pf.exiting) {
@@ -165,9 +165,9 @@ void prefetch_push(struct fs *fs, struct inode **dirs, size_t n)
 		pthread_cond_signal(&pf.work);
 	}
 	pthread_mutex_unlock(&pf.lock);
-	/* What did not fit (the stack is full, or no thread): i left at dirs[0 .. i-1]. */
-	for (; dropped_from < i; dropped_from++)
-		inode_unref(fs, dirs[dropped_from], 1);
+	/* What did not fit (the stack is full, or no thread): dirs[0 .. i-1]. */
+	while (i > 0)
+		inode_unref(fs, dirs[--i], 1);
 }
 
 void prefetch_wait(struct inode *dir)

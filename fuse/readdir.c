@@ -435,19 +435,18 @@ bool dir_listing_prefetch(struct fs *fs, struct inode *dir)
 	dh->unused = true;
 	/* "." and ".." (cookies 1 and 2, first) get no dentry. */
 	for (size_t i = 0; i < dh->count; i++) {
-		struct fuse_entry_param e;
 		struct inode *child;
-		struct stat *st = &dh->pre[i].backing;
+		struct stat st;
 
 		if (dh->entries[i].cookie <= 2 ||
-		    fs_lookup_child_stat(fs, dir, dh->entries[i].name, &child, st) < 0)
+		    fs_lookup_child_stat(fs, dir, dh->entries[i].name, &child, &st) < 0)
 			continue;
-		if (!st->st_mode) {
+		if (!st.st_mode) {
 			inode_unref(fs, child, 1); /* a bind point or synthetic: looked up at the reply */
 			continue;
 		}
 		/* Loads its metadata (and publishes its xattr hint): the reply only copies it. */
-		if (make_entry_from(fs, child, &e, st) == 0)
+		if (make_entry_from(fs, child, &dh->pre[i].e, &st) == 0)
 			dh->pre[i].child = child;
 	}
 	pthread_mutex_lock(&dir->lock);
