@@ -18,7 +18,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-const char *proc_exe_of(const struct stop *stop, const char *guest);
 
 /*
  * A link that reads as the shim is some process's /proc/PID/exe reached

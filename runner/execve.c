@@ -47,6 +47,10 @@ static int resolve_for_exec(void *opaque, int dirfd, const char *guest, int flag
 
 	if (guest[0] == '\0')
 		return (flags & AT_EMPTY_PATH) ? proc_link(pid, dirfd, host, size) : -ENOENT;
+	/* Some process's /proc/PID/exe is the shim to the kernel: run that process's program. */
+	const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
+	if (exe)
+		guest = exe;
 	r = translate_path(stop->session, pid, dirfd, guest, host, size);
 	if (r < 0)
 		return r;

@@ -7,20 +7,111 @@
 #include "stop.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <talloc.h>
 
 #define KEEP ((unsigned int)-1) /* "-1: leave unchanged" in setre*id and setres*id */
+/* A handler's answer for "not ours: let the kernel run the syscall". */
+#define AS_IS LONG_MIN
 
-static bool is_root(const struct credentials *c)
+#define BIT(cap) ((uint64_t)1 << (cap))
+/* The capabilities a setfsuid to or from 0 gives or takes (the kernel's CAP_FS_MASK). */
+#define CAP_FS_SET                                                                               \
+	(BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_FOWNER) |    \
+	 BIT(CAP_FSETID) | BIT(CAP_LINUX_IMMUTABLE) | BIT(CAP_MAC_OVERRIDE))
+#define SECURE_BITS_SETTABLE                                                                     \
+	(SECBIT_NOROOT | SECBIT_NO_SETUID_FIXUP | SECBIT_KEEP_CAPS | SECBIT_NO_CAP_AMBIENT_RAISE)
+#define SECURE_LOCKS_SETTABLE (SECURE_BITS_SETTABLE << 1)
+
+/* Every capability the host kernel knows (/proc/sys/kernel/cap_last_cap). */
+static uint64_t all_capabilities(void)
 {
-	return c->uid[1] == 0;
+	static uint64_t all;
+
+	if (!all) {
+		int last = CAP_LAST_CAP;
+		FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+		if (f) {
+			if (fscanf(f, "%d", &last) != 1 || last < 0 || last > 63)
+				last = CAP_LAST_CAP;
+			fclose(f);
+		}
+		all = last == 63 ? ~(uint64_t)0 : BIT(last + 1) - 1;
+	}
+	return all;
 }
 
+/*
+ * The bounding set groot itself runs with: what root would get from an
+ * exec here (a container may have dropped some, as chroot's root sees).
+ */
+static uint64_t host_bounding_set(void)
+{
+	static uint64_t bounding;
+	static bool known;
+
+	if (!known) {
+		uint64_t all = all_capabilities();
+		for (int cap = 0; cap < 64; cap++)
+			if ((all & BIT(cap)) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+				bounding |= BIT(cap);
+		known = true;
+	}
+	return bounding;
+}
+
+static bool capable(const struct credentials *c, int cap)
+{
+	return c->effective & BIT(cap);
+}
+
+static bool valid_capability(unsigned long cap)
+{
+	return cap < 64 && (all_capabilities() & BIT(cap));
+}
+
+/*
+ * What the kernel does to the capability sets when the uids change
+ * (commoncap.c's fix-up, skipped under SECBIT_NO_SETUID_FIXUP): losing
+ * every root uid loses the capabilities (unless KEEP_CAPS), losing or
+ * gaining euid 0 clears or fills the effective set.
+ */
+static void fix_up_capabilities(struct credentials *c, const unsigned int old[4])
+{
+	const unsigned int *now = c->uid;
+
+	if (c->securebits & SECBIT_NO_SETUID_FIXUP)
+		return;
+	if ((old[0] == 0 || old[1] == 0 || old[2] == 0) && now[0] && now[1] && now[2]) {
+		if (!(c->securebits & SECBIT_KEEP_CAPS))
+			c->permitted = c->effective = 0;
+		c->ambient = 0;
+	}
+	if (old[1] == 0 && now[1] != 0)
+		c->effective = 0;
+	if (old[1] != 0 && now[1] == 0)
+		c->effective = c->permitted;
+}
+
+static void fix_up_fs_capabilities(struct credentials *c, unsigned int old_fsuid)
+{
+	if (c->securebits & SECBIT_NO_SETUID_FIXUP)
+		return;
+	if (old_fsuid == 0 && c->uid[3] != 0)
+		c->effective &= ~CAP_FS_SET;
+	if (old_fsuid != 0 && c->uid[3] == 0)
+		c->effective |= c->permitted & CAP_FS_SET;
+}
+
+/* setresuid/setresgid: without the capability, each new id must be one of the current three. */
 static long set_ids(unsigned int ids[4], unsigned int r, unsigned int e, unsigned int s,
 		    bool privileged)
 {
-	/* Unprivileged: each new id must be one of the current real, effective or saved ones. */
 	if (!privileged) {
 		unsigned int wanted[3] = {r, e, s};
 		for (int i = 0; i < 3; i++)
@@ -35,6 +126,34 @@ static long set_ids(unsigned int ids[4], unsigned int r, unsigned int e, unsigne
 	if (s != KEEP)
 		ids[2] = s;
 	ids[3] = ids[1]; /* fsuid follows euid */
+	return 0;
+}
+
+/* setuid/setgid: privileged, all four; else only to the real or saved id, and only the effective. */
+static long set_id(unsigned int ids[4], unsigned int id, bool privileged)
+{
+	if (privileged)
+		return set_ids(ids, id, id, id, true);
+	if (id != ids[0] && id != ids[2])
+		return -EPERM;
+	ids[1] = ids[3] = id;
+	return 0;
+}
+
+/* setreuid/setregid, with the kernel's rule for the saved id. */
+static long set_re_ids(unsigned int ids[4], unsigned int r, unsigned int e, bool privileged)
+{
+	if (!privileged && ((r != KEEP && r != ids[0] && r != ids[1]) ||
+			    (e != KEEP && e != ids[0] && e != ids[1] && e != ids[2])))
+		return -EPERM;
+	bool saved_follows = r != KEEP || (e != KEEP && e != ids[0]);
+	if (r != KEEP)
+		ids[0] = r;
+	if (e != KEEP)
+		ids[1] = e;
+	if (saved_follows)
+		ids[2] = ids[1];
+	ids[3] = ids[1];
 	return 0;
 }
 
@@ -66,7 +185,7 @@ static long handle_setgroups(struct stop *stop, struct credentials *c)
 {
 	long size = (long)(int)stop_arg(stop, 0);
 
-	if (!is_root(c))
+	if (!capable(c, CAP_SETGID))
 		return -EPERM;
 	if (size < 0 || size > CREDENTIALS_MAX_GROUPS)
 		return -EINVAL;
@@ -77,12 +196,177 @@ static long handle_setgroups(struct stop *stop, struct credentials *c)
 	return 0;
 }
 
+/* ---- capget, capset: the header's version says how many 32-bit halves follow ---- */
+
+static long capability_version(struct stop *stop, unsigned long header, unsigned *halves)
+{
+	uint32_t version;
+
+	if (tracee_read(stop->tracee->pid, header, &version, sizeof(version)) < 0)
+		return -EFAULT;
+	switch (version) {
+	case _LINUX_CAPABILITY_VERSION_1:
+		*halves = 1;
+		return 0;
+	case _LINUX_CAPABILITY_VERSION_2:
+	case _LINUX_CAPABILITY_VERSION_3:
+		*halves = 2;
+		return 0;
+	}
+	/* Unknown: the kernel writes the version it prefers back, for the caller to retry. */
+	version = _LINUX_CAPABILITY_VERSION_3;
+	if (tracee_write(stop->tracee->pid, header, &version, sizeof(version)) < 0)
+		return -EFAULT;
+	return -EINVAL;
+}
+
+static struct credentials *credentials_of(struct stop *stop, struct tracee *t);
+
+/* AS_IS for another process than a tracee: the kernel answers for it. */
+static long handle_capget(struct stop *stop, struct credentials *c)
+{
+	unsigned long header = stop_arg(stop, 0), data = stop_arg(stop, 1);
+	struct __user_cap_data_struct out[2];
+	unsigned halves;
+	int32_t pid;
+	long r = capability_version(stop, header, &halves);
+
+	if (!data || r < 0)
+		return !data && r == -EINVAL ? 0 : r;
+	if (tracee_read(stop->tracee->pid, header + 4, &pid, sizeof(pid)) < 0)
+		return -EFAULT;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid && pid != stop->tracee->pid) {
+		struct tracee *other = tracee_get(pid);
+		if (!other)
+			return AS_IS;
+		c = credentials_of(stop, other);
+		if (!c)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		out[i].effective = (uint32_t)(c->effective >> (32 * i));
+		out[i].permitted = (uint32_t)(c->permitted >> (32 * i));
+		out[i].inheritable = (uint32_t)(c->inheritable >> (32 * i));
+	}
+	if (tracee_write(stop->tracee->pid, data, out, halves * sizeof(out[0])) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+static long handle_capset(struct stop *stop, struct credentials *c)
+{
+	unsigned long header = stop_arg(stop, 0), data = stop_arg(stop, 1);
+	struct __user_cap_data_struct in[2] = {{0, 0, 0}, {0, 0, 0}};
+	uint64_t effective, permitted, inheritable, valid = all_capabilities();
+	unsigned halves;
+	int32_t pid;
+	long r = capability_version(stop, header, &halves);
+
+	if (r < 0)
+		return r;
+	if (tracee_read(stop->tracee->pid, header + 4, &pid, sizeof(pid)) < 0)
+		return -EFAULT;
+	if (pid != 0 && pid != stop->tracee->pid)
+		return -EPERM;
+	if (tracee_read(stop->tracee->pid, data, in, halves * sizeof(in[0])) < 0)
+		return -EFAULT;
+	effective = (in[0].effective | (uint64_t)in[1].effective << 32) & valid;
+	permitted = (in[0].permitted | (uint64_t)in[1].permitted << 32) & valid;
+	inheritable = (in[0].inheritable | (uint64_t)in[1].inheritable << 32) & valid;
+	/* The kernel's rules, in its order. */
+	if (!capable(c, CAP_SETPCAP) && (inheritable & ~(c->inheritable | c->permitted)))
+		return -EPERM;
+	if (inheritable & ~(c->inheritable | c->bounding))
+		return -EPERM;
+	if (permitted & ~c->permitted)
+		return -EPERM;
+	if (effective & ~permitted)
+		return -EPERM;
+	c->effective = effective;
+	c->permitted = permitted;
+	c->inheritable = inheritable;
+	c->ambient &= permitted & inheritable;
+	return 0;
+}
+
+/* prctl's capability options (the filter traps no others; any other runs AS_IS). */
+static long handle_prctl(struct stop *stop, struct credentials *c)
+{
+	int option = (int)stop_arg(stop, 0);
+	unsigned long a2 = stop_arg(stop, 1), a3 = stop_arg(stop, 2), a4 = stop_arg(stop, 3),
+		      a5 = stop_arg(stop, 4);
+
+	switch (option) {
+	case PR_GET_KEEPCAPS:
+		return !!(c->securebits & SECBIT_KEEP_CAPS);
+	case PR_SET_KEEPCAPS:
+		if (a2 > 1)
+			return -EINVAL;
+		if (c->securebits & SECBIT_KEEP_CAPS_LOCKED)
+			return -EPERM;
+		c->securebits = a2 ? c->securebits | SECBIT_KEEP_CAPS
+				   : c->securebits & ~(unsigned)SECBIT_KEEP_CAPS;
+		return 0;
+	case PR_CAPBSET_READ:
+		return valid_capability(a2) ? !!(c->bounding & BIT(a2)) : -EINVAL;
+	case PR_CAPBSET_DROP:
+		if (!capable(c, CAP_SETPCAP))
+			return -EPERM;
+		if (!valid_capability(a2))
+			return -EINVAL;
+		c->bounding &= ~BIT(a2);
+		return 0;
+	case PR_GET_SECUREBITS:
+		return c->securebits;
+	case PR_SET_SECUREBITS: {
+		unsigned int old = c->securebits, locks = old & SECURE_LOCKS_SETTABLE;
+		if (((locks >> 1) & (old ^ a2)) || (locks & ~a2) ||
+		    (a2 & ~(unsigned long)(SECURE_BITS_SETTABLE | SECURE_LOCKS_SETTABLE)) ||
+		    !capable(c, CAP_SETPCAP))
+			return -EPERM;
+		c->securebits = (unsigned int)a2;
+		return 0;
+	}
+	case PR_CAP_AMBIENT:
+		if (a2 == PR_CAP_AMBIENT_CLEAR_ALL) {
+			if (a3 | a4 | a5)
+				return -EINVAL;
+			c->ambient = 0;
+			return 0;
+		}
+		if (!valid_capability(a3) || a4 || a5)
+			return -EINVAL;
+		if (a2 == PR_CAP_AMBIENT_IS_SET)
+			return !!(c->ambient & BIT(a3));
+		if (a2 == PR_CAP_AMBIENT_LOWER) {
+			c->ambient &= ~BIT(a3);
+			return 0;
+		}
+		if (a2 == PR_CAP_AMBIENT_RAISE) {
+			if (!(c->permitted & c->inheritable & BIT(a3)) ||
+			    (c->securebits & SECBIT_NO_CAP_AMBIENT_RAISE))
+				return -EPERM;
+			c->ambient |= BIT(a3);
+			return 0;
+		}
+		return -EINVAL;
+	}
+	return AS_IS;
+}
+
+/* ---- the dispatcher ---- */
+
+/* The result for the guest, or AS_IS. */
 static long emulate(struct stop *stop, struct credentials *c)
 {
 	const char *name = stop->desc->name;
 	unsigned int a = (unsigned int)stop_arg(stop, 0), b = (unsigned int)stop_arg(stop, 1);
 	unsigned int third = (unsigned int)stop_arg(stop, 2);
-	bool root = is_root(c);
+	bool setuid_ok = capable(c, CAP_SETUID), setgid_ok = capable(c, CAP_SETGID);
+	unsigned int old[4];
+	long r;
 
 	if (!strcmp(name, "getuid"))
 		return c->uid[0];
@@ -100,45 +384,100 @@ static long emulate(struct stop *stop, struct credentials *c)
 		return handle_getgroups(stop, c);
 	if (!strcmp(name, "setgroups"))
 		return handle_setgroups(stop, c);
-	if (!strcmp(name, "setuid"))
-		return root ? set_ids(c->uid, a, a, a, true) : set_ids(c->uid, KEEP, a, KEEP, false);
+	if (!strcmp(name, "capget"))
+		return handle_capget(stop, c);
+	if (!strcmp(name, "capset"))
+		return handle_capset(stop, c);
+	if (!strcmp(name, "prctl"))
+		return handle_prctl(stop, c);
 	if (!strcmp(name, "setgid"))
-		return root ? set_ids(c->gid, a, a, a, true) : set_ids(c->gid, KEEP, a, KEEP, false);
-	if (!strcmp(name, "setreuid"))
-		return set_ids(c->uid, a, b, KEEP, root);
+		return set_id(c->gid, a, setgid_ok);
 	if (!strcmp(name, "setregid"))
-		return set_ids(c->gid, a, b, KEEP, root);
-	if (!strcmp(name, "setresuid"))
-		return set_ids(c->uid, a, b, third, root);
+		return set_re_ids(c->gid, a, b, setgid_ok);
 	if (!strcmp(name, "setresgid"))
-		return set_ids(c->gid, a, b, third, root);
-	if (!strcmp(name, "setfsuid") || !strcmp(name, "setfsgid")) {
-		unsigned int *ids = name[5] == 'u' ? c->uid : c->gid;
-		unsigned int previous = ids[3];
-		if (root || a == ids[0] || a == ids[1] || a == ids[2])
-			ids[3] = a;
+		return set_ids(c->gid, a, b, third, setgid_ok);
+	if (!strcmp(name, "setfsgid")) {
+		unsigned int previous = c->gid[3];
+		if (setgid_ok || a == c->gid[0] || a == c->gid[1] || a == c->gid[2] || a == c->gid[3])
+			c->gid[3] = a;
 		return previous;
 	}
-	return -ENOSYS;
+	if (!strcmp(name, "setfsuid")) {
+		unsigned int previous = c->uid[3];
+		if (setuid_ok || a == c->uid[0] || a == c->uid[1] || a == c->uid[2] || a == c->uid[3]) {
+			c->uid[3] = a;
+			fix_up_fs_capabilities(c, previous);
+		}
+		return previous;
+	}
+	memcpy(old, c->uid, sizeof(old));
+	if (!strcmp(name, "setuid"))
+		r = set_id(c->uid, a, setuid_ok);
+	else if (!strcmp(name, "setreuid"))
+		r = set_re_ids(c->uid, a, b, setuid_ok);
+	else if (!strcmp(name, "setresuid"))
+		r = set_ids(c->uid, a, b, third, setuid_ok);
+	else
+		return -ENOSYS;
+	if (r == 0)
+		fix_up_capabilities(c, old);
+	return r;
 }
 
-void handle_identity_enter(struct stop *stop)
+/* A process's fake credentials, made on first use from the session's identity. */
+static struct credentials *credentials_of(struct stop *stop, struct tracee *t)
 {
-	struct tracee *t = stop->tracee;
-
 	if (!t->credentials) {
 		struct credentials *c = talloc_zero(t, struct credentials);
-		if (!c) {
-			stop_skip(stop, -ENOMEM);
-			return;
-		}
+		if (!c)
+			return NULL;
 		for (int i = 0; i < 4; i++) {
 			c->uid[i] = stop->session->fake_uid;
 			c->gid[i] = stop->session->fake_gid;
 		}
 		c->groups[0] = stop->session->fake_gid;
 		c->n_groups = 1;
+		c->bounding = host_bounding_set();
+		if (stop->session->fake_uid == 0)
+			c->effective = c->permitted = c->bounding;
 		t->credentials = c;
 	}
-	stop_skip(stop, emulate(stop, t->credentials));
+	return t->credentials;
+}
+
+void handle_identity_enter(struct stop *stop)
+{
+	struct credentials *c = credentials_of(stop, stop->tracee);
+	long r = c ? emulate(stop, c) : -ENOMEM;
+
+	if (r == AS_IS)
+		return;
+	stop_skip(stop, r);
+}
+
+/*
+ * After a successful execve: the kernel recomputes the sets (no file
+ * capabilities here, no set-id programs): root, real or effective, gets
+ * the bounding set; the effective set is full only for euid 0; otherwise
+ * what is left is the ambient set. KEEP_CAPS does not survive an exec.
+ */
+void identity_after_exec(struct tracee *t)
+{
+	struct credentials *c = t->credentials;
+
+	if (!c)
+		return;
+	bool root = !(c->securebits & SECBIT_NOROOT) && (c->uid[0] == 0 || c->uid[1] == 0);
+	if (root) {
+		c->permitted = (c->bounding | c->inheritable) | c->ambient;
+		c->effective = c->uid[1] == 0 ? c->permitted : c->ambient;
+	} else {
+		c->permitted = c->ambient;
+		c->effective = c->ambient;
+	}
+	c->uid[2] = c->uid[1];
+	c->gid[2] = c->gid[1];
+	c->uid[3] = c->uid[1];
+	c->gid[3] = c->gid[1];
+	c->securebits &= ~(unsigned)SECBIT_KEEP_CAPS;
 }

@@ -19,7 +19,6 @@
  * must see (and open) its own program instead. Returns the guest path of
  * that program, or NULL when the path is something else.
  */
-const char *proc_exe_of(const struct stop *stop, const char *guest);
 const char *proc_exe_of(const struct stop *stop, const char *guest)
 {
 	const char *p;
@@ -46,6 +45,58 @@ const char *proc_exe_of(const struct stop *stop, const char *guest)
 		return NULL;
 	struct tracee *t = tracee_get(pid);
 	return t ? t->exe : NULL;
+}
+
+/*
+ * Does this syscall follow a symlink in its last component? Only then is
+ * /proc/PID/exe the program: lstat sees the link, and unlink or rename of
+ * it must fail as it does natively, not remove the guest's program.
+ */
+static bool follows_last_link(struct stop *stop, int path_index)
+{
+	static const char *const never[] = {
+		"lstat",  "lchown",   "lgetxattr", "lsetxattr", "llistxattr", "lremovexattr",
+		"unlink", "unlinkat", "rmdir",     "rename",    "renameat",   "renameat2",
+		"link",   "symlink",  "symlinkat", "mkdir",     "mkdirat",    "mknod",
+		"mknodat", "readlink", "readlinkat",
+	};
+	/* Syscalls with AT_* flags: which argument, and whether the flag asks to follow. */
+	static const struct {
+		const char *name;
+		int arg;
+		unsigned long flag;
+		bool follow_flag;
+	} flagged[] = {
+		{"newfstatat", 3, AT_SYMLINK_NOFOLLOW, false},
+		{"statx", 2, AT_SYMLINK_NOFOLLOW, false},
+		{"fchownat", 4, AT_SYMLINK_NOFOLLOW, false},
+		{"utimensat", 3, AT_SYMLINK_NOFOLLOW, false},
+		{"faccessat2", 3, AT_SYMLINK_NOFOLLOW, false},
+		{"fchmodat2", 3, AT_SYMLINK_NOFOLLOW, false},
+		{"setxattrat", 2, AT_SYMLINK_NOFOLLOW, false},
+		{"getxattrat", 2, AT_SYMLINK_NOFOLLOW, false},
+		{"listxattrat", 2, AT_SYMLINK_NOFOLLOW, false},
+		{"removexattrat", 2, AT_SYMLINK_NOFOLLOW, false},
+		{"open", 1, O_NOFOLLOW, false},
+		{"openat", 2, O_NOFOLLOW, false},
+		{"linkat", 4, AT_SYMLINK_FOLLOW, true},
+		{"name_to_handle_at", 4, AT_SYMLINK_FOLLOW, true},
+	};
+	const char *name = stop->desc->name;
+
+	if (!strcmp(name, "rename") || !strcmp(name, "link"))
+		return false;
+	if (!strncmp(name, "link", 4) && path_index == 1)
+		return false; /* linkat's new name */
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (!strcmp(name, never[i]))
+			return false;
+	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++)
+		if (!strcmp(name, flagged[i].name)) {
+			bool set = stop_arg(stop, flagged[i].arg) & flagged[i].flag;
+			return set == flagged[i].follow_flag;
+		}
+	return true;
 }
 
 /* Would this syscall modify what its path names? (for read-only direct binds) */
@@ -108,6 +159,8 @@ void handle_path_enter(struct stop *stop)
 		dirfd = pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD;
 
 		const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
+		if (exe && !follows_last_link(stop, i))
+			exe = NULL;
 		if (exe)
 			r = translate_path(stop->session, pid, AT_FDCWD, exe, host, sizeof(host));
 		else

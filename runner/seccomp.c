@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,6 +30,14 @@
 struct rule {
 	uint32_t number;
 	uint32_t action;
+	const uint32_t *arg0; /* if set: the action only for these values of the first argument */
+	unsigned n_arg0;
+};
+
+/* prctl: the capability options fake root emulates (identity.c); the rest run free. */
+static const uint32_t prctl_trapped[] = {
+	PR_GET_KEEPCAPS, PR_SET_KEEPCAPS,   PR_CAPBSET_READ, PR_CAPBSET_DROP,
+	PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT,
 };
 
 struct emitter {
@@ -52,8 +61,20 @@ static void emit_search(struct emitter *e, const struct rule *rules, size_t lo, 
 {
 	if (hi - lo <= 4) {
 		for (size_t i = lo; i < hi; i++) {
-			emit(e, BPF_JMP | BPF_JEQ | BPF_K, rules[i].number, 0, 1);
-			emit(e, BPF_RET | BPF_K, rules[i].action, 0, 0);
+			const struct rule *r = &rules[i];
+			unsigned n = r->n_arg0;
+			if (!r->arg0) {
+				emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->number, 0, 1);
+				emit(e, BPF_RET | BPF_K, r->action, 0, 0);
+				continue;
+			}
+			/* The number matches: look at the first argument, then return either way. */
+			emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->number, 0, (uint8_t)(n + 3));
+			emit(e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+			for (unsigned j = 0; j < n; j++)
+				emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->arg0[j], (uint8_t)(n - j), 0);
+			emit(e, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
+			emit(e, BPF_RET | BPF_K, r->action, 0, 0);
 		}
 		emit(e, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 		return;
@@ -96,7 +117,12 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 			continue; /* fchown: only its EPERM matters, and only under fake root */
 		if (d->handler == HANDLE_ENOSYS)
 			action = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
-		rules[n++] = (struct rule){(uint32_t)d->number, action};
+		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0};
+		if (!strcmp(d->name, "prctl")) {
+			rules[n].arg0 = prctl_trapped;
+			rules[n].n_arg0 = sizeof(prctl_trapped) / sizeof(prctl_trapped[0]);
+		}
+		n++;
 	}
 	qsort(rules, n, sizeof(rules[0]), compare_rules);
 

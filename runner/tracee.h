@@ -25,6 +25,9 @@ struct credentials {
 	unsigned int gid[4];
 	unsigned int groups[CREDENTIALS_MAX_GROUPS];
 	size_t n_groups;
+	/* Capability sets, as the kernel keeps them for a process with these ids. */
+	uint64_t effective, permitted, inheritable, bounding, ambient;
+	unsigned int securebits;
 };
 
 struct tracee {

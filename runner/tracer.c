@@ -215,6 +215,7 @@ static struct tracee *handle_exec_event(const struct session *session, struct tr
 	struct stop stop = {.session = session, .changed_arg = -1};
 
 	t = follow_exec(t);
+	identity_after_exec(t);
 	if (t->pending != HANDLE_EXECVE)
 		return t;
 	stop.tracee = t;

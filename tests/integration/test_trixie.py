@@ -199,3 +199,83 @@ def test_orphans_and_daemons_are_followed(profile, work):
                   "(sleep 1; cat /etc/debian_version > /work/orphan-done) & disown; exit 5")
     assert r.returncode == 5, r
     assert marker.read_text().startswith("13"), "the orphan did not finish inside the guest"
+
+
+@pytest.fixture(scope="module")
+def root_profile(tmp_path_factory, trixie_rootfs):
+    return write_profile(tmp_path_factory.mktemp("root-profile"), trixie_rootfs, name="trixie-root",
+                         extra="user: root\n")
+
+
+# Capabilities as the kernel keeps them through set*id, capset, prctl and exec.
+CAPABILITY_PROBE = r"""
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+data = (ctypes.c_uint32 * 6)()
+def caps():
+    assert libc.capget(header, data) == 0, ctypes.get_errno()
+    return data[0] | data[3] << 32, data[1] | data[4] << 32
+effective, permitted = caps()
+bounding = sum(1 << c for c in range(64) if libc.prctl(23, c, 0, 0, 0) == 1)
+print("root", effective == permitted == bounding != 0)
+print("keepcaps", libc.prctl(7, 0, 0, 0, 0), libc.prctl(8, 1, 0, 0, 0), libc.prctl(7, 0, 0, 0, 0))
+os.setresuid(6, 6, 6)
+effective, permitted = caps()
+print("dropped", effective, permitted == bounding)
+try:
+    os.setresgid(12, 12, 12)
+except PermissionError:
+    print("setresgid EPERM without CAP_SETGID in the effective set")
+data[0], data[3] = data[1], data[4]
+print("capset", libc.capset(header, data))
+os.setresgid(12, 12, 12)
+os.setgroups([])
+print("ids", os.getresuid(), os.getresgid(), os.getgroups())
+data[0] &= ~(1 << 22)
+data[1] &= ~(1 << 22)
+print("capset dropping CAP_SYS_BOOT", libc.capset(header, data))
+data[1] |= 1 << 22
+print("capset beyond permitted", libc.capset(header, data), ctypes.get_errno(), flush=True)
+os.execv("/usr/bin/python3", ["python3", "-c",
+         "import os; os.setresuid(0, 0, 0)"])
+"""
+
+
+def test_capabilities_follow_the_kernels_rules(root_profile, trixie_rootfs):
+    r = run_groot("run", root_profile, "--", "python3", "-c", CAPABILITY_PROBE)
+    if as_root():
+        native = run_chroot(trixie_rootfs, "python3", "-c", CAPABILITY_PROBE)
+        assert (r.stdout, r.returncode) == (native.stdout, native.returncode), (r, native)
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["root True", "keepcaps 0 0 1"], r
+    assert lines[2] == "dropped 0 True", r
+    assert lines[3] == "setresgid EPERM without CAP_SETGID in the effective set", r
+    assert lines[4:8] == ["capset 0", "ids (6, 6, 6) (12, 12, 12) []", "capset dropping CAP_SYS_BOOT 0",
+                          "capset beyond permitted -1 1"], r
+    # After exec as a user, no capability is left: setresuid(0) fails as it does natively.
+    assert r.returncode == 1 and "PermissionError" in r.stderr, r
+
+
+def test_setpriv_drops_to_a_user_like_the_kernel(root_profile, trixie_rootfs):
+    cmd = ["setpriv", "--reuid", "man", "--regid", "man", "--clear-groups", "id"]
+    r = run_groot("run", root_profile, "--", *cmd)
+    assert r.returncode == 0 and r.stderr == "", r
+    if as_root():
+        assert r.stdout == run_chroot(trixie_rootfs, *cmd).stdout
+    assert r.stdout == "uid=6(man) gid=12(man) groups=12(man)\n", r
+    # and back is refused: the user kept no capability across the exec
+    r = run_groot("run", root_profile, "--", "setpriv", "--reuid", "man", "--regid", "man",
+                  "--clear-groups", "setpriv", "--reuid", "root", "id")
+    assert r.returncode != 0 and "setresuid failed: Operation not permitted" in r.stderr, r
+
+
+def test_proc_self_exe_runs_the_program_and_stays_a_link(profile):
+    r = run_groot("run", profile, "--", "bash", "-c",
+                  '/proc/self/exe -c "echo \\$BASH_VERSION"; /proc/$$/exe -c "echo again";'
+                  " stat -c %F /proc/self/exe; stat -L -c %F /proc/self/exe;"
+                  " rm -f /proc/self/exe; echo rm=$?; test -x /usr/bin/rm && echo rm-kept")
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("5.") and lines[1] == "again", r
+    assert lines[2:] == ["symbolic link", "regular file", "rm=1", "rm-kept"], r
+    assert "Operation not permitted" in r.stderr, r
