@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "seccomp.h"
@@ -79,6 +80,22 @@ static long probe_renameat2(void)
 {
 	return syscall(SYS_renameat2, AT_FDCWD, "/nonexistent-a", AT_FDCWD, "/nonexistent-b", 0);
 }
+static long probe_prctl_name(void)
+{
+	return syscall(SYS_prctl, PR_SET_NAME, "probe", 0, 0, 0);
+}
+static long probe_prctl_keepcaps(void)
+{
+	return syscall(SYS_prctl, PR_GET_KEEPCAPS, 0, 0, 0, 0);
+}
+static long probe_prctl_ambient(void)
+{
+	return syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0);
+}
+static long probe_capget(void)
+{
+	return syscall(SYS_capget, NULL, NULL);
+}
 static long probe_x32(void)
 {
 	return syscall(0x40000000 | SYS_getpid);
@@ -103,6 +120,13 @@ int main(void)
 	is_int(in_filtered_child(true, probe_getuid), ENOSYS, "getuid is trapped under fake root");
 	is_int(in_filtered_child(false, probe_uname), 0, "uname is not trapped without a profile uname");
 	is_int(in_filtered_child(true, probe_uname), ENOSYS, "uname is trapped with one");
+	is_int(in_filtered_child(true, probe_prctl_name), 0, "prctl(PR_SET_NAME) runs free under fake root");
+	is_int(in_filtered_child(true, probe_prctl_keepcaps), ENOSYS,
+	       "prctl(PR_GET_KEEPCAPS) is trapped under fake root");
+	is_int(in_filtered_child(true, probe_prctl_ambient), ENOSYS,
+	       "prctl(PR_CAP_AMBIENT) is trapped under fake root");
+	is_int(in_filtered_child(false, probe_prctl_keepcaps), 0, "and not without it");
+	is_int(in_filtered_child(true, probe_capget), ENOSYS, "capget is trapped under fake root");
 	is_int(in_filtered_child(false, probe_io_uring), ENOSYS, "io_uring_setup is refused");
 	is_int(in_filtered_child(false, probe_x32), ENOSYS, "x32 syscalls are refused");
 
