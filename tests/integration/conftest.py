@@ -55,6 +55,13 @@ def trixie_rootfs():
     return TRIXIE_ROOTFS
 
 
+@pytest.fixture
+def trixie_user_rootfs(trixie_rootfs):
+    """The trixie tree owned by the test user, as a rootless `groot provision` makes it
+    (the root-owned one keeps /etc/shadow and /root from an unprivileged host user)."""
+    return pathlib.Path(os.environ.get("GROOT_TRIXIE_USER_ROOTFS", trixie_rootfs))
+
+
 def write_profile(directory, rootfs, name="guest", extra=""):
     """A minimal profile file for rootfs; extra is appended YAML."""
     path = pathlib.Path(directory) / f"{name}.yaml"

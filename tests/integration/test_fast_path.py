@@ -268,13 +268,13 @@ stat -c "%n %u %g" f d l g p pd sg/in r
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_what_a_fake_user_creates_is_its_own(tmp_path, trixie_rootfs, fast):
+def test_what_a_fake_user_creates_is_its_own(tmp_path, trixie_user_rootfs, fast):
     """Under fake root, after su alice: alice's new files are alice's (a setgid
     directory hands down its group), as the kernel does; an existing file keeps
     its owner."""
     p = tmp_path / "root.yaml"
-    p.write_text(f"version: 1\nname: root\nrootfs:\n  path: {trixie_rootfs}\n  upper: ephemeral\n"
-                 "user: root\n")
+    p.write_text(f"version: 1\nname: root\nrootfs:\n  path: {trixie_user_rootfs}\n"
+                 "  upper: ephemeral\nuser: root\n")
     script = tmp_path / "owners.sh"
     script.write_text(OWNERS)
     os.chmod(tmp_path, 0o755)
