@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fusermount.h"
 #include "log.h"
 
 static struct fs the_fs;
@@ -45,7 +46,8 @@ static void detach_mount(struct fs *fs)
 	if (umount2(fs->mountpoint, MNT_DETACH) == 0 || errno != EPERM)
 		return;
 	/* Not root: the setuid helper that mounted it unmounts it. */
-	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) != 0) {
+	const char *helper = fusermount_program();
+	if (!helper || posix_spawn(&pid, helper, NULL, NULL, argv, environ) != 0) {
 		log_error("cannot run fusermount3 to unmount %s", fs->mountpoint);
 		return;
 	}

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,9 +426,82 @@ static int load_current(struct side_store *s, bool create)
 	}
 }
 
+/* mkdir -p of an absolute path, mode 0700 for what it makes. */
+static int make_directories(char *path)
+{
+	for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		int r = mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+		if (slash)
+			*slash = '/';
+		if (r < 0)
+			return r;
+		if (!slash)
+			return 0;
+	}
+}
+
+/*
+ * Where the store of a rootfs lives when the rootfs has none and the user
+ * cannot make ROOT/.groot (a rootfs of "/", or a tree owned by root):
+ * $XDG_DATA_HOME/groot/metadata/<the rootfs path, '/' as "%2F">. NULL when
+ * there is no such place.
+ */
+static char *store_elsewhere(const char *root_path)
+{
+	const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char real[PATH_MAX], *out = NULL;
+	size_t length = 0;
+	FILE *name;
+
+	if (!realpath(root_path, real) || !(name = open_memstream(&out, &length)))
+		return NULL;
+	if (data && data[0] == '/')
+		fprintf(name, "%s/groot/metadata/", data);
+	else if (home && home[0] == '/')
+		fprintf(name, "%s/.local/share/groot/metadata/", home);
+	for (const char *c = real; *c; c++)
+		fprintf(name, *c == '/' ? "%%2F" : *c == '%' ? "%%25" : "%c", *c);
+	if (fclose(name) != 0 || out[0] != '/') {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The directory that holds .groot/metadata for the layer root_fd: a new fd, or -errno. */
+static int store_directory(int root_fd, const char *root_path, bool writable, char **shown)
+{
+	struct stat st;
+	char *elsewhere;
+	int fd;
+
+	if (fstatat(root_fd, SIDE_STORE_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    (writable && faccessat(root_fd, ".", W_OK, AT_EACCESS) == 0) ||
+	    !(elsewhere = store_elsewhere(root_path)))
+		goto in_root;
+	if (writable && make_directories(elsewhere) < 0) {
+		free(elsewhere);
+		goto in_root;
+	}
+	fd = open(elsewhere, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		free(elsewhere);
+		goto in_root;
+	}
+	*shown = elsewhere;
+	return fd;
+in_root:
+	*shown = strdup(root_path);
+	fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+	return *shown && fd >= 0 ? fd : -errno;
+}
+
 int side_store_open(int root_fd, const char *root_path, dev_t dev, bool writable,
 		    struct side_store **out)
 {
+	char *shown = NULL;
 	struct side_store *s = calloc(1, sizeof(*s));
 	int r;
 
@@ -437,14 +511,16 @@ int side_store_open(int root_fd, const char *root_path, dev_t dev, bool writable
 	s->fd = -1;
 	s->dev = dev;
 	s->writable = writable;
-	s->root_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+	s->root_fd = store_directory(root_fd, root_path, writable, &shown);
 	if (s->root_fd < 0 ||
-	    asprintf(&s->path, "%s/" SIDE_STORE_DIR "/" SIDE_STORE_FILE, root_path) < 0) {
-		r = -errno;
+	    asprintf(&s->path, "%s/" SIDE_STORE_DIR "/" SIDE_STORE_FILE, shown) < 0) {
+		r = s->root_fd < 0 ? s->root_fd : -errno;
 		s->path = NULL;
+		free(shown);
 		side_store_close(s);
 		return r;
 	}
+	free(shown);
 	pthread_mutex_init(&s->lock, NULL);
 	r = load_current(s, false);
 	if (r == -ENOENT && writable) {

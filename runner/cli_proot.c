@@ -191,10 +191,7 @@ int command_proot(int argc, char **argv)
 		static char *default_shell[] = {"/bin/sh", NULL};
 		request.command = default_shell;
 	}
-	if (!request.workdir) {
-		/* PRoot starts in the host's cwd when it exists in the guest, else in /. */
-		request.workdir = "/";
-	}
+	request.proot_compat = true;
 	status = run_guest(ctx, &request);
 out:
 	talloc_free(ctx);

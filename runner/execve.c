@@ -200,10 +200,11 @@ void handle_execve_enter(struct stop *stop)
 
 	unsigned long shim = scratch_push(t->pid, &stop->scratch, stop->session->shim_path,
 					  strlen(stop->session->shim_path) + 1);
-	unsigned long new_argv = argv;
-	if (shim && (plan->n_prefix || plan->skip_argv))
+	unsigned long new_argv = argv; /* may be NULL: the kernel gives the program "" then */
+	bool pushed = shim && (plan->n_prefix || plan->skip_argv);
+	if (pushed)
 		new_argv = push_argv(stop, plan, argv, argc);
-	if (!shim || !new_argv) {
+	if (!shim || (pushed && !new_argv)) {
 		talloc_free(plan);
 		stop_skip(stop, -E2BIG); /* no room below the stack for the new arguments */
 		return;

@@ -12,9 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fusermount.h"
 #include "log.h"
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 static bool looks_like_rootfs(const char *path)
 {
@@ -28,24 +37,6 @@ static bool looks_like_rootfs(const char *path)
 			found++;
 	}
 	return found >= 2;
-}
-
-static bool in_path(const char *program)
-{
-	const char *path = getenv("PATH");
-	char candidate[PATH_MAX];
-
-	if (!path || !*path)
-		path = "/usr/bin:/bin:/usr/sbin:/sbin";
-	for (const char *p = path; *p;) {
-		const char *end = strchr(p, ':');
-		size_t length = end ? (size_t)(end - p) : strlen(p);
-		snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)length, p, program);
-		if (access(candidate, X_OK) == 0)
-			return true;
-		p += length + (end ? 1 : 0);
-	}
-	return false;
 }
 
 static const char *machine_name(unsigned machine)
@@ -84,7 +75,7 @@ static int guest_machine(const char *rootfs)
 	return -1;
 }
 
-int preflight_run(const struct profile *p)
+int preflight_run(const struct profile *p, bool any_directory)
 {
 	if (!p->rootfs.path || access(p->rootfs.path, F_OK) < 0) {
 		log_error("%s: the rootfs %s does not exist; create it with 'groot provision %s'",
@@ -92,9 +83,10 @@ int preflight_run(const struct profile *p)
 			  p->name ? p->name : p->file);
 		return -ENOENT;
 	}
-	if (!looks_like_rootfs(p->rootfs.path)) {
-		log_error("%s: %s is not a root filesystem (no bin/, usr/ or etc/ in it); "
-			  "point rootfs.path at a guest tree",
+	if (any_directory ? !is_directory(p->rootfs.path) : !looks_like_rootfs(p->rootfs.path)) {
+		log_error(any_directory ? "%s: %s is not a directory; give -r a guest tree"
+					: "%s: %s is not a root filesystem (it lacks two of bin/, "
+					  "usr/ and etc/); point rootfs.path at a guest tree",
 			  p->file, p->rootfs.path);
 		return -ENOTDIR;
 	}
@@ -112,7 +104,7 @@ int preflight_run(const struct profile *p)
 			  strerror(errno));
 		return -EACCES;
 	}
-	if (geteuid() != 0 && !in_path("fusermount3")) {
+	if (geteuid() != 0 && !fusermount_program()) {
 		log_error("fusermount3 is missing: it mounts the view for ordinary users; "
 			  "apt-get install fuse3");
 		return -ENOENT;

@@ -6,6 +6,6 @@
 #include "profile.h"
 
 /* Returns 0, or -errno after logging one clear message. */
-int preflight_run(const struct profile *profile);
+int preflight_run(const struct profile *profile, bool any_directory);
 
 #endif

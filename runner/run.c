@@ -20,6 +20,7 @@
 #include "preflight.h"
 #include "session.h"
 #include "tracer.h"
+#include "translate.h"
 #include "view.h"
 
 extern char **environ;
@@ -246,6 +247,52 @@ static char **guest_command(TALLOC_CTX *ctx, const struct run_request *request)
 	return argv;
 }
 
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The host path the guest starts in. A relative -w is relative to the
+ * guest's root; symlinks in it are the guest's (resolved in the view, not
+ * on the host). groot proot starts, like PRoot, in the host's cwd when the
+ * guest has it and in / otherwise.
+ */
+static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *request,
+				     const struct session *session)
+{
+	const struct profile *p = request->profile;
+	const char *workdir = request->workdir ? request->workdir : p->workdir;
+	char cwd[PATH_MAX], host[PATH_MAX];
+	bool fallback = false;
+
+	if (!workdir && request->proot_compat && getcwd(cwd, sizeof(cwd))) {
+		workdir = cwd;
+		fallback = true;
+	}
+	if (!workdir)
+		workdir = "/";
+	char *guest = talloc_asprintf(ctx, "%s%s/.", workdir[0] == '/' ? "" : "/", workdir);
+	const char *result = host;
+	int err;
+	if (find_direct_bind(session, guest)) {
+		err = translate_path(session, getpid(), AT_FDCWD, guest, host, sizeof(host));
+		if (err == 0)
+			result = guest; /* the same path on the host */
+	} else {
+		err = canonicalize_path(session->mount, NULL, guest, host, sizeof(host));
+	}
+	if (err >= 0 && is_directory(result))
+		return talloc_strdup(ctx, result);
+	if (fallback)
+		return session->mount;
+	log_error("cannot start in %s: %s", workdir,
+		  err < 0 ? strerror(-err) : "no such directory in the guest");
+	return NULL;
+}
+
 int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 {
 	const struct profile *p = request->profile;
@@ -254,7 +301,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	int status = GROOT_EXIT_FAILURE;
 	char *base, *run_dir, *mount;
 
-	if (preflight_run(p) < 0)
+	if (preflight_run(p, request->proot_compat) < 0)
 		return GROOT_EXIT_FAILURE;
 	session.fake_root = request->force_root || p->user.kind == USER_ROOT;
 	if (resolve_identity(p, &session) < 0)
@@ -314,8 +361,9 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	if (fast)
 		fast_path_prepare(ctx, &session);
 
-	const char *workdir = request->workdir ? request->workdir : p->workdir ? p->workdir : "/";
-	char *workdir_host = talloc_asprintf(ctx, "%s%s", mount, workdir);
+	const char *workdir_host = initial_directory(ctx, request, &session);
+	if (!workdir_host)
+		goto out;
 	char **envp = profile_build_environ(ctx, p, environ);
 	if (request->login_shell)
 		envp = with_shell_prompt(ctx, envp, p->name ? p->name : "groot");

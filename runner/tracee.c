@@ -19,6 +19,7 @@
 static struct tracee **table;
 static size_t table_size;
 static size_t alive;
+static struct tracee *all; /* every tracee, for the rare walks (signals, orphaned groups) */
 
 int tracees_init(void)
 {
@@ -55,6 +56,10 @@ struct tracee *tracee_add(pid_t pid)
 		return NULL;
 	t->pid = pid;
 	table[pid] = t;
+	t->next = all;
+	if (all)
+		all->prev = t;
+	all = t;
 	alive++;
 	return t;
 }
@@ -66,8 +71,19 @@ void tracee_remove(pid_t pid)
 	if (!t)
 		return;
 	table[pid] = NULL;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		all = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
 	alive--;
 	talloc_free(t);
+}
+
+struct tracee *tracees_first(void)
+{
+	return all;
 }
 
 size_t tracees_alive(void)

@@ -40,6 +40,9 @@ struct tracee {
 	char *exe;               /* guest path /proc/self/exe shows (talloc, shared on fork) */
 	struct credentials *credentials; /* fake root: NULL until first used (all 0) */
 	char *pending_path;      /* bind through an alias: "alias\0host\0guest" for the exit stop */
+	bool group_stopped;      /* in a job-control stop, under PTRACE_LISTEN */
+	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
+	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
 
 /* Register access by syscall argument index, for the architecture being built. */
@@ -78,6 +81,8 @@ struct tracee *tracee_get(pid_t pid);    /* NULL when unknown */
 struct tracee *tracee_add(pid_t pid);    /* NULL on ENOMEM */
 void tracee_remove(pid_t pid);
 size_t tracees_alive(void);
+/* Every tracee, for walks off the hot path: t = tracees_first(); t; t = t->next. */
+struct tracee *tracees_first(void);
 
 /* Memory of a stopped tracee. */
 /* Read a NUL-terminated string of at most size-1 bytes; returns its length or -errno (-ENAMETOOLONG when it does not fit). */

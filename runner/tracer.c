@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <talloc.h>
 #include <unistd.h>
 
@@ -241,9 +242,11 @@ static _Noreturn void start_first_tracee(const struct launch *launch, int sync_f
 	/* The runner ignores ^C while it waits; the guest must not inherit that. */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	if (chdir(launch->workdir) < 0)
-		log_warn("cannot enter the working directory %s: %s", launch->workdir,
-			 strerror(errno));
+	if (chdir(launch->workdir) < 0) {
+		log_error("cannot enter the working directory %s: %s", launch->workdir,
+			  strerror(errno));
+		_exit(GROOT_EXIT_FAILURE);
+	}
 	err = install_seccomp_filter(&launch->filter);
 	if (err < 0) {
 		log_error("cannot install the seccomp filter: %s (is seccomp allowed here?)",
@@ -267,9 +270,178 @@ static bool is_group_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/*
+ * Signals sent to groot itself. groot stands where the guest command would
+ * stand: what is sent to it from outside (kill, timeout, a supervisor) is
+ * forwarded to the guest command; what the guest sends it (kill(0, ...),
+ * kill of its TracerPid) and what the terminal sends the whole foreground
+ * group (^C, ^\, which the guest gets too) is dropped.
+ */
+static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+					SIGUSR1, SIGUSR2, SIGALRM};
+static unsigned int signals_received; /* bit N: signal N arrived (atomic ops only) */
+static volatile sig_atomic_t signal_sender[32], signal_code[32];
+static struct timespec direct_delivery[32]; /* when the guest command last got signal N */
+
+static void on_signal(int sig, siginfo_t *info, void *context)
+{
+	(void)context;
+	signal_sender[sig] = info->si_pid;
+	signal_code[sig] = info->si_code;
+	__atomic_fetch_or(&signals_received, 1u << sig, __ATOMIC_SEQ_CST);
+}
+
+static void catch_signals(struct sigaction *saved)
+{
+	struct sigaction action = {.sa_sigaction = on_signal, .sa_flags = SA_SIGINFO};
+
+	sigfillset(&action.sa_mask);
+	/* No SA_RESTART: waitpid returns EINTR and the loop forwards at once. */
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(int); i++)
+		sigaction(forwarded_signals[i], &action, &saved[i]);
+}
+
+static void release_signals(const struct sigaction *saved)
+{
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(int); i++)
+		sigaction(forwarded_signals[i], &saved[i], NULL);
+}
+
+static long milliseconds_since(const struct timespec *then)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - then->tv_sec) * 1000 + (now.tv_nsec - then->tv_nsec) / 1000000;
+}
+
+/* Is sig queued for pid already (a kill of the whole process group reached it too)? */
+static bool signal_pending_in(pid_t pid, int sig)
+{
+	char path[32], line[256];
+	bool pending = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *status = fopen(path, "re");
+	if (!status)
+		return false;
+	while (fgets(line, sizeof(line), status)) {
+		unsigned long long mask;
+		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 ||
+		     sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+		    (mask & (1ull << (sig - 1))))
+			pending = true;
+	}
+	fclose(status);
+	return pending;
+}
+
+static void forward_signals(pid_t first, bool first_alive)
+{
+	unsigned int received = __atomic_exchange_n(&signals_received, 0, __ATOMIC_SEQ_CST);
+
+	for (int sig = 1; received && sig < 32; sig++) {
+		if (!(received & (1u << sig)))
+			continue;
+		pid_t from = signal_sender[sig];
+		int code = signal_code[sig];
+		if ((code != SI_USER && code != SI_QUEUE) || (from > 0 && tracee_get(from)))
+			continue;
+		if (first_alive) {
+			/* Sent to the whole group, the guest command has it already. */
+			if (signal_pending_in(first, sig) ||
+			    (direct_delivery[sig].tv_sec && milliseconds_since(&direct_delivery[sig]) < 200))
+				continue;
+			kill(first, sig);
+			continue;
+		}
+		/* The command has exited and left processes behind: they get it. */
+		for (struct tracee *t = tracees_first(); t; t = t->next)
+			if (tracee_tgid(t->pid) == t->pid)
+				kill(t->pid, sig);
+	}
+}
+
+/* ppid, process group and session of pid, from /proc/PID/stat. */
+static bool process_ids(pid_t pid, pid_t *ppid, pid_t *pgrp, pid_t *session)
+{
+	char path[32], buffer[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buffer, sizeof(buffer) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buffer[n] = '\0';
+	char *end = strrchr(buffer, ')'); /* the command name may hold anything */
+	return end && sscanf(end + 1, " %*c %d %d %d", ppid, pgrp, session) == 3;
+}
+
+/*
+ * A group is orphaned when none of its members has a parent in another
+ * group of the same session. groot stands in for the guest command, so the
+ * command's parent is groot's own (the shell that started groot).
+ */
+static bool group_is_orphaned(pid_t pgrp)
+{
+	for (struct tracee *m = tracees_first(); m; m = m->next) {
+		pid_t ppid, group, session, grandparent, parent_group, parent_session;
+		if (!process_ids(m->pid, &ppid, &group, &session) || group != pgrp)
+			continue;
+		if (ppid == getpid())
+			ppid = getppid();
+		if (process_ids(ppid, &grandparent, &parent_group, &parent_session) &&
+		    parent_group != pgrp && parent_session == session)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The kernel sends SIGHUP then SIGCONT to a group with stopped members
+ * when it becomes orphaned, so that nothing stays stopped with no one left
+ * to continue it. groot, in the guest command's group or its parent, hides
+ * that from the kernel: do it here, after a guest process exits, for the
+ * groups that were not orphaned when their member stopped.
+ */
+static unsigned int group_stops; /* tracees that may be in a job-control stop */
+
+static void hang_up_orphaned_groups(void)
+{
+	unsigned int still = 0;
+
+	for (struct tracee *s = tracees_first(); s; s = s->next) {
+		pid_t ppid, pgrp, session;
+		if (!s->group_stopped || s->orphaned_at_stop)
+			continue;
+		still++;
+		if (!process_ids(s->pid, &ppid, &pgrp, &session) || !group_is_orphaned(pgrp))
+			continue;
+		for (struct tracee *m = tracees_first(); m; m = m->next) {
+			pid_t member_group;
+			if (!process_ids(m->pid, &ppid, &member_group, &session) ||
+			    member_group != pgrp)
+				continue;
+			m->orphaned_at_stop = true;
+			if (tracee_tgid(m->pid) == m->pid) {
+				kill(m->pid, SIGHUP);
+				kill(m->pid, SIGCONT);
+			}
+		}
+	}
+	group_stops = still;
+}
+
 int tracer_run(const struct session *session, const struct launch *launch)
 {
 	int sync_pipe[2], exit_status = GROOT_EXIT_FAILURE;
+	struct sigaction saved[sizeof(forwarded_signals) / sizeof(int)];
+	bool first_alive = true;
 	pid_t first;
 
 	if (tracees_init() < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0) {
@@ -297,6 +469,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		return GROOT_EXIT_FAILURE;
 	}
 	tracee_add(first);
+	catch_signals(saved);
 	if (write(sync_pipe[1], "g", 1) != 1)
 		log_warn("cannot start the guest: %s", strerror(errno));
 	close(sync_pipe[1]);
@@ -305,6 +478,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		int status;
 		pid_t pid = waitpid(-1, &status, __WALL);
 
+		if (__atomic_load_n(&signals_received, __ATOMIC_SEQ_CST))
+			forward_signals(first, first_alive);
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -312,11 +487,13 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		}
 		if (pid == launch->view_pid) {
 			log_error("the view (groot-fs) exited unexpectedly; stopping the guest");
+			release_signals(saved);
 			return GROOT_EXIT_FAILURE; /* PTRACE_O_EXITKILL kills the tracees when we exit */
 		}
 		struct tracee *t = tracee_get(pid);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
 			if (pid == first) {
+				first_alive = false;
 				exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
 								: 128 + WTERMSIG(status);
 				if (WIFEXITED(status) && exit_status == GROOT_SHIM_FAILURE_STATUS)
@@ -327,6 +504,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			tracee_remove(pid);
 			if (tracees_alive() == 0)
 				break;
+			if (group_stops)
+				hang_up_orphaned_groups();
 			continue;
 		}
 		if (!WIFSTOPPED(status))
@@ -344,6 +523,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		}
 
 		int sig = WSTOPSIG(status), event = status >> 16;
+		bool was_group_stopped = t->group_stopped;
+		t->group_stopped = false;
 		if (sig == (SIGTRAP | 0x80)) {
 			if (t->pending != HANDLE_NONE)
 				handle_exit(session, t);
@@ -360,13 +541,25 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
 			resume(handle_exec_event(session, t), 0);
 		} else if (event == PTRACE_EVENT_STOP) {
-			if (is_group_stop_signal(sig))
+			if (is_group_stop_signal(sig)) {
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL); /* job control: stay stopped */
-			else
+				t->group_stopped = true;
+				if (!was_group_stopped) {
+					pid_t ppid, pgrp, sid;
+					t->orphaned_at_stop =
+						process_ids(pid, &ppid, &pgrp, &sid) &&
+						group_is_orphaned(pgrp);
+					group_stops++;
+				}
+			} else {
 				resume(t, 0);
+			}
 		} else {
+			if (pid == first && sig < 32)
+				clock_gettime(CLOCK_MONOTONIC, &direct_delivery[sig]);
 			resume(t, sig); /* a signal for the guest: deliver it */
 		}
 	}
+	release_signals(saved);
 	return exit_status;
 }

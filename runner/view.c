@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fusermount.h"
 #include "log.h"
 
 #define READY_TIMEOUT_MS 15000
@@ -142,7 +143,9 @@ static void lazy_unmount(const char *mountpoint)
 		int null = open("/dev/null", O_WRONLY);
 		if (null >= 0)
 			dup2(null, STDERR_FILENO);
-		execlp("fusermount3", "fusermount3", "-u", "-z", "-q", mountpoint, (char *)NULL);
+		const char *helper = fusermount_program();
+		if (helper)
+			execl(helper, "fusermount3", "-u", "-z", "-q", mountpoint, (char *)NULL);
 		_exit(127);
 	}
 	if (pid > 0)

@@ -174,6 +174,17 @@ def test_oversized_argument_is_e2big(matrix, probe, groot):
     assert r.stdout == expected.stdout, r
 
 
+def test_null_argv_and_envp_like_the_kernel(matrix, probe, groot):
+    """The kernel accepts execve(path, NULL, NULL) and hands the program argv {""}."""
+    native_dir, guest_dir, native, guest, profile = matrix
+    expected = subprocess.run([probe / "execerr", "noargv", native_dir / "ok"],
+                              capture_output=True, text=True)
+    assert expected.stdout.startswith("hello from the guest: argc=1 []"), expected
+    r = run_groot("run", profile, "--", "/probe/execerr", "noargv", "/t/ok")
+    assert (r.returncode, normalise(r.stdout, "/t")) == \
+        (expected.returncode, normalise(expected.stdout, str(native_dir))), r
+
+
 def test_execveat_empty_path_and_relative(matrix, probe, groot):
     native_dir, guest_dir, native, guest, profile = matrix
     r = run_groot("run", profile, "--", "/probe/execerr", "fd", "/t/ok")

@@ -76,3 +76,68 @@ def test_change_id_and_kernel_release(rootfs):
                   "id -u; id -g; uname -r")
     assert r.returncode == 0, r
     assert r.stdout.split() == ["1234", "5678", "3.2.1-fake"], r
+
+
+def test_starts_in_the_hosts_cwd_when_the_guest_has_it(rootfs, tmp_path):
+    """As PRoot: the host's cwd when that path exists in the guest (a program given
+    as ./name runs from there), else /."""
+    here = tmp_path / "here"
+    here.mkdir()
+    inside = rootfs / str(here).lstrip("/")
+    inside.mkdir(parents=True)
+    (inside / "hello").write_text("#!/bin/sh\necho hello from $(pwd)\n")
+    (inside / "hello").chmod(0o755)
+    r = run_groot("proot", "-r", rootfs, "./hello", cwd=here)
+    assert (r.returncode, r.stdout) == (0, f"hello from {here}\n"), r
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = run_groot("proot", "-r", rootfs, "pwd", cwd=elsewhere)
+    assert (r.returncode, r.stdout) == (0, "/\n"), r
+
+
+def test_workdir_relative_missing_and_through_guest_symlinks(rootfs):
+    r = run_groot("proot", "-r", rootfs, "-w", "etc", "pwd")
+    assert (r.returncode, r.stdout) == (0, "/etc\n"), r
+    # An absolute symlink in the guest is the guest's, not the host's.
+    (rootfs / "srv").mkdir(exist_ok=True)
+    (rootfs / "srv" / "conf").symlink_to("/etc")
+    (rootfs / "etc" / "guest-only").write_text("guest\n")
+    r = run_groot("proot", "-r", rootfs, "-w", "/srv/conf", "cat", "guest-only")
+    assert (r.returncode, r.stdout) == (0, "guest\n"), r
+    r = run_groot("proot", "-r", rootfs, "-w", "/no/such/dir", "pwd")
+    assert r.returncode == 125 and "/no/such/dir" in r.stderr and not r.stdout, r
+
+
+def test_any_directory_is_a_rootfs(tmp_path, tiny_rootfs):
+    """PRoot takes any directory; a profile's rootfs must look like one."""
+    mini = tmp_path / "mini"
+    (mini / "bin").mkdir(parents=True)
+    shutil.copy(tiny_rootfs / "bin" / "busybox", mini / "bin" / "busybox")
+    r = run_groot("proot", "-r", mini, "/bin/busybox", "echo", "ok")
+    assert (r.returncode, r.stdout) == (0, "ok\n"), r
+    r = run_groot("proot", "-r", mini / "bin" / "busybox", "/bin/busybox", "true")
+    assert r.returncode == 125 and "not a directory" in r.stderr, r
+
+
+def test_fusermount_is_found_whatever_the_path(rootfs):
+    r = run_groot("proot", "-r", rootfs, "/bin/busybox", "echo", "ok",
+                  env={"PATH": "/nonexistent"})
+    assert (r.returncode, r.stdout) == (0, "ok\n"), r
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="as root, groot would keep it in /.groot")
+def test_fake_ownership_with_the_host_as_rootfs(tmp_path):
+    """-0 without -r: the rootfs is "/", where the user cannot make /.groot; the fake
+    metadata is kept in the user's data directory instead, and persists."""
+    if os.stat(tmp_path).st_dev != os.stat("/").st_dev:
+        pytest.skip("the side store keeps the files of the rootfs's own filesystem")
+    data = tmp_path / "data"
+    target = tmp_path / "owned"
+    env = {"XDG_DATA_HOME": str(data)}
+    r = run_groot("proot", "-0", "sh", "-c", f"touch {target}; chown 12:34 {target}; "
+                  f"stat -c '%u %g' {target}", env=env)
+    assert (r.returncode, r.stdout) == (0, "12 34\n"), r
+    r = run_groot("proot", "-0", "stat", "-c", "%u %g", target, env=env)
+    assert (r.returncode, r.stdout) == (0, "12 34\n"), r
+    assert (data / "groot" / "metadata" / "%2F" / ".groot" / "metadata").is_file()
+    assert target.stat().st_uid == os.geteuid()

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: MIT
+"""Signals between the guest, groot and the world outside, compared with the same
+shell script run natively: groot stands where the guest command would stand."""
+import os
+import signal
+import subprocess
+
+import pytest
+
+from conftest import GROOT, write_profile
+
+pytestmark = pytest.mark.trixie
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory, trixie_rootfs):
+    return write_profile(tmp_path_factory.mktemp("profile"), trixie_rootfs, name="trixie")
+
+
+def native(script, **kw):
+    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30, **kw)
+
+
+def guest(profile, script, **kw):
+    return subprocess.run([str(GROOT), "run", str(profile), "--", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=30, **kw)
+
+
+def same(profile, script, **kw):
+    n, g = native(script, **kw), guest(profile, script, **kw)
+    assert (g.returncode, g.stdout) == (n.returncode, n.stdout), (n, g)
+    return g
+
+
+def test_the_guest_signalling_its_group_leaves_groot_alone(profile):
+    """kill(0, SIGTERM) with SIGTERM ignored: natively the group is only the script's own
+    (PRoot's test 55555555). groot, in that group, must not die of it."""
+    r = same(profile, 'trap "" TERM; kill -TERM 0; echo survived', start_new_session=True)
+    assert r.stdout == "survived\n"
+
+
+def test_the_guest_cannot_kill_its_tracer():
+    """The tracer is not the guest's business: a signal to TracerPid is dropped."""
+    r = subprocess.run([str(GROOT), "proot", "-r", "/", "sh", "-c",
+                        "kill -TERM $(awk '/TracerPid/ {print $2}' /proc/self/status); "
+                        "sleep 0.2; echo alive"],
+                       capture_output=True, text=True, timeout=30, start_new_session=True)
+    assert (r.returncode, r.stdout) == (0, "alive\n"), r
+
+
+COUNT_TERMS = ('n=0; trap "n=\\$((n+1))" TERM; echo ready; '
+               'while [ $n -eq 0 ]; do sleep 0.05; done; sleep 0.5; echo "terms=$n"; exit 7')
+
+
+@pytest.mark.root_subset
+@pytest.mark.parametrize("to_group", [False, True])
+def test_a_signal_from_outside_reaches_the_guest_command_once(profile, to_group):
+    """kill of groot's pid (a supervisor, timeout) is forwarded to the guest command;
+    kill of the whole group reaches it directly and is not forwarded a second time."""
+    p = subprocess.Popen([str(GROOT), "run", str(profile), "--", "bash", "-c", COUNT_TERMS],
+                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert p.stdout.readline() == "ready\n"
+        if to_group:
+            os.killpg(p.pid, signal.SIGTERM)
+        else:
+            p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert (p.returncode, out) == (7, "terms=1\n")
+
+
+def test_a_forwarded_signal_is_the_exit_status(profile):
+    p = subprocess.Popen([str(GROOT), "run", str(profile), "--", "sh", "-c",
+                          "echo ready; exec sleep 60"],
+                         stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert p.stdout.readline() == "ready\n"
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert p.returncode == 128 + signal.SIGTERM
+
+
+def test_a_stopped_child_of_an_orphaned_group_is_hung_up(profile):
+    """The parent exits while its child is stopped (PRoot's test 77777777). Started as a
+    shell job (its own group, in the shell's session), the group becomes orphaned and the
+    kernel sends it SIGHUP and SIGCONT. groot, a member of that group, hides that from
+    the kernel and must do it itself, or the child stays stopped and groot waits forever.
+    (A traced stop shows as "t" in /proc/PID/stat, a plain one as "T".)"""
+    script = ('sh -c "kill -STOP \\$\\$; echo continued" & '
+              'sleep 0.3; cut -d" " -f3 /proc/$!/stat | tr t T; echo parent-done')
+    r = same(profile, script, process_group=0)
+    assert r.stdout == "T\nparent-done\n"
