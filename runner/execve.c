@@ -5,6 +5,7 @@
  * exec the loader-shim with the planned argv; at the exit stop, hand the
  * shim its load script (shim/loadscript.h).
  */
+#include "ptrace_emu.h"
 #include "stop.h"
 #include "translate.h"
 
@@ -253,7 +254,9 @@ void handle_execve_exit(struct stop *stop)
 	}
 
 	uint64_t sp = REG_SP(&stop->regs);
-	if (wants_fast_path(stop->session, plan)) {
+	plan->report_start = t->traced != NULL;
+	/* A guest debugger must see the guest's own paths in the syscalls: no fast path. */
+	if (!t->traced && wants_fast_path(stop->session, plan)) {
 		plan->fast_strings = stop->session->fast_strings;
 		plan->fast_size = stop->session->fast_size;
 	}
@@ -277,6 +280,7 @@ void handle_execve_exit(struct stop *stop)
 		talloc_free(plan);
 		return;
 	}
+	t->shim_reports = plan->report_start;
 	*reg_arg(&stop->regs, 0) = where;
 	REG_SP(&stop->regs) = where;
 	stop->regs_dirty = true;

@@ -4,6 +4,7 @@
  * (done by the loop), one memory read per path, a decision, at most one
  * write, no allocation.
  */
+#include "ptrace_emu.h"
 #include "stop.h"
 #include "translate.h"
 
@@ -19,7 +20,8 @@
  * must see (and open) its own program instead. Returns the guest path of
  * that program, or NULL when the path is something else.
  */
-const char *proc_exe_of(const struct stop *stop, const char *guest)
+/* The tracee a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names, and the rest. */
+static struct tracee *proc_tracee_of(const struct stop *stop, const char *guest, const char **rest)
 {
 	const char *p;
 	pid_t pid;
@@ -41,10 +43,25 @@ const char *proc_exe_of(const struct stop *stop, const char *guest)
 		pid = (pid_t)n;
 		p = end + 1;
 	}
-	if (strcmp(p, "exe") != 0)
-		return NULL;
-	struct tracee *t = tracee_get(pid);
-	return t ? t->exe : NULL;
+	*rest = p;
+	return tracee_get(pid);
+}
+
+const char *proc_exe_of(const struct stop *stop, const char *guest)
+{
+	const char *rest;
+	struct tracee *t = proc_tracee_of(stop, guest, &rest);
+
+	return t && strcmp(rest, "exe") == 0 ? t->exe : NULL;
+}
+
+/* /proc/PID/auxv of a program a guest debugger started: what the loader-shim gave it. */
+static const char *proc_auxv_of(const struct stop *stop, const char *guest)
+{
+	const char *rest;
+	struct tracee *t = proc_tracee_of(stop, guest, &rest);
+
+	return t && strcmp(rest, "auxv") == 0 ? t->auxv : NULL;
 }
 
 /*
@@ -161,8 +178,12 @@ void handle_path_enter(struct stop *stop)
 		const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
 		if (exe && !follows_last_link(stop, i))
 			exe = NULL;
+		const char *auxv = !exe && auxv_files && guest[0] == '/' ? proc_auxv_of(stop, guest)
+									 : NULL;
 		if (exe)
 			r = translate_path(stop->session, pid, AT_FDCWD, exe, host, sizeof(host));
+		else if (auxv)
+			r = snprintf(host, sizeof(host), "%s", auxv) < (int)sizeof(host) ? 1 : -ENAMETOOLONG;
 		else
 			r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
 		if (r < 0) {

@@ -74,6 +74,9 @@ void handle_uname_exit(struct stop *stop);
 void handle_execve_enter(struct stop *stop);
 void handle_execve_exit(struct stop *stop);
 
+void handle_ptrace_enter(struct stop *stop);
+void handle_wait_enter(struct stop *stop);
+void handle_wait_exit(struct stop *stop);
 /* Print one trapped syscall for --trace. */
 void trace_syscall(const struct stop *stop, const char *guest, const char *host);
 

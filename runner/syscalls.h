@@ -24,6 +24,8 @@ enum syscall_handler {
 	HANDLE_MKNOD,        /* path; devices under fake root are recorded in the view */
 	HANDLE_CHROOT,       /* chroot to the guest root succeeds (debootstrap, chroot(8)); others EPERM */
 	HANDLE_LINK,         /* path; under fake root setid files are linked by the tracer (link.c) */
+	HANDLE_PTRACE,       /* a guest debugger: emulated (ptrace_emu.c) */
+	HANDLE_WAIT,         /* wait4, waitid: a guest debugger's tracees (ptrace_emu.c) */
 };
 
 #define NO_DIRFD (-1)

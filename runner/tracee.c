@@ -243,3 +243,23 @@ pid_t tracee_creator(pid_t pid)
 
 	return tgid != pid ? tgid : (pid_t)proc_field(pid, "status", "PPid:", "%u", 0);
 }
+
+/* ppid, process group and session of pid, from /proc/PID/stat. */
+bool tracee_ids(pid_t pid, pid_t *ppid, pid_t *pgrp, pid_t *session)
+{
+	char path[32], buffer[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buffer, sizeof(buffer) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buffer[n] = '\0';
+	char *end = strrchr(buffer, ')'); /* the command name may hold anything */
+	return end && sscanf(end + 1, " %*c %d %d %d", ppid, pgrp, session) == 3;
+}

@@ -15,6 +15,7 @@
 #include "syscalls.h"
 
 struct exec_plan;
+struct emulated_trace;
 struct session;
 
 #define CREDENTIALS_MAX_GROUPS 64
@@ -41,6 +42,18 @@ struct tracee {
 	struct credentials *credentials; /* fake root: NULL until first used (all 0) */
 	char *pending_path;      /* bind through an alias: "alias\0host\0guest" for the exit stop */
 	bool group_stopped;      /* in a job-control stop, under PTRACE_LISTEN */
+	struct emulated_trace *traced; /* a guest debugger traces it (ptrace_emu.c) */
+	/* Its emulated wait4/waitid as a guest debugger (ptrace_emu.c). */
+	enum { WAIT_NONE, WAIT_REAL, WAIT_PAUSE_ENTRY, WAIT_PAUSED } wait_state;
+	bool wait_was_waitid;
+	bool interrupted;        /* groot interrupted its pause to end its wait */
+	int wait_options;
+	bool wait_has_result;    /* its wait ended before its pause() began */
+	char *auxv;              /* host file with the auxv the loader-shim gave the program */
+	bool shim_reports;       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
+	bool wait_kicked;
+	bool wait_pause_skipped; /* groot skipped its pause() (orig_rax -1 at the exit stop) */        /* something happened for it since its real wait */
+	long wait_result;
 	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
 	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
@@ -109,6 +122,8 @@ unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 pid_t tracee_tgid(pid_t pid);
 /* Has pid exited (a zombie, or reaped)? Its exit was or will be reported: nothing to wait for. */
 bool tracee_gone(pid_t pid);
+/* ppid, process group and session of pid (/proc/PID/stat); false when it is gone. */
+bool tracee_ids(pid_t pid, pid_t *ppid, pid_t *pgrp, pid_t *session);
 /* Where a new task's state comes from: its thread group, or (a process) its parent. */
 pid_t tracee_creator(pid_t pid);
 

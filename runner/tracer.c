@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "loadscript.h"
+#include "ptrace_emu.h"
 
 #define TRACE_OPTIONS                                                                              \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                        \
@@ -31,7 +32,7 @@ extern char **environ;
 
 static void resume(struct tracee *t, int signal)
 {
-	int request = t && t->pending != HANDLE_NONE ? PTRACE_SYSCALL : PTRACE_CONT;
+	int request = t ? ptrace_emu_resume_request(t) : PTRACE_CONT;
 
 	if (ptrace(request, t ? t->pid : 0, NULL, (void *)(long)signal) < 0 && errno != ESRCH)
 		log_warn("cannot resume %d: %s", t ? t->pid : 0, strerror(errno));
@@ -110,6 +111,12 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_SETID:
 		handle_identity_enter(&stop);
 		break;
+	case HANDLE_PTRACE:
+		handle_ptrace_enter(&stop);
+		break;
+	case HANDLE_WAIT:
+		handle_wait_enter(&stop);
+		break;
 	case HANDLE_ENOSYS:
 	case HANDLE_NONE:
 		break;
@@ -117,6 +124,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	write_back_registers(&stop);
 	if (stop.want_exit)
 		t->pending = stop.desc->handler;
+	if (t->traced)
+		ptrace_emu_seccomp_stop(t, stop.desc->number,
+					REG_SYSCALL(&stop.regs) == (unsigned long long)-1);
 }
 
 static void handle_exit(const struct session *session, struct tracee *t)
@@ -152,6 +162,9 @@ static void handle_exit(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_EXECVE:
 		handle_execve_exit(&stop);
+		break;
+	case HANDLE_WAIT:
+		handle_wait_exit(&stop);
 		break;
 	default:
 		break;
@@ -200,6 +213,10 @@ static struct tracee *follow_exec(struct tracee *t)
 	t->plan = talloc_steal(t, old->plan);
 	t->saved_regs = old->saved_regs;
 	old->plan = NULL;
+	if (old->traced && !t->traced) {
+		t->traced = talloc_steal(t, old->traced);
+		old->traced = NULL;
+	}
 	tracee_remove((pid_t)former);
 	return t;
 }
@@ -362,26 +379,6 @@ static void forward_signals(pid_t first, bool first_alive)
 	}
 }
 
-/* ppid, process group and session of pid, from /proc/PID/stat. */
-static bool process_ids(pid_t pid, pid_t *ppid, pid_t *pgrp, pid_t *session)
-{
-	char path[32], buffer[1024];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buffer, sizeof(buffer) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buffer[n] = '\0';
-	char *end = strrchr(buffer, ')'); /* the command name may hold anything */
-	return end && sscanf(end + 1, " %*c %d %d %d", ppid, pgrp, session) == 3;
-}
-
 /*
  * A group is orphaned when none of its members has a parent in another
  * group of the same session. groot stands in for the guest command, so the
@@ -391,11 +388,11 @@ static bool group_is_orphaned(pid_t pgrp)
 {
 	for (struct tracee *m = tracees_first(); m; m = m->next) {
 		pid_t ppid, group, session, grandparent, parent_group, parent_session;
-		if (!process_ids(m->pid, &ppid, &group, &session) || group != pgrp)
+		if (!tracee_ids(m->pid, &ppid, &group, &session) || group != pgrp)
 			continue;
 		if (ppid == getpid())
 			ppid = getppid();
-		if (process_ids(ppid, &grandparent, &parent_group, &parent_session) &&
+		if (tracee_ids(ppid, &grandparent, &parent_group, &parent_session) &&
 		    parent_group != pgrp && parent_session == session)
 			return false;
 	}
@@ -420,11 +417,11 @@ static void hang_up_orphaned_groups(void)
 		if (!s->group_stopped || s->orphaned_at_stop)
 			continue;
 		still++;
-		if (!process_ids(s->pid, &ppid, &pgrp, &session) || !group_is_orphaned(pgrp))
+		if (!tracee_ids(s->pid, &ppid, &pgrp, &session) || !group_is_orphaned(pgrp))
 			continue;
 		for (struct tracee *m = tracees_first(); m; m = m->next) {
 			pid_t member_group;
-			if (!process_ids(m->pid, &ppid, &member_group, &session) ||
+			if (!tracee_ids(m->pid, &ppid, &member_group, &session) ||
 			    member_group != pgrp)
 				continue;
 			m->orphaned_at_stop = true;
@@ -501,6 +498,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 						  "groot bug, please report it",
 						  exit_status);
 			}
+			if (t)
+				ptrace_emu_exited(t, status);
 			tracee_remove(pid);
 			if (tracees_alive() == 0)
 				break;
@@ -514,8 +513,11 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			/* A new child can stop before its parent's event: inherit from its parent now. */
 			struct tracee *parent = tracee_get(tracee_creator(pid));
 			t = tracee_add(pid);
-			if (t && parent)
+			if (t && parent) {
 				adopt_child(parent, pid);
+				if (parent->traced)
+					ptrace_emu_new_child(parent, t, 0);
+			}
 		}
 		if (!t) {
 			ptrace(PTRACE_CONT, pid, NULL, NULL);
@@ -525,9 +527,16 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		int sig = WSTOPSIG(status), event = status >> 16;
 		bool was_group_stopped = t->group_stopped;
 		t->group_stopped = false;
+		t->attached = true;
 		if (sig == (SIGTRAP | 0x80)) {
-			if (t->pending != HANDLE_NONE)
+			int op = t->traced ? ptrace_emu_syscall_op(t) : 0;
+			if (t->pending == HANDLE_NONE &&
+			    (t->wait_state == WAIT_PAUSE_ENTRY || t->wait_state == WAIT_PAUSED))
+				t->pending = HANDLE_WAIT; /* a guest debugger's emulated wait, in pause() */
+			if (t->pending != HANDLE_NONE && op != PTRACE_SYSCALL_INFO_ENTRY)
 				handle_exit(session, t);
+			if (op && ptrace_emu_syscall_stop(t, op))
+				continue; /* the guest debugger's stop */
 			resume(t, 0);
 		} else if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
 			handle_enter(session, t);
@@ -535,19 +544,30 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		} else if (sig == SIGTRAP && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
 					      event == PTRACE_EVENT_CLONE)) {
 			unsigned long child = 0;
-			if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &child) == 0)
+			if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &child) == 0) {
 				adopt_child(t, (pid_t)child);
+				ptrace_emu_new_child(t, tracee_get((pid_t)child), event);
+			}
+			if (t->traced && ptrace_emu_event(t, event, child))
+				continue;
 			resume(t, 0);
 		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
-			resume(handle_exec_event(session, t), 0);
+			unsigned long former = (unsigned long)pid;
+			ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former);
+			t = handle_exec_event(session, t);
+			if (t->traced && ptrace_emu_event(t, event, former))
+				continue;
+			resume(t, 0);
 		} else if (event == PTRACE_EVENT_STOP) {
+			if ((t->traced || t->interrupted) && ptrace_emu_event_stop(t, sig))
+				continue;
 			if (is_group_stop_signal(sig)) {
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL); /* job control: stay stopped */
 				t->group_stopped = true;
 				if (!was_group_stopped) {
 					pid_t ppid, pgrp, sid;
 					t->orphaned_at_stop =
-						process_ids(pid, &ppid, &pgrp, &sid) &&
+						tracee_ids(pid, &ppid, &pgrp, &sid) &&
 						group_is_orphaned(pgrp);
 					group_stops++;
 				}
@@ -555,6 +575,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				resume(t, 0);
 			}
 		} else {
+			if ((t->traced || t->shim_reports) && ptrace_emu_signal_stop(session, t, sig))
+				continue;
 			if (pid == first && sig < 32)
 				clock_gettime(CLOCK_MONOTONIC, &direct_delivery[sig]);
 			resume(t, sig); /* a signal for the guest: deliver it */

@@ -37,7 +37,7 @@ meson test -C build-clang --suite unit --print-errorlogs
 echo "== fixtures"
 # The developer guest: compilers, git, python venv, man pages. Changing this list
 # re-provisions (the stamp file records it).
-trixie_packages=python3,python3-venv,build-essential,git,file,procps,man-db,less,locales
+trixie_packages=python3,python3-venv,build-essential,git,file,procps,man-db,less,locales,strace,gdb
 
 tests/fixtures/tiny-rootfs.sh "$cache/rootfs/tiny"
 if [ "$(id -u)" -eq 0 ]; then

@@ -39,6 +39,12 @@
 enum loadscript_flag {
 	LOADSCRIPT_HAS_INTERP = 1 << 0, /* objects[1] is the program's PT_INTERP */
 	LOADSCRIPT_EXEC_STACK = 1 << 1, /* PT_GNU_STACK asked for PF_X */
+	/*
+	 * A guest debugger traces the process: stop (int3, entry in rdi, the
+	 * final stack pointer in rsi) once the program is loaded, so that the
+	 * tracer reports the exec with the program in place.
+	 */
+	LOADSCRIPT_REPORT_START = 1 << 2,
 };
 
 enum loadscript_object_flag {

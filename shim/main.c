@@ -125,5 +125,8 @@ void shim_main(const struct loadscript *script)
 	comm[sizeof(comm) - 1] = '\0';
 	shim_syscall(__NR_prctl, PR_SET_NAME, comm, 0);
 
-	jump(shim_fast_setup(script, script->initial_sp), entry);
+	uint64_t sp = shim_fast_setup(script, script->initial_sp);
+	if (script->flags & LOADSCRIPT_REPORT_START)
+		__asm__ volatile("int3" : : "D"(entry), "S"(sp) : "memory");
+	jump(sp, entry);
 }

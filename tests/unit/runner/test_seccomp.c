@@ -13,6 +13,8 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "seccomp.h"
@@ -96,6 +98,19 @@ static long probe_capget(void)
 {
 	return syscall(SYS_capget, NULL, NULL);
 }
+static long probe_ptrace(void)
+{
+	return syscall(SYS_ptrace, PTRACE_PEEKDATA, getppid(), NULL, NULL);
+}
+static long probe_wait4(void)
+{
+	return syscall(SYS_wait4, -1, NULL, WNOHANG, NULL);
+}
+static long probe_waitid(void)
+{
+	siginfo_t info;
+	return syscall(SYS_waitid, P_ALL, 0, &info, WEXITED | WNOHANG, NULL);
+}
 static long probe_x32(void)
 {
 	return syscall(0x40000000 | SYS_getpid);
@@ -116,6 +131,9 @@ int main(void)
 	is_int(in_filtered_child(false, probe_openat), ENOSYS, "openat is trapped");
 	is_int(in_filtered_child(false, probe_stat), ENOSYS, "newfstatat is trapped");
 	is_int(in_filtered_child(false, probe_renameat2), ENOSYS, "renameat2 is trapped");
+	is_int(in_filtered_child(false, probe_ptrace), ENOSYS, "ptrace is trapped (guest debuggers)");
+	is_int(in_filtered_child(false, probe_wait4), ENOSYS, "wait4 is trapped");
+	is_int(in_filtered_child(false, probe_waitid), ENOSYS, "waitid is trapped");
 	is_int(in_filtered_child(false, probe_getuid), 0, "getuid is not trapped without fake root");
 	is_int(in_filtered_child(true, probe_getuid), ENOSYS, "getuid is trapped under fake root");
 	is_int(in_filtered_child(false, probe_uname), 0, "uname is not trapped without a profile uname");

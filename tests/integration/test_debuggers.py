@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: MIT
+"""Debuggers in the guest: groot is every guest process's tracer, so a guest's own
+ptrace (strace, gdb) is emulated on top of it (runner/ptrace_emu.c).
+
+Ground truth: the same small debugger (tests/fixtures/ptrace_probe.c, static) runs
+natively on the host and in the guest and must print the same; strace and gdb from
+the guest itself must do their everyday work."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO, run_groot, write_profile
+
+pytestmark = pytest.mark.trixie
+
+
+@pytest.fixture(scope="module")
+def probe_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("probe")
+    os.chmod(d, 0o755)
+    subprocess.run(["musl-gcc", "-static", "-O2", "-o", d / "ptrace_probe",
+                    REPO / "tests" / "fixtures" / "ptrace_probe.c"], check=True)
+    shutil.copy(REPO / "tests" / "fixtures" / "hello_debug.c", d / "hello.c")
+    os.chmod(d / "hello.c", 0o644)
+    return d
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory, trixie_rootfs, probe_dir):
+    return write_profile(tmp_path_factory.mktemp("profile"), trixie_rootfs, name="trixie",
+                         extra=f"binds:\n  - {probe_dir}:/probe:direct\n")
+
+
+@pytest.mark.root_subset
+@pytest.mark.parametrize("mode", ["traceme", "seize"])
+def test_a_small_debugger_sees_what_it_sees_natively(profile, probe_dir, mode):
+    """TRACEME + every syscall stop + peek/poke; SEIZE + INTERRUPT + a signal stop."""
+    native = subprocess.run([probe_dir / "ptrace_probe", mode], capture_output=True,
+                            text=True, timeout=60)
+    assert native.returncode == 0 and native.stdout, native
+    r = run_groot("run", profile, "--", "/probe/ptrace_probe", mode, timeout=60)
+    assert (r.returncode, r.stdout) == (0, native.stdout), r
+
+
+def test_strace_follows_forks_and_shows_guest_paths(profile):
+    r = run_groot("run", profile, "--", "strace", "-f", "-q", "-e", "trace=execve,chdir",
+                  "sh", "-c", "cd /etc; cat hostname > /dev/null; exit 3", timeout=120)
+    assert r.returncode == 3, r
+    log = r.stderr
+    assert 'execve("/usr/bin/sh", ["sh", "-c", ' in log, r
+    assert 'execve("/usr/bin/cat", ["cat", "hostname"]' in log, r
+    assert re.search(r'chdir\("/etc"\) +\= 0', log), r
+    assert "+++ exited with 3 +++" in log, r
+    assert "Stray" not in log and "groot" not in log, r
+
+
+def test_strace_counts_syscalls(profile):
+    """strace -c: every syscall stop pair is seen, the counts add up."""
+    r = run_groot("run", profile, "--", "strace", "-c", "-o", "/dev/stdout", "/bin/true",
+                  timeout=120)
+    assert r.returncode == 0, r
+    assert "exit_group" not in r.stdout or "total" in r.stdout, r
+    assert "execve" in r.stdout and "total" in r.stdout, r
+
+
+def test_gdb_breakpoint_backtrace_and_shared_libraries(profile, tmp_path):
+    script = ("cd /tmp && gcc -g -O0 -o hello-gdb /probe/hello.c && "
+              "gdb -q -batch -ex 'break add' -ex run -ex bt -ex 'print a * b' "
+              "-ex 'info sharedlibrary' -ex continue ./hello-gdb; rm -f hello-gdb")
+    r = run_groot("run", profile, "--", "bash", "-c", script, timeout=180)
+    assert r.returncode == 0, r
+    out = r.stdout
+    assert "Breakpoint 1, add (a=2, b=3) at /probe/hello.c" in out, r
+    assert "in main () at /probe/hello.c" in out, r
+    assert "$1 = 6" in out, r
+    assert "/lib/x86_64-linux-gnu/libc.so.6" in out, r
+    assert "x=5" in out and "exited normally" in out, r
