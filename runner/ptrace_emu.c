@@ -354,10 +354,29 @@ bool ptrace_emu_event(struct tracee *t, int event, unsigned long message)
 	return false;
 }
 
+/* A debugger's child that no debugger traces exited: the kernel has news for its waits. */
+static void kick_parent_wait(pid_t pid)
+{
+	pid_t ppid = 0, pgrp, session;
+
+	if (!tracee_ids(pid, &ppid, &pgrp, &session))
+		return;
+	for (struct tracee *w = tracees_first(); w; w = w->next) {
+		if ((w->wait_state == WAIT_PAUSE_ENTRY || w->wait_state == WAIT_PAUSED) &&
+		    !w->interrupted && thread_group(w->pid) == ppid) {
+			w->wait_kicked = true;
+			if (ptrace(PTRACE_INTERRUPT, w->pid, NULL, NULL) == 0)
+				w->interrupted = true;
+		}
+	}
+}
+
 void ptrace_emu_exited(struct tracee *t, int status)
 {
 	pid_t pid = t->pid;
 
+	if (!t->traced && ptrace_emu_active())
+		kick_parent_wait(pid); /* it is a zombie still: /proc/PID/stat names its parent */
 	log_debug("ptrace: %d exits (%#x), traced %d", pid, status, t->traced != NULL);
 	if (t->auxv) {
 		unlink(t->auxv);
