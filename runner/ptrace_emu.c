@@ -85,9 +85,21 @@ static void notify_tracer(pid_t tracer)
 	}
 }
 
+/* The debugger wants PTRACE_EVENT_EXIT: groot asks the kernel for it (t is stopped). */
+static void exit_events(struct tracee *t)
+{
+	bool want = t->traced && (t->traced->options & PTRACE_O_TRACEEXIT);
+
+	if (want != t->exit_events &&
+	    ptrace(PTRACE_SETOPTIONS, t->pid, NULL,
+		   (void *)(long)(TRACE_OPTIONS | (want ? PTRACE_O_TRACEEXIT : 0))) == 0)
+		t->exit_events = want;
+}
+
 static void hold(struct tracee *t, int status, unsigned long message)
 {
 	log_debug("ptrace: %d stops for %d, status %#x", t->pid, t->traced->tracer, status);
+	exit_events(t);
 	t->traced->state = TRACED_HELD;
 	t->traced->status = status;
 	t->traced->event_message = message;
@@ -328,6 +340,17 @@ void ptrace_emu_new_child(struct tracee *parent, struct tracee *child, int event
 	}
 }
 
+bool ptrace_emu_exit_event(struct tracee *t)
+{
+	unsigned long status = 0;
+
+	if (!t->traced || !(t->traced->options & PTRACE_O_TRACEEXIT))
+		return false;
+	ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &status);
+	hold(t, stop_status(SIGTRAP, PTRACE_EVENT_EXIT), status);
+	return true;
+}
+
 bool ptrace_emu_event(struct tracee *t, int event, unsigned long message)
 {
 	static const unsigned long option_of[] = {
@@ -559,6 +582,7 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 		if (data & ~PTRACE_OPTIONS_KNOWN)
 			return -EINVAL;
 		t->traced->options = data;
+		exit_events(t);
 		return 0;
 	case PTRACE_CONT:
 	case PTRACE_SYSCALL:

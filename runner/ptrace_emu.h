@@ -46,6 +46,7 @@ bool ptrace_emu_syscall_stop(struct tracee *t, int op);
 bool ptrace_emu_signal_stop(const struct session *session, struct tracee *t, int signal);
 bool ptrace_emu_event_stop(struct tracee *t, int signal); /* PTRACE_EVENT_STOP */
 bool ptrace_emu_event(struct tracee *t, int event, unsigned long message);
+bool ptrace_emu_exit_event(struct tracee *t); /* PTRACE_EVENT_EXIT */
 void ptrace_emu_seccomp_stop(struct tracee *t, long nr, bool skipped);
 void ptrace_emu_new_child(struct tracee *parent, struct tracee *child, int event);
 /* t exited with this wait status (before it leaves the table). */

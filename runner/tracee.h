@@ -10,9 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/ptrace.h>
 #include <sys/user.h>
 
 #include "syscalls.h"
+
+/* groot's own ptrace options on every tracee (a guest debugger may add TRACEEXIT). */
+#define TRACE_OPTIONS                                                                              \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                        \
+	 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)
 
 struct exec_plan;
 struct emulated_trace;
@@ -50,7 +56,8 @@ struct tracee {
 	int wait_options;
 	bool wait_has_result;    /* its wait ended before its pause() began */
 	char *auxv;              /* host file with the auxv the loader-shim gave the program */
-	bool shim_reports;       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
+	bool shim_reports;
+	bool exit_events;        /* PTRACE_O_TRACEEXIT set for its guest debugger */       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
 	bool wait_kicked;
 	bool wait_pause_skipped; /* groot skipped its pause() (orig_rax -1 at the exit stop) */        /* something happened for it since its real wait */
 	long wait_result;

@@ -24,10 +24,6 @@
 #include "loadscript.h"
 #include "ptrace_emu.h"
 
-#define TRACE_OPTIONS                                                                              \
-	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |                        \
-	 PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL)
-
 extern char **environ;
 
 static void resume(struct tracee *t, int signal)
@@ -556,6 +552,10 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former);
 			t = handle_exec_event(session, t);
 			if (t->traced && ptrace_emu_event(t, event, former))
+				continue;
+			resume(t, 0);
+		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXIT) {
+			if (ptrace_emu_exit_event(t))
 				continue;
 			resume(t, 0);
 		} else if (event == PTRACE_EVENT_STOP) {

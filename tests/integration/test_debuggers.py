@@ -47,14 +47,15 @@ def test_a_small_debugger_sees_what_it_sees_natively(profile, probe_dir, mode):
 
 
 def test_strace_follows_forks_and_shows_guest_paths(profile):
-    r = run_groot("run", profile, "--", "strace", "-f", "-q", "-e", "trace=execve,chdir",
+    r = run_groot("run", profile, "--", "strace", "-f", "-q", "-e", "trace=execve,chdir,exit_group",
                   "sh", "-c", "cd /etc; cat hostname > /dev/null; exit 3", timeout=120)
     assert r.returncode == 3, r
     log = r.stderr
     assert 'execve("/usr/bin/sh", ["sh", "-c", ' in log, r
     assert 'execve("/usr/bin/cat", ["cat", "hostname"]' in log, r
     assert re.search(r'chdir\("/etc"\) +\= 0', log), r
-    assert "+++ exited with 3 +++" in log, r
+    assert re.search(r'exit_group\(3\) += \?', log), r  # PTRACE_EVENT_EXIT seen
+    assert "+++ exited with 3 +++" in log and "unfinished" not in log, r
     assert "Stray" not in log and "groot" not in log, r
 
 
