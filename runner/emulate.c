@@ -7,6 +7,7 @@
 #include "translate.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -237,5 +238,9 @@ void handle_chroot_enter(struct stop *stop)
 	}
 	if (stop->session->trace)
 		trace_syscall(stop, guest, resolved);
-	stop_skip(stop, strcmp(resolved, stop->session->mount) == 0 ? 0 : -EPERM);
+	/* After the lookup, as the kernel: CAP_SYS_CHROOT, then only the guest's root. */
+	stop_skip(stop, identity_capable(stop, CAP_SYS_CHROOT) &&
+					strcmp(resolved, stop->session->mount) == 0
+			    ? 0
+			    : -EPERM);
 }

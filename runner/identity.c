@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <talloc.h>
+#include <unistd.h>
 
 #define KEEP ((unsigned int)-1) /* "-1: leave unchanged" in setre*id and setres*id */
 /* A handler's answer for "not ours: let the kernel run the syscall". */
@@ -480,4 +481,12 @@ void identity_after_exec(struct tracee *t)
 	c->uid[3] = c->uid[1];
 	c->gid[3] = c->gid[1];
 	c->securebits &= ~(unsigned)SECBIT_KEEP_CAPS;
+}
+
+bool identity_capable(struct stop *stop, int cap)
+{
+	if (!stop->session->fake_identity)
+		return geteuid() == 0; /* the host's own identity */
+	struct credentials *c = credentials_of(stop, stop->tracee);
+	return c && capable(c, cap);
 }
