@@ -146,11 +146,13 @@ def test_fake_ownership_with_the_host_as_rootfs(tmp_path):
 def test_chroot_needs_the_capability_as_natively(tmp_path, trixie_rootfs):
     """chroot(2) is CAP_SYS_CHROOT's: fake root may chroot to the guest's root, a fake
     user (-i) or the plain host user gets EPERM, as the kernel gives an unprivileged one."""
-    r = run_groot("proot", "-r", trixie_rootfs, "-0", "chroot", "/", "/bin/true")
+    r = run_groot("proot", "-r", trixie_rootfs, "-0", "/usr/sbin/chroot", "/", "/bin/true")
     assert r.returncode == 0, r
     for identity in (["-i", "123:456"], []):
-        r = run_groot("proot", "-r", trixie_rootfs, *identity, "chroot", "/", "/bin/true")
+        r = run_groot("proot", "-r", trixie_rootfs, *identity, "/usr/sbin/chroot", "/",
+                      "/bin/true")
         assert r.returncode == 125 and "Operation not permitted" in r.stderr, (identity, r)
     if os.geteuid() != 0:
-        native = subprocess.run(["chroot", "/", "/bin/true"], capture_output=True, text=True)
+        native = subprocess.run(["/usr/sbin/chroot", "/", "/bin/true"], capture_output=True,
+                                text=True)
         assert native.returncode == 125 and "Operation not permitted" in native.stderr
