@@ -88,25 +88,34 @@ static int has_dotdot(const char *p)
 /* Does path start with the component prefix of length n? */
 static int under(const char *path, const char *prefix, size_t n)
 {
+	if (n == 1 && prefix[0] == '/')
+		return path[0] == '/'; /* a bind of the host's root holds every absolute path */
 	return same(path, prefix, n) && (path[n] == '/' || path[n] == '\0');
 }
 
-/* The direct bind containing the guest path (guest, host): returns its guest string or NULL. */
+/*
+ * The direct bind containing the guest path (by_host: the host path), the
+ * most specific one as the tracer picks it: returns its guest string or NULL.
+ */
 static const char *direct_of(const char *guest, int by_host, size_t *guest_length,
 			     const char **host)
 {
+	const char *best = 0;
+	size_t best_n = 0;
+
 	for (const char *d = config->directs; *d;) {
 		const char *h = d + length_of(d) + 1;
 		const char *key = by_host ? h : d;
 		size_t n = length_of(key);
-		if (under(guest, key, n)) {
+		if (under(guest, key, n) && (!best || n > best_n)) {
+			best = d;
+			best_n = n;
 			*guest_length = length_of(d);
 			*host = h;
-			return d;
 		}
 		d = h + length_of(h) + 1;
 	}
-	return NULL;
+	return best;
 }
 
 /*

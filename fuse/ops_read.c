@@ -281,6 +281,12 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 	else if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
 		 make_entry_from(fs, child, &e, &backing) < 0)
 		child = NULL;
+	if (child && child->vnode && child->vnode->kind == VNODE_DIRECT) {
+		/* Its placeholder is a symlink to the host object; the listing shows the
+		 * object's own type (de->type), and the lookup comes later. */
+		inode_unref(fs, child, 1);
+		child = NULL;
+	}
 	if (!child) {
 		/* No dentry for "." and ".." (nor for a name that vanished). */
 		memset(&e, 0, sizeof(e));

@@ -285,6 +285,9 @@ int dir_snapshot(struct fs *fs, struct inode *dir, struct dir_handle **out)
 			if (stat(v->host, &hst) < 0)
 				continue; /* like lookup: a missing bind source is not there */
 			type = S_ISDIR(hst.st_mode) ? DT_DIR : (unsigned char)IFTODT(hst.st_mode);
+		} else if (v->kind == VNODE_DIRECT && stat(v->host, &hst) == 0) {
+			/* The guest reaches the host object there (the tracer sends it): its type. */
+			type = (unsigned char)IFTODT(hst.st_mode);
 		}
 		if (asprintf(&path, "%s%s%s", dir_path, dir_path[1] ? "/" : "", v->name) < 0) {
 			r = -ENOMEM;

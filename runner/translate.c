@@ -25,17 +25,23 @@ bool path_has_dotdot(const char *path)
 
 static bool has_prefix_component(const char *path, const char *prefix, size_t length)
 {
+	if (length == 1 && prefix[0] == '/')
+		return path[0] == '/'; /* the host's root holds every absolute path */
 	return strncmp(path, prefix, length) == 0 && (path[length] == '/' || path[length] == '\0');
 }
 
+/* The most specific direct bind wins: a nested one shadows its parent, in any order. */
 const struct direct_bind *find_direct_bind(const struct session *session, const char *guest)
 {
+	const struct direct_bind *best = NULL;
+
 	for (size_t i = 0; i < session->n_directs; i++) {
 		const struct direct_bind *d = &session->directs[i];
-		if (has_prefix_component(guest, d->guest, d->guest_length))
-			return d;
+		if (has_prefix_component(guest, d->guest, d->guest_length) &&
+		    (!best || d->guest_length >= best->guest_length))
+			best = d;
 	}
-	return NULL;
+	return best;
 }
 
 static int concat(char *out, size_t size, const char *a, size_t la, const char *b)
@@ -141,10 +147,19 @@ int detranslate_path(const struct session *session, const char *host, char *out,
 		const char *rest = host + session->mount_length;
 		return concat(out, size, "/", *rest ? 0 : 1, rest);
 	}
+	/* The bind whose host side holds the path most closely names it. */
+	const struct direct_bind *best = NULL;
 	for (size_t i = 0; i < session->n_directs; i++) {
 		const struct direct_bind *d = &session->directs[i];
-		if (has_prefix_component(host, d->host, d->host_length))
-			return concat(out, size, d->guest, d->guest_length, host + d->host_length);
+		if (has_prefix_component(host, d->host, d->host_length) &&
+		    (!best || d->host_length > best->host_length))
+			best = d;
+	}
+	if (best) {
+		const char *rest = best->host_length > 1 ? host + best->host_length
+				   : host[1]		   ? host
+							   : "";
+		return concat(out, size, best->guest, best->guest_length, rest);
 	}
 	return concat(out, size, "", 0, host);
 }

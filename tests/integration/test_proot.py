@@ -156,3 +156,40 @@ def test_chroot_needs_the_capability_as_natively(tmp_path, trixie_rootfs):
         native = subprocess.run(["/usr/sbin/chroot", "/", "/bin/true"], capture_output=True,
                                 text=True)
         assert native.returncode == 125 and "Operation not permitted" in native.stderr
+
+
+def test_nested_binds_win_in_any_order(tmp_path):
+    """PRoot's test cea75343: the most specific bind wins, whatever the order given."""
+    (tmp_path / "one").write_text("binding 1\n")
+    (tmp_path / "two").write_text("binding 2\n")
+    a = tmp_path / "a"
+    (a / "b").mkdir(parents=True)
+    binds = [["-b", f"{a}"], ["-b", f"{tmp_path}/two:{a}/d"], ["-b", f"{a}/b"],
+             ["-b", f"{tmp_path}/one:{a}/b/c"]]
+    for order in (binds, binds[::-1]):
+        args = [x for b in order for x in b]
+        r = run_groot("proot", *args, "cat", f"{a}/d", f"{a}/b/c")
+        assert (r.returncode, r.stdout) == (0, "binding 2\nbinding 1\n"), (order, r)
+
+
+def test_bind_points_list_with_their_own_type(tmp_path, trixie_rootfs):
+    """PRoot's test 654decce: a directory entry made by a bind has the bound object's
+    type (readdir's d_type, which scandir reports without a stat), not a placeholder's."""
+    (tmp_path / "file").write_text("x\n")
+    (tmp_path / "dir").mkdir()
+    script = ("import os; print(sorted((e.name, e.is_file(follow_symlinks=False), "
+              "e.is_dir(follow_symlinks=False), e.is_symlink()) for e in os.scandir('/x/y')))")
+    r = run_groot("proot", "-r", trixie_rootfs, "-b", f"{tmp_path / 'file'}:/x/y/f",
+                  "-b", f"{tmp_path / 'dir'}:/x/y/d", "python3", "-c", script)
+    assert (r.returncode, r.stdout) == \
+        (0, "[('d', False, True, False), ('f', True, False, False)]\n"), r
+
+
+def test_cwd_in_a_bind_of_the_hosts_root(tmp_path):
+    """PRoot's test 0238c7f1: with the host's / bound at /hostfs, a cwd entered through it
+    is named through it."""
+    r = run_groot("proot", "-m", "/:/hostfs", "-w", "/hostfs/etc", "/bin/pwd")
+    assert (r.returncode, r.stdout) == (0, "/hostfs/etc\n"), r
+    r = run_groot("proot", "-m", "/:/hostfs", "-w", "/hostfs/etc", "sh", "-c",
+                  "cd /hostfs/usr && /bin/pwd && cd /etc && /bin/pwd")
+    assert (r.returncode, r.stdout) == (0, "/hostfs/usr\n/etc\n"), r
