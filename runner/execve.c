@@ -255,6 +255,7 @@ void handle_execve_exit(struct stop *stop)
 
 	uint64_t sp = REG_SP(&stop->regs);
 	plan->report_start = t->traced != NULL;
+	plan->fake_ids = identity_ids(stop, plan->ids);
 	/* A guest debugger must see the guest's own paths in the syscalls: no fast path. */
 	if (!t->traced && wants_fast_path(stop->session, plan)) {
 		plan->fast_strings = stop->session->fast_strings;

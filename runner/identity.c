@@ -490,3 +490,17 @@ bool identity_capable(struct stop *stop, int cap)
 	struct credentials *c = credentials_of(stop, stop->tracee);
 	return c && capable(c, cap);
 }
+
+bool identity_ids(struct stop *stop, unsigned int ids[4])
+{
+	if (!stop->session->fake_identity)
+		return false;
+	struct credentials *c = credentials_of(stop, stop->tracee);
+	if (!c)
+		return false;
+	ids[0] = c->uid[0];
+	ids[1] = c->uid[1];
+	ids[2] = c->gid[0];
+	ids[3] = c->gid[1];
+	return true;
+}

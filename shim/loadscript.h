@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define LOADSCRIPT_MAGIC 0x31534c544f4f5247ULL /* "GROOTLS1" read as a little-endian u64 */
-#define LOADSCRIPT_VERSION 2
+#define LOADSCRIPT_VERSION 3
 #define LOADSCRIPT_MAX_SIZE 16384  /* bytes, strings included */
 #define LOADSCRIPT_STACK_GAP 256   /* bytes left untouched between the script and initial_sp */
 #define LOADSCRIPT_MAX_SEGMENTS 16 /* PT_LOADs per object */
@@ -45,6 +45,8 @@ enum loadscript_flag {
 	 * tracer reports the exec with the program in place.
 	 */
 	LOADSCRIPT_REPORT_START = 1 << 2,
+	/* Fake identity: AT_UID, AT_EUID, AT_GID, AT_EGID from ids[] (what getauxval says). */
+	LOADSCRIPT_FAKE_IDS = 1 << 3,
 };
 
 enum loadscript_object_flag {
@@ -90,6 +92,7 @@ struct loadscript {
 	char comm[LOADSCRIPT_COMM_SIZE]; /* PR_SET_NAME, NUL-terminated */
 	uint32_t fast_offset;	/* the fast path's strings (fast.h), from the start; 0 = none */
 	uint32_t fast_size;	/* their total size, NULs included */
+	uint32_t ids[4];	/* uid, euid, gid, egid, with LOADSCRIPT_FAKE_IDS */
 	struct loadscript_object objects[2]; /* [0] program, [1] interpreter if HAS_INTERP */
 };
 

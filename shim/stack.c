@@ -37,6 +37,14 @@ void shim_fix_auxv(uint64_t initial_sp, const struct loadscript *script, uint64_
 		case AT_EXECFN:
 			p[1] = (uint64_t)execfn;
 			break;
+		case AT_UID:
+		case AT_EUID:
+		case AT_GID:
+		case AT_EGID:
+			if (script->flags & LOADSCRIPT_FAKE_IDS)
+				p[1] = script->ids[p[0] == AT_UID ? 0 : p[0] == AT_EUID ? 1
+						   : p[0] == AT_GID ? 2 : 3];
+			break;
 		}
 	}
 }

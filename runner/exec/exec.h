@@ -89,7 +89,9 @@ struct exec_plan {
 	char execfn[PATH_MAX];   /* AT_EXECFN and comm source: bprm->filename (guest view) */
 	char exe_guest[PATH_MAX]; /* what /proc/self/exe must show: the final ELF, resolved */
 	char comm[16];           /* the task name the kernel would set (TASK_COMM_LEN) */
-	bool report_start;       /* LOADSCRIPT_REPORT_START: a guest debugger waits for the exec */
+	bool report_start;
+	bool fake_ids;           /* LOADSCRIPT_FAKE_IDS: ids[] for the auxv */
+	unsigned int ids[4];     /* uid, euid, gid, egid */       /* LOADSCRIPT_REPORT_START: a guest debugger waits for the exec */
 	bool executable_stack;   /* PT_GNU_STACK with PF_X (absent = not executable on x86_64) */
 	bool has_interp;
 	struct exec_object program;

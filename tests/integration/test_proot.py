@@ -193,3 +193,14 @@ def test_cwd_in_a_bind_of_the_hosts_root(tmp_path):
     r = run_groot("proot", "-m", "/:/hostfs", "-w", "/hostfs/etc", "sh", "-c",
                   "cd /hostfs/usr && /bin/pwd && cd /etc && /bin/pwd")
     assert (r.returncode, r.stdout) == (0, "/hostfs/usr\n/etc\n"), r
+
+
+def test_the_auxv_carries_the_fake_ids(trixie_rootfs):
+    """getauxval(AT_UID...) agrees with getuid() under -i and -0 (the loader-shim writes
+    the fake ids where the kernel wrote the host's)."""
+    for identity, expected in ((["-i", "1234:5678"], "1234 1234 5678 5678"),
+                               (["-0"], "0 0 0 0")):
+        r = run_groot("proot", "-r", trixie_rootfs, *identity, "sh", "-c",
+                      "LD_SHOW_AUXV=1 /bin/true | awk '/^AT_E?[UG]ID:/ {print $2}' | "
+                      "tr '\\n' ' '")
+        assert (r.returncode, r.stdout.strip()) == (0, expected), (identity, r)
