@@ -212,6 +212,9 @@ void handle_execve_enter(struct stop *stop)
 	}
 
 	t->saved_regs = stop->regs;
+	/* The argc the program will get (the kernel gives an empty argv one ""). */
+	long kept = argc > plan->skip_argv ? argc - plan->skip_argv : 0;
+	t->next_argc = (uint64_t)(plan->n_prefix + kept) ?: 1;
 	/* execveat becomes a plain execve of the shim: the plan already resolved dirfd and flags. */
 	REG_SYSCALL(&stop->regs) = SYS_execve;
 	stop_set_arg(stop, 0, shim);
@@ -282,6 +285,13 @@ void handle_execve_exit(struct stop *stop)
 		return;
 	}
 	t->shim_reports = plan->report_start;
+	t->stack_start = sp;
+	t->exec_argc = t->next_argc;
+	if (t->auxv) {
+		unlink(t->auxv); /* the former program's */
+		TALLOC_FREE(t->auxv);
+		auxv_files--;
+	}
 	*reg_arg(&stop->regs, 0) = where;
 	REG_SP(&stop->regs) = where;
 	stop->regs_dirty = true;

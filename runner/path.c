@@ -55,13 +55,13 @@ const char *proc_exe_of(const struct stop *stop, const char *guest)
 	return t && strcmp(rest, "exe") == 0 ? t->exe : NULL;
 }
 
-/* /proc/PID/auxv of a program a guest debugger started: what the loader-shim gave it. */
+/* /proc/PID/auxv: what the loader-shim gave the program (the kernel's copy describes the shim). */
 static const char *proc_auxv_of(const struct stop *stop, const char *guest)
 {
 	const char *rest;
 	struct tracee *t = proc_tracee_of(stop, guest, &rest);
 
-	return t && strcmp(rest, "auxv") == 0 ? t->auxv : NULL;
+	return t && strcmp(rest, "auxv") == 0 ? ptrace_emu_auxv_of(stop->session, t) : NULL;
 }
 
 /*
@@ -178,8 +178,9 @@ void handle_path_enter(struct stop *stop)
 		const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
 		if (exe && !follows_last_link(stop, i))
 			exe = NULL;
-		const char *auxv = !exe && auxv_files && guest[0] == '/' ? proc_auxv_of(stop, guest)
-									 : NULL;
+		const char *auxv = !exe && length > 11 && !strcmp(guest + length - 5, "/auxv")
+					   ? proc_auxv_of(stop, guest)
+					   : NULL;
 		if (exe)
 			r = translate_path(stop->session, pid, AT_FDCWD, exe, host, sizeof(host));
 		else if (auxv)

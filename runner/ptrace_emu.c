@@ -201,30 +201,23 @@ void ptrace_emu_seccomp_stop(struct tracee *t, long nr, bool skipped)
 		t->traced->skipped_nr = skipped && t->traced->mode == PTRACE_SYSCALL ? nr : -1;
 }
 
-/*
- * The loader-shim's int3 after an exec under a debugger: the program is
- * loaded. Start it as the kernel starts a new image (rip at the entry, the
- * stack pointer, every other register 0), keep the auxv the shim fixed for
- * /proc/PID/auxv (the kernel's copy describes the shim), and report the exec.
- */
-static bool exec_started(const struct session *session, struct tracee *t)
+/* Keep the auxv of the stack at sp (argc, argv..., NULL, envp..., NULL, auxv) in a file. */
+static void save_auxv(const struct session *session, struct tracee *t, uint64_t sp)
 {
-	struct user_regs_struct regs;
-	uint64_t sp, address, pair[2];
+	uint64_t address, pair[2];
 	int nulls = 0;
 
-	t->shim_reports = false;
-	if (tracee_get_regs(t->pid, &regs) < 0)
-		return false;
-	sp = regs.rsi;
-	/* argc, argv..., NULL, envp..., NULL, then the auxv pairs up to AT_NULL. */
 	for (address = sp + 8; nulls < 2; address += 8) {
 		if (tracee_read(t->pid, address, pair, 8) < 0)
-			break;
+			return;
 		nulls += pair[0] == 0;
 	}
+	/* groot-fast.so takes its LD_PRELOAD out of envp, leaving NULLs: the auxv comes next. */
+	for (int i = 0; i < 8; i++, address += 8)
+		if (tracee_read(t->pid, address, pair, 8) < 0 || pair[0] != 0)
+			break;
 	char *path = talloc_asprintf(t, "%s/auxv-%d", session->run_dir, t->pid);
-	FILE *out = nulls == 2 && path ? fopen(path, "we") : NULL;
+	FILE *out = path ? fopen(path, "we") : NULL;
 	for (; out; address += 16) {
 		if (tracee_read(t->pid, address, pair, sizeof(pair)) < 0) {
 			fclose(out);
@@ -239,7 +232,43 @@ static bool exec_started(const struct session *session, struct tracee *t)
 		talloc_free(t->auxv);
 		t->auxv = path;
 		auxv_files++;
+	} else {
+		talloc_free(path);
 	}
+}
+
+const char *ptrace_emu_auxv_of(const struct session *session, struct tracee *t)
+{
+	uint64_t argc;
+
+	if (t->auxv || !t->stack_start)
+		return t->auxv;
+	/* The shim's fast path moves argc..envp down 16 bytes when it adds LD_PRELOAD. */
+	for (uint64_t sp = t->stack_start; sp >= t->stack_start - 16; sp -= 16) {
+		if (tracee_read(t->pid, sp, &argc, sizeof(argc)) == 0 && argc == t->exec_argc) {
+			save_auxv(session, t, sp);
+			break;
+		}
+	}
+	return t->auxv;
+}
+
+/*
+ * The loader-shim's int3 after an exec under a debugger: the program is
+ * loaded. Start it as the kernel starts a new image (rip at the entry, the
+ * stack pointer, every other register 0), keep the auxv the shim fixed for
+ * /proc/PID/auxv (the kernel's copy describes the shim), and report the exec.
+ */
+static bool exec_started(const struct session *session, struct tracee *t)
+{
+	struct user_regs_struct regs;
+	uint64_t sp;
+
+	t->shim_reports = false;
+	if (tracee_get_regs(t->pid, &regs) < 0)
+		return false;
+	sp = regs.rsi;
+	save_auxv(session, t, sp);
 	uint64_t entry = regs.rdi, eflags = regs.eflags;
 	struct user_regs_struct start = regs;
 	start.rax = start.rbx = start.rcx = start.rdx = start.rsi = start.rdi = start.rbp = 0;

@@ -32,6 +32,8 @@ struct session;
 /* How many tracees have an auxv file (tracee.auxv): /proc/PID/auxv is theirs. */
 extern unsigned int auxv_files;
 
+/* The host file with the auxv the loader-shim gave t's program (made on first use), or NULL. */
+const char *ptrace_emu_auxv_of(const struct session *session, struct tracee *t);
 /* Is any guest process tracing another (or has exits to collect)? */
 bool ptrace_emu_active(void);
 /* The real request groot resumes t with. */

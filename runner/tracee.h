@@ -56,6 +56,9 @@ struct tracee {
 	int wait_options;
 	bool wait_has_result;    /* its wait ended before its pause() began */
 	char *auxv;              /* host file with the auxv the loader-shim gave the program */
+	uint64_t stack_start;    /* the kernel's initial stack pointer at its last exec */
+	uint64_t exec_argc;      /* and the argc the program got */
+	uint64_t next_argc;      /* the argc of the exec in flight */
 	bool shim_reports;
 	bool exit_events;        /* PTRACE_O_TRACEEXIT set for its guest debugger */       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
 	bool wait_kicked;

@@ -187,6 +187,11 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 		return;
 	if (parent->exe && !child->exe)
 		child->exe = talloc_strdup(child, parent->exe);
+	if (!child->stack_start) {
+		/* Its memory is a copy (or the same): the same stack, the same auxv. */
+		child->stack_start = parent->stack_start;
+		child->exec_argc = parent->exec_argc;
+	}
 	if (parent->credentials && !child->credentials)
 		child->credentials = talloc_memdup(child, parent->credentials,
 						   sizeof(*parent->credentials));

@@ -80,3 +80,30 @@ def test_gdb_breakpoint_backtrace_and_shared_libraries(profile, tmp_path):
     assert "$1 = 6" in out, r
     assert "/lib/x86_64-linux-gnu/libc.so.6" in out, r
     assert "x=5" in out and "exited normally" in out, r
+
+
+def test_gdb_attaches_to_a_running_process(profile):
+    """gdb -p: the attach stop, then the shared libraries and a backtrace through them,
+    which needs /proc/PID/auxv to describe the program rather than the loader-shim."""
+    script = ("sleep 60 & sleep 0.3; gdb -q -batch -p $! -ex 'info sharedlibrary' -ex bt; "
+              "kill %1")
+    r = run_groot("run", profile, "--", "bash", "-c", script, timeout=180)
+    assert r.returncode == 0, r
+    assert "/lib/x86_64-linux-gnu/libc.so.6" in r.stdout, r
+    assert "in __libc_start_main () from /lib/x86_64-linux-gnu/libc.so.6" in r.stdout, r
+    assert "detached" in r.stdout, r
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_proc_auxv_describes_the_program(profile, fast):
+    """/proc/self/auxv as the dynamic loader saw the auxv (LD_SHOW_AUXV), not the
+    loader-shim the kernel started."""
+    script = ("LD_SHOW_AUXV=1 python3 -c '"
+              "import struct; v = dict(struct.iter_unpack(\"QQ\", open(\"/proc/self/auxv\", \"rb\").read())); "
+              "print(\"FROM_PROC_ENTRY: 0x%x\" % v[9]); print(\"FROM_PROC_PHDR: 0x%x\" % v[3])'")
+    extra = [] if fast else ["--no-fast-path"]
+    r = run_groot("run", *extra, profile, "--", "sh", "-c", script)
+    assert r.returncode == 0, r
+    shown = dict(line.split(":", 1) for line in r.stdout.splitlines() if ":" in line)
+    assert shown["FROM_PROC_ENTRY"].strip() == shown["AT_ENTRY"].strip(), r
+    assert shown["FROM_PROC_PHDR"].strip() == shown["AT_PHDR"].strip(), r
