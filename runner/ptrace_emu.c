@@ -23,6 +23,8 @@
 #include "ptrace_emu.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +72,40 @@ static pid_t thread_group(pid_t pid)
 /* ---- holding stops for the debugger ---------------------------------------------------- */
 
 /* Wake the debugger: SIGCHLD as the kernel sends a tracer, and its emulated waits. */
+/* Is thread pid blocked in a wait the kernel runs (one that began before it traced)? */
+static bool in_kernel_wait(pid_t pid)
+{
+	char path[40], line[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	long nr = strtol(line, NULL, 10);
+	return nr == SYS_wait4 || nr == SYS_waitid;
+}
+
 static void notify_tracer(pid_t tracer)
 {
 	kill(tracer, SIGCHLD);
 	for (struct tracee *w = tracees_first(); w; w = w->next) {
-		if (w->wait_state == WAIT_NONE || thread_group(w->pid) != tracer)
+		if (thread_group(w->pid) != tracer)
 			continue;
+		if (w->wait_state == WAIT_NONE) {
+			/* Waiting in the kernel since before it had tracees: interrupted, the
+			 * wait restarts through the filter and finds the stop. */
+			if (!w->interrupted && in_kernel_wait(w->pid) &&
+			    ptrace(PTRACE_INTERRUPT, w->pid, NULL, NULL) == 0)
+				w->interrupted = true;
+			continue;
+		}
 		w->wait_kicked = true; /* what its last real wait saw may be stale */
 		if (w->wait_state != WAIT_REAL && !w->interrupted &&
 		    ptrace(PTRACE_INTERRUPT, w->pid, NULL, NULL) == 0) {
