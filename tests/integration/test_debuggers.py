@@ -23,8 +23,9 @@ def probe_dir(tmp_path_factory):
     os.chmod(d, 0o755)
     subprocess.run(["musl-gcc", "-static", "-O2", "-o", d / "ptrace_probe",
                     REPO / "tests" / "fixtures" / "ptrace_probe.c"], check=True)
-    shutil.copy(REPO / "tests" / "fixtures" / "hello_debug.c", d / "hello.c")
-    os.chmod(d / "hello.c", 0o644)
+    for source, name in (("hello_debug.c", "hello.c"), ("threads_debug.c", "threads.c")):
+        shutil.copy(REPO / "tests" / "fixtures" / source, d / name)
+        os.chmod(d / name, 0o644)
     return d
 
 
@@ -108,3 +109,13 @@ def test_proc_auxv_describes_the_program(profile, fast):
     shown = dict(line.split(":", 1) for line in r.stdout.splitlines() if ":" in line)
     assert shown["FROM_PROC_ENTRY"].strip() == shown["AT_ENTRY"].strip(), r
     assert shown["FROM_PROC_PHDR"].strip() == shown["AT_PHDR"].strip(), r
+
+
+def test_gdb_stops_every_thread_at_a_breakpoint(profile):
+    script = ("cd /tmp && gcc -g -O0 -pthread -o threads-gdb /probe/threads.c && "
+              "gdb -q -batch -ex 'break work' -ex run -ex continue -ex continue -ex continue "
+              "-ex continue ./threads-gdb; rm -f threads-gdb")
+    r = run_groot("run", profile, "--", "bash", "-c", script, timeout=180)
+    assert r.returncode == 0, r
+    assert len(re.findall(r'Thread \d+ "threads-gdb" hit Breakpoint 1, work', r.stdout)) == 4, r
+    assert "counter=4000" in r.stdout and "exited normally" in r.stdout, r
