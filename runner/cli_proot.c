@@ -51,6 +51,32 @@ static void proot_usage(FILE *out)
 		"  -h, --help                this help;  -V, --version  the version\n");
 }
 
+/* "/tmp/../x//y/." → "/x/y": PRoot takes such destinations; a profile must not. */
+static char *lexical(TALLOC_CTX *ctx, const char *path)
+{
+	char *out = talloc_strdup(ctx, "");
+	const char *p = path;
+
+	while (out && *p) {
+		size_t n;
+		while (*p == '/')
+			p++;
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(out, '/');
+			if (slash)
+				*slash = '\0';
+			out = talloc_realloc(ctx, out, char, strlen(out) + 1);
+		} else {
+			out = talloc_asprintf_append(out, "/%.*s", (int)n, p);
+		}
+		p += n;
+	}
+	return out && !*out ? talloc_strdup(ctx, "/") : out;
+}
+
 static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec)
 {
 	struct profile_error err = {{0}};
@@ -60,6 +86,15 @@ static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *sp
 		spec = getenv("HOME");
 		if (!spec)
 			return 0;
+	}
+	const char *colon = strchr(spec, ':');
+	const char *dest = colon ? colon + 1 : spec;
+	if (dest[0] == '/' && strstr(dest, "/..")) {
+		char *clean = lexical(ctx, dest);
+		if (!clean)
+			return -1;
+		spec = colon ? talloc_asprintf(ctx, "%.*s:%s", (int)(colon - spec), spec, clean)
+			     : talloc_asprintf(ctx, "%s:%s", spec, clean);
 	}
 	if (profile_parse_bind(ctx, spec, NULL, NULL, &bind, &err) < 0) {
 		log_error("-b %s: %s", spec, err.message);

@@ -126,6 +126,48 @@ void handle_readlink_enter(struct stop *stop)
 	stop->want_exit = true;
 }
 
+/*
+ * How the guest sees an absolute link target. A /proc link names a host
+ * path: detranslated like a result. A link in the view has the mountpoint
+ * in front (the view puts it there): stripped. A link on the host (in a
+ * direct bind) shows its own text, unless its target lies in that same bind,
+ * which the guest sees elsewhere (PRoot's rule).
+ */
+static bool link_target_shown(struct stop *stop, bool at, const char *target, char *shown,
+			      size_t size)
+{
+	const struct session *session = stop->session;
+	char link[PATH_MAX];
+	const struct direct_bind *d;
+
+	if (!strncmp(target, session->mount, session->mount_length) &&
+	    (target[session->mount_length] == '/' || !target[session->mount_length]))
+		return detranslate_path(session, target, shown, size) == 0;
+	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, at ? 1 : 0), link, sizeof(link)) <
+	    0)
+		return false;
+	if (link[0] == '/') {
+		if (!strncmp(link, "/proc/", 6))
+			return detranslate_path(session, target, shown, size) == 0;
+		d = find_direct_bind(session, link);
+	} else {
+		/* Relative: where its directory is on the host says which bind holds it. */
+		char base[PATH_MAX];
+		if (tracee_directory(stop->tracee->pid, at ? (int)stop_arg(stop, 0) : AT_FDCWD,
+				     base, sizeof(base)) < 0)
+			return false;
+		if (!strncmp(base, "/proc/", 6))
+			return detranslate_path(session, target, shown, size) == 0;
+		d = find_direct_bind_by_host(session, base);
+	}
+	if (!d || strncmp(target, d->host, d->host_length) ||
+	    (d->host_length > 1 && target[d->host_length] && target[d->host_length] != '/'))
+		return false;
+	const char *rest = d->host_length > 1 ? target + d->host_length : target;
+	return snprintf(shown, size, "%.*s%s", (int)d->guest_length, d->guest, rest) <
+	       (int)size;
+}
+
 void handle_readlink_exit(struct stop *stop)
 {
 	char path[PATH_MAX], host[PATH_MAX], target[PATH_MAX + 1], shown[PATH_MAX];
@@ -153,9 +195,7 @@ void handle_readlink_exit(struct stop *stop)
 			program = exe_of_proc_link(t->pid, host);
 		if (program)
 			result = program;
-	} else if (target[0] == '/' &&
-		   detranslate_path(stop->session, target, shown, sizeof(shown)) == 0) {
-		/* Only absolute targets can carry the mountpoint. */
+	} else if (target[0] == '/' && link_target_shown(stop, at, target, shown, sizeof(shown))) {
 		result = shown;
 	}
 	n = give_link(t->pid, t->saved[0], (long)t->saved[1], result);

@@ -221,6 +221,26 @@ void handle_path_enter(struct stop *stop)
 	}
 }
 
+bool privileged_xattr_change(struct stop *stop)
+{
+	static const char *const changes[] = {"setxattr", "lsetxattr", "setxattrat",
+					      "removexattr", "lremovexattr", "removexattrat"};
+	char name[256];
+	bool at = !strcmp(stop->desc->name + strlen(stop->desc->name) - 2, "at");
+	size_t i;
+
+	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
+		if (!strcmp(stop->desc->name, changes[i]))
+			break;
+	if (i == sizeof(changes) / sizeof(changes[0]))
+		return false;
+	/* The name: argument 1 (argument 2 for the *at forms, after dirfd and path). */
+	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, at ? 2 : 1), name, sizeof(name)) <
+	    0)
+		return false;
+	return !strncmp(name, "security.", 9) || !strncmp(name, "trusted.", 8);
+}
+
 void handle_chown_exit(struct stop *stop)
 {
 	/* Fake root on a direct bind: the host refuses, PRoot reports success. */

@@ -257,8 +257,9 @@ static bool is_directory(const char *path)
 /*
  * The host path the guest starts in. A relative -w is relative to the
  * guest's root; symlinks in it are the guest's (resolved in the view, not
- * on the host). groot proot starts, like PRoot, in the host's cwd when the
- * guest has it and in / otherwise.
+ * on the host). groot proot does as PRoot: it starts in the host's cwd when
+ * the guest has it and in / otherwise, a relative -w is relative to the
+ * host's cwd, and a missing one is a warning (and /).
  */
 static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *request,
 				     const struct session *session)
@@ -271,6 +272,9 @@ static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *
 	if (!workdir && request->proot_compat && getcwd(cwd, sizeof(cwd))) {
 		workdir = cwd;
 		fallback = true;
+	} else if (workdir && workdir[0] != '/' && request->proot_compat &&
+		   getcwd(cwd, sizeof(cwd))) {
+		workdir = talloc_asprintf(ctx, "%s/%s", cwd, workdir); /* PRoot: from the host's cwd */
 	}
 	if (!workdir)
 		workdir = "/";
@@ -288,6 +292,12 @@ static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *
 		return talloc_strdup(ctx, result);
 	if (fallback)
 		return session->mount;
+	if (request->proot_compat) {
+		/* PRoot warns and starts in / instead. */
+		log_warn("cannot start in %s: %s; starting in /", workdir,
+			 err < 0 ? strerror(-err) : "no such directory in the guest");
+		return session->mount;
+	}
 	log_error("cannot start in %s: %s", workdir,
 		  err < 0 ? strerror(-err) : "no such directory in the guest");
 	return NULL;

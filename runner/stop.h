@@ -51,6 +51,8 @@ static inline void stop_set_arg(struct stop *stop, int index, unsigned long valu
 /* Handlers: enter runs at the seccomp stop, exit at the syscall-exit stop (when want_exit). */
 void handle_path_enter(struct stop *stop);
 void handle_chown_exit(struct stop *stop);
+/* set/removexattr of a security.* or trusted.* name: the kernel asks a capability first. */
+bool privileged_xattr_change(struct stop *stop);
 /* owner.c: what a non-root fake identity creates is its own. */
 void owner_enter(struct stop *stop);
 void owner_exit(struct stop *stop);

@@ -52,6 +52,7 @@ static void write_back_registers(struct stop *stop)
 static void handle_enter(const struct session *session, struct tracee *t)
 {
 	struct stop stop = {.session = session, .tracee = t, .changed_arg = -1};
+	enum syscall_handler exit_handler = HANDLE_NONE;
 
 	if (tracee_get_regs(t->pid, &stop.regs) < 0)
 		return; /* it died meanwhile */
@@ -64,6 +65,11 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_PATH:
 		owner_enter(&stop); /* first: it reads the guest's own path */
 		handle_path_enter(&stop);
+		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
+		if (session->fake_root && !stop.want_exit &&
+		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
+		    privileged_xattr_change(&stop))
+			exit_handler = HANDLE_CHOWN;
 		break;
 	case HANDLE_CHOWN:
 		if (stop.desc->paths[0].arg >= 0)
@@ -120,6 +126,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	write_back_registers(&stop);
 	if (stop.want_exit)
 		t->pending = stop.desc->handler;
+	if (exit_handler != HANDLE_NONE)
+		t->pending = exit_handler;
 	if (t->traced)
 		ptrace_emu_seccomp_stop(t, stop.desc->number,
 					REG_SYSCALL(&stop.regs) == (unsigned long long)-1);
@@ -409,6 +417,19 @@ static bool group_is_orphaned(pid_t pgrp)
  */
 static unsigned int group_stops; /* tracees that may be in a job-control stop */
 
+/*
+ * The guest command has exited and everything it left is stopped: natively
+ * the command returns and they stay stopped, orphans no one continues.
+ * groot cannot keep the view for them: it ends (PTRACE_O_EXITKILL ends them).
+ */
+static bool only_stopped_left(void)
+{
+	for (struct tracee *t = tracees_first(); t; t = t->next)
+		if (!t->group_stopped)
+			return false;
+	return true;
+}
+
 static void hang_up_orphaned_groups(void)
 {
 	unsigned int still = 0;
@@ -506,6 +527,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				break;
 			if (group_stops)
 				hang_up_orphaned_groups();
+			if (!first_alive && only_stopped_left())
+				break;
 			continue;
 		}
 		if (!WIFSTOPPED(status))
@@ -569,6 +592,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			if (is_group_stop_signal(sig)) {
 				ptrace(PTRACE_LISTEN, pid, NULL, NULL); /* job control: stay stopped */
 				t->group_stopped = true;
+				if (!first_alive && only_stopped_left())
+					break;
 				if (!was_group_stopped) {
 					pid_t ppid, pgrp, sid;
 					t->orphaned_at_stop =

@@ -141,6 +141,19 @@ int path_for_tracer(pid_t pid, int dirfd, const char *path, char *out, size_t si
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+const struct direct_bind *find_direct_bind_by_host(const struct session *session, const char *host)
+{
+	const struct direct_bind *best = NULL;
+
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+		if (has_prefix_component(host, d->host, d->host_length) &&
+		    (!best || d->host_length > best->host_length))
+			best = d;
+	}
+	return best;
+}
+
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size)
 {
 	if (has_prefix_component(host, session->mount, session->mount_length)) {
@@ -148,13 +161,7 @@ int detranslate_path(const struct session *session, const char *host, char *out,
 		return concat(out, size, "/", *rest ? 0 : 1, rest);
 	}
 	/* The bind whose host side holds the path most closely names it. */
-	const struct direct_bind *best = NULL;
-	for (size_t i = 0; i < session->n_directs; i++) {
-		const struct direct_bind *d = &session->directs[i];
-		if (has_prefix_component(host, d->host, d->host_length) &&
-		    (!best || d->host_length > best->host_length))
-			best = d;
-	}
+	const struct direct_bind *best = find_direct_bind_by_host(session, host);
 	if (best) {
 		const char *rest = best->host_length > 1 ? host + best->host_length
 				   : host[1]		   ? host

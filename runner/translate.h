@@ -33,8 +33,11 @@ int tracee_directory(pid_t pid, int dirfd, char *out, size_t size);
 /* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
 
-/* The direct bind a guest path lies in, or NULL. */
+/* The direct bind a guest path lies in (the most specific), or NULL. */
 const struct direct_bind *find_direct_bind(const struct session *session, const char *guest);
+/* The direct bind whose host side holds a host path most closely, or NULL. */
+const struct direct_bind *find_direct_bind_by_host(const struct session *session,
+						   const char *host);
 
 /* True when a path has a ".." component (the only case the kernel could climb above the root). */
 bool path_has_dotdot(const char *path);

@@ -257,3 +257,11 @@ def test_device_nodes_under_fake_root_are_recorded(groot, tmp_path, tiny_rootfs)
     assert (upper / "tmp" / "null").is_file()
     r = run_groot("run", p, "--", "stat", "-c", "%F %t %T", "/tmp/null")
     assert r.stdout.strip() == "character special file 1 3", r
+
+
+def test_a_missing_workdir_fails_clearly(tmp_path, tiny_rootfs):
+    """groot run (unlike groot proot, which warns as PRoot does) refuses to start in a
+    working directory the guest lacks, naming it."""
+    p = write_profile(tmp_path, tiny_rootfs)
+    r = run_groot("run", "-w", "/no/such/dir", p, "--", "pwd")
+    assert r.returncode == 125 and "/no/such/dir" in r.stderr and not r.stdout, r

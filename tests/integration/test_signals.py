@@ -94,3 +94,14 @@ def test_a_stopped_child_of_an_orphaned_group_is_hung_up(profile):
               'sleep 0.3; cut -d" " -f3 /proc/$!/stat | tr t T; echo parent-done')
     r = same(profile, script, process_group=0)
     assert r.stdout == "T\nparent-done\n"
+
+
+def test_groot_ends_when_only_stopped_orphans_are_left(profile):
+    """In a session of its own the group was orphaned from the start: natively the child
+    stays stopped and the command returns. groot returns too (the orphan ends with it)
+    rather than wait for a process no one will continue."""
+    script = 'sh -c "kill -STOP \\$\\$; echo continued" & sleep 0.3; exit 4'
+    r = subprocess.run([str(GROOT), "run", str(profile), "--", "sh", "-c", script],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                       timeout=30, start_new_session=True)
+    assert r.returncode == 4, r
