@@ -64,9 +64,16 @@ bool ptrace_emu_active(void)
 	return traced_count > 0 || exits;
 }
 
+/* The thread group of a tracee, cached: the walks below ask for it often. */
 static pid_t thread_group(pid_t pid)
 {
-	return tracee_tgid(pid);
+	struct tracee *t = tracee_get(pid);
+
+	if (!t)
+		return tracee_tgid(pid);
+	if (!t->tgid)
+		t->tgid = tracee_tgid(pid);
+	return t->tgid;
 }
 
 /* ---- holding stops for the debugger ---------------------------------------------------- */
@@ -118,18 +125,20 @@ static void notify_tracer(pid_t tracer)
 /* The debugger wants PTRACE_EVENT_EXIT: groot asks the kernel for it (t is stopped). */
 static void exit_events(struct tracee *t)
 {
-	bool want = t->traced && (t->traced->options & PTRACE_O_TRACEEXIT);
+	unsigned long want = t->traced ? t->traced->options & (PTRACE_O_TRACEEXIT |
+								 PTRACE_O_TRACEVFORKDONE)
+				       : 0;
 
-	if (want != t->exit_events &&
-	    ptrace(PTRACE_SETOPTIONS, t->pid, NULL,
-		   (void *)(long)(TRACE_OPTIONS | (want ? PTRACE_O_TRACEEXIT : 0))) == 0)
-		t->exit_events = want;
+	if (want != t->extra_options &&
+	    ptrace(PTRACE_SETOPTIONS, t->pid, NULL, (void *)(long)(TRACE_OPTIONS | want)) == 0)
+		t->extra_options = want;
 }
 
 static void hold(struct tracee *t, int status, unsigned long message)
 {
 	log_debug("ptrace: %d stops for %d, status %#x", t->pid, t->traced->tracer, status);
 	exit_events(t);
+	t->traced->group_stop = false;
 	t->traced->state = TRACED_HELD;
 	t->traced->status = status;
 	t->traced->event_message = message;
@@ -172,16 +181,23 @@ int ptrace_emu_resume_request(const struct tracee *t)
 	if (t->pending != HANDLE_NONE || (t->traced && t->traced->mode == PTRACE_SYSCALL) ||
 	    t->wait_state == WAIT_PAUSE_ENTRY || t->wait_state == WAIT_PAUSED)
 		return PTRACE_SYSCALL;
-	if (t->traced && t->traced->mode == PTRACE_SINGLESTEP)
-		return PTRACE_SINGLESTEP;
+	if (t->traced && t->traced->mode == PTRACE_SINGLESTEP && !t->shim_reports)
+		return PTRACE_SINGLESTEP; /* (never through the loader-shim) */
 	return PTRACE_CONT;
 }
 
 static void release(struct tracee *t, int signal)
 {
 	bool held = t->traced->state != TRACED_RUNNING;
+	bool group_stop = held && t->traced->group_stop;
 
 	untrace(t);
+	if (group_stop) {
+		/* The kernel keeps a job-control stop past the detach: so does groot. */
+		if (ptrace(PTRACE_LISTEN, t->pid, NULL, NULL) == 0)
+			t->group_stopped = true;
+		return;
+	}
 	if (held && ptrace(ptrace_emu_resume_request(t), t->pid, NULL, (void *)(long)signal) < 0)
 		log_debug("cannot resume %d after its debugger: %s", t->pid, strerror(errno));
 }
@@ -325,9 +341,35 @@ static bool exec_started(const struct session *session, struct tracee *t)
 	return false;
 }
 
+/* The shim's int3 (SI_KERNEL), not some other SIGTRAP (a single step, a kill). */
+static bool trapped_by_int3(struct tracee *t)
+{
+	siginfo_t info;
+
+	return ptrace(PTRACE_GETSIGINFO, t->pid, NULL, &info) == 0 && info.si_code == SI_KERNEL;
+}
+
+void ptrace_emu_wait_signalled(struct tracee *t)
+{
+	struct user_regs_struct regs;
+
+	if (t->wait_state != WAIT_PAUSE_ENTRY || tracee_get_regs(t->pid, &regs) < 0)
+		return;
+	/*
+	 * A signal between its real wait and its pause(): give the wait back to
+	 * the kernel's restart rules, as interrupted (EINTR for a handler
+	 * without SA_RESTART, else the wait again, through the filter).
+	 */
+	regs.rip += SYSCALL_INSN_SIZE;
+	regs.rax = (unsigned long long)-ERESTARTSYS;
+	regs.orig_rax = t->wait_was_waitid ? SYS_waitid : SYS_wait4;
+	tracee_set_regs(t->pid, &regs);
+	t->wait_state = WAIT_NONE;
+}
+
 bool ptrace_emu_signal_stop(const struct session *session, struct tracee *t, int signal)
 {
-	if (t->shim_reports && signal == SIGTRAP) {
+	if (t->shim_reports && signal == SIGTRAP && trapped_by_int3(t)) {
 		if (!exec_started(session, t))
 			ptrace(ptrace_emu_resume_request(t), t->pid, NULL, NULL); /* the int3 is ours */
 		return true;
@@ -353,6 +395,12 @@ bool ptrace_emu_event_stop(struct tracee *t, int signal)
 	if (!t->traced)
 		return false;
 	if (signal == SIGTRAP) {
+		if (t->traced->listening) {
+			/* The end of a group stop the debugger listened to: it is told. */
+			t->traced->listening = false;
+			hold(t, stop_status(SIGTRAP, PTRACE_EVENT_STOP), 0);
+			return true;
+		}
 		if (t->traced->first_stop || t->traced->interrupt) {
 			bool first = t->traced->first_stop;
 			t->traced->first_stop = t->traced->interrupt = false;
@@ -365,7 +413,9 @@ bool ptrace_emu_event_stop(struct tracee *t, int signal)
 		return false;
 	}
 	/* A group stop: the debugger decides (PTRACE_CONT ends it, PTRACE_LISTEN keeps it). */
+	t->traced->listening = false;
 	hold(t, stop_status(signal, t->traced->seized ? PTRACE_EVENT_STOP : 0), 0);
+	t->traced->group_stop = true;
 	return true;
 }
 
@@ -399,14 +449,16 @@ void ptrace_emu_new_child(struct tracee *parent, struct tracee *child, int event
 	}
 }
 
-bool ptrace_emu_exit_event(struct tracee *t)
+bool ptrace_emu_exit_event(struct tracee *t, int event)
 {
-	unsigned long status = 0;
+	unsigned long message = 0;
+	unsigned long option = event == PTRACE_EVENT_EXIT ? PTRACE_O_TRACEEXIT
+							  : PTRACE_O_TRACEVFORKDONE;
 
-	if (!t->traced || !(t->traced->options & PTRACE_O_TRACEEXIT))
+	if (!t->traced || !(t->traced->options & option))
 		return false;
-	ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &status);
-	hold(t, stop_status(SIGTRAP, PTRACE_EVENT_EXIT), status);
+	ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &message);
+	hold(t, stop_status(SIGTRAP, event), message);
 	return true;
 }
 
@@ -444,12 +496,23 @@ static void kick_parent_wait(pid_t pid)
 	if (!tracee_ids(pid, &ppid, &pgrp, &session))
 		return;
 	for (struct tracee *w = tracees_first(); w; w = w->next) {
-		if ((w->wait_state == WAIT_PAUSE_ENTRY || w->wait_state == WAIT_PAUSED) &&
-		    !w->interrupted && thread_group(w->pid) == ppid) {
-			w->wait_kicked = true;
-			if (ptrace(PTRACE_INTERRUPT, w->pid, NULL, NULL) == 0)
-				w->interrupted = true;
-		}
+		if (w->wait_state == WAIT_NONE || thread_group(w->pid) != ppid)
+			continue;
+		w->wait_kicked = true; /* its real WNOHANG wait may have come too early */
+		if (w->wait_state != WAIT_REAL && !w->interrupted &&
+		    ptrace(PTRACE_INTERRUPT, w->pid, NULL, NULL) == 0)
+			w->interrupted = true;
+	}
+}
+
+void ptrace_emu_forget(struct tracee *t)
+{
+	if (t->traced)
+		untrace(t);
+	if (t->auxv) {
+		unlink(t->auxv);
+		TALLOC_FREE(t->auxv);
+		auxv_files--;
 	}
 }
 
@@ -478,6 +541,15 @@ void ptrace_emu_exited(struct tracee *t, int status)
 		untrace(t);
 		notify_tracer(tracer);
 	}
+	for (struct exit_report **r = &exits; *r;) {
+		if ((*r)->tracer == pid) {
+			struct exit_report *gone = *r;
+			*r = gone->next;
+			talloc_free(gone);
+		} else {
+			r = &(*r)->next;
+		}
+	}
 	if (!traced_count)
 		return;
 	/* A debugger that exits lets its tracees go (PTRACE_O_EXITKILL: kills them). */
@@ -487,15 +559,6 @@ void ptrace_emu_exited(struct tracee *t, int status)
 		if (e->traced->options & PTRACE_O_EXITKILL)
 			kill(e->pid, SIGKILL);
 		release(e, 0);
-	}
-	for (struct exit_report **r = &exits; *r;) {
-		if ((*r)->tracer == pid) {
-			struct exit_report *gone = *r;
-			*r = gone->next;
-			talloc_free(gone);
-		} else {
-			r = &(*r)->next;
-		}
 	}
 }
 
@@ -521,7 +584,7 @@ static long regset(pid_t debugger, long request, pid_t pid, unsigned long type,
 		   unsigned long iov_address)
 {
 	struct iovec remote, local;
-	char buffer[8192];
+	static char buffer[65536]; /* the biggest xstate (AMX) is about 11 KiB */
 	long r;
 
 	if (copy_in(debugger, iov_address, &remote, sizeof(remote)) < 0)
@@ -656,6 +719,7 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 		if (!t->traced->seized || (t->traced->status >> 16) != PTRACE_EVENT_STOP)
 			return -EIO;
 		t->traced->state = TRACED_RUNNING;
+		t->traced->listening = true;
 		return real(PTRACE_LISTEN, pid, 0, NULL);
 	default:
 		return -EIO;
@@ -688,6 +752,11 @@ static long ptrace_request(struct stop *stop)
 		if (trace(t, debugger, request == PTRACE_SEIZE,
 			  request == PTRACE_SEIZE ? data : 0) < 0)
 			return -ENOMEM;
+		if (t->group_stopped) {
+			/* Stopped already (groot listens): the kernel re-traps it for the tracer. */
+			t->group_stopped = false;
+			return real(PTRACE_INTERRUPT, pid, 0, NULL) < 0 ? -ESRCH : 0;
+		}
 		if (request == PTRACE_ATTACH)
 			syscall(SYS_tgkill, thread_group(pid), pid, SIGSTOP);
 		return 0;
@@ -951,6 +1020,7 @@ void handle_wait_exit(struct stop *stop)
 			return;
 		struct wait_call w = wait_call_of(stop);
 		long got = self->wait_result;
+		bool skipped = self->wait_pause_skipped;
 		bool found = self->wait_has_result || collect(stop, &w, debugger, &got);
 		self->wait_state = WAIT_NONE;
 		self->wait_has_result = self->wait_pause_skipped = false;
@@ -959,8 +1029,15 @@ void handle_wait_exit(struct stop *stop)
 			stop->regs_dirty = true;
 			return;
 		}
-		/* Woken by a signal: issue the wait again, as a restarted syscall is. */
-		rewind_to(stop, nr);
+		if (skipped) {
+			/* Kicked before pause began: nothing pends, issue the wait again. */
+			rewind_to(stop, nr);
+			return;
+		}
+		/* Woken by a signal: interrupted, the kernel restarts it or says EINTR. */
+		REG_SYSCALL(&stop->regs) = (unsigned long long)nr;
+		REG_RESULT(&stop->regs) = (unsigned long long)-ERESTARTSYS;
+		stop->regs_dirty = true;
 		return;
 	}
 	default:

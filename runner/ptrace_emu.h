@@ -22,6 +22,8 @@ struct emulated_trace {
 	unsigned long options;   /* PTRACE_O_* as the debugger set them */
 	int mode;                /* PTRACE_CONT, PTRACE_SYSCALL or PTRACE_SINGLESTEP */
 	long skipped_nr;         /* a syscall groot answered itself, shown at its exit stop */
+	bool group_stop;         /* the held stop is a job-control stop */
+	bool listening;          /* the debugger PTRACE_LISTENs to its group stop */
 	unsigned long exec_message; /* PTRACE_EVENT_EXEC's message: the former thread id */
 	bool at_exec;            /* held at the exec's report (the loader-shim's int3) */
 	bool exec_exit;          /* held at execve's exit stop, made up after that report */
@@ -48,9 +50,13 @@ bool ptrace_emu_syscall_stop(struct tracee *t, int op);
 bool ptrace_emu_signal_stop(const struct session *session, struct tracee *t, int signal);
 bool ptrace_emu_event_stop(struct tracee *t, int signal); /* PTRACE_EVENT_STOP */
 bool ptrace_emu_event(struct tracee *t, int event, unsigned long message);
-bool ptrace_emu_exit_event(struct tracee *t); /* PTRACE_EVENT_EXIT */
+bool ptrace_emu_exit_event(struct tracee *t, int event); /* PTRACE_EVENT_EXIT, VFORK_DONE */
+/* A signal stops a guest debugger whose emulated wait is about to pause(). */
+void ptrace_emu_wait_signalled(struct tracee *t);
 void ptrace_emu_seccomp_stop(struct tracee *t, long nr, bool skipped);
 void ptrace_emu_new_child(struct tracee *parent, struct tracee *child, int event);
+/* t leaves the table without an exit of its own (a thread that exec'd took its place). */
+void ptrace_emu_forget(struct tracee *t);
 /* t exited with this wait status (before it leaves the table). */
 void ptrace_emu_exited(struct tracee *t, int status);
 

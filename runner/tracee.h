@@ -60,7 +60,8 @@ struct tracee {
 	uint64_t exec_argc;      /* and the argc the program got */
 	uint64_t next_argc;      /* the argc of the exec in flight */
 	bool shim_reports;
-	bool exit_events;        /* PTRACE_O_TRACEEXIT set for its guest debugger */       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
+	unsigned long extra_options; /* TRACEEXIT, TRACEVFORKDONE set for its guest debugger */
+	pid_t tgid;              /* its thread group, once asked (ptrace_emu.c) */       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
 	bool wait_kicked;
 	bool wait_pause_skipped; /* groot skipped its pause() (orig_rax -1 at the exit stop) */        /* something happened for it since its real wait */
 	long wait_result;

@@ -226,6 +226,9 @@ static struct tracee *follow_exec(struct tracee *t)
 		t->traced = talloc_steal(t, old->traced);
 		old->traced = NULL;
 	}
+	t->next_argc = old->next_argc;
+	t->tgid = t->pid; /* the exec'ing thread is the leader now */
+	ptrace_emu_forget(old);
 	tracee_remove((pid_t)former);
 	return t;
 }
@@ -582,8 +585,9 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			if (t->traced && ptrace_emu_event(t, event, former))
 				continue;
 			resume(t, 0);
-		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXIT) {
-			if (ptrace_emu_exit_event(t))
+		} else if (sig == SIGTRAP &&
+			   (event == PTRACE_EVENT_EXIT || event == PTRACE_EVENT_VFORK_DONE)) {
+			if (ptrace_emu_exit_event(t, event))
 				continue;
 			resume(t, 0);
 		} else if (event == PTRACE_EVENT_STOP) {
@@ -607,6 +611,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		} else {
 			if ((t->traced || t->shim_reports) && ptrace_emu_signal_stop(session, t, sig))
 				continue;
+			if (t->wait_state == WAIT_PAUSE_ENTRY)
+				ptrace_emu_wait_signalled(t);
 			if (pid == first && sig < 32)
 				clock_gettime(CLOCK_MONOTONIC, &direct_delivery[sig]);
 			resume(t, sig); /* a signal for the guest: deliver it */

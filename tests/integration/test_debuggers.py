@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -23,7 +24,8 @@ def probe_dir(tmp_path_factory):
     os.chmod(d, 0o755)
     subprocess.run(["musl-gcc", "-static", "-O2", "-o", d / "ptrace_probe",
                     REPO / "tests" / "fixtures" / "ptrace_probe.c"], check=True)
-    for source, name in (("hello_debug.c", "hello.c"), ("threads_debug.c", "threads.c")):
+    for source, name in (("hello_debug.c", "hello.c"), ("threads_debug.c", "threads.c"),
+                         ("spawn_debug.c", "spawn.c")):
         shutil.copy(REPO / "tests" / "fixtures" / source, d / name)
         os.chmod(d / name, 0o644)
     return d
@@ -119,3 +121,25 @@ def test_gdb_stops_every_thread_at_a_breakpoint(profile):
     assert r.returncode == 0, r
     assert len(re.findall(r'Thread \d+ "threads-gdb" hit Breakpoint 1, work', r.stdout)) == 4, r
     assert "counter=4000" in r.stdout and "exited normally" in r.stdout, r
+
+
+def test_gdb_keeps_its_breakpoints_across_a_vfork(profile):
+    """posix_spawn vforks: gdb takes its breakpoints out for the child and puts them back
+    at PTRACE_EVENT_VFORK_DONE, which must come."""
+    script = ("cd /tmp && gcc -g -O0 -o spawn-gdb /probe/spawn.c && "
+              "gdb -q -batch -ex 'break after' -ex run -ex continue ./spawn-gdb; "
+              "rm -f spawn-gdb")
+    r = run_groot("run", profile, "--", "bash", "-c", script, timeout=180)
+    assert r.returncode == 0, r
+    assert "Breakpoint 1, after (status=0)" in r.stdout, r
+    assert "child status 0" in r.stdout and "exited normally" in r.stdout, r
+
+
+def test_strace_p_stops_at_sigint(profile):
+    """strace -p waits in wait4 and relies on SIGINT interrupting it (EINTR)."""
+    script = ("sleep 30 & S=$!; strace -p $S 2>/dev/null & T=$!; sleep 1; kill -INT $T; "
+              "wait $T; echo done; kill $S")
+    start = time.monotonic()
+    r = run_groot("run", profile, "--", "bash", "-c", script, timeout=60)
+    assert r.returncode == 0 and "done" in r.stdout, r
+    assert time.monotonic() - start < 20, r
