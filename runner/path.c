@@ -55,11 +55,32 @@ const char *proc_exe_of(const struct stop *stop, const char *guest)
 	return t && strcmp(rest, "exe") == 0 ? t->exe : NULL;
 }
 
+/* Reading it, or asking about it: what the auxv copy may stand in for (it is a plain file). */
+static bool reads_only(struct stop *stop)
+{
+	static const char *const lookups[] = {"stat",	  "lstat",     "newfstatat", "statx",
+					      "access",	  "faccessat", "faccessat2"};
+	const char *name = stop->desc->name;
+
+	if (!strcmp(name, "open") || !strcmp(name, "openat")) {
+		unsigned long flags = stop_arg(stop, !strcmp(name, "open") ? 1 : 2);
+		return (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC));
+	}
+	for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++)
+		if (!strcmp(name, lookups[i]))
+			return true;
+	return false;
+}
+
 /* /proc/PID/auxv: what the loader-shim gave the program (the kernel's copy describes the shim). */
-static const char *proc_auxv_of(const struct stop *stop, const char *guest)
+static const char *proc_auxv_of(struct stop *stop, const char *guest)
 {
 	const char *rest;
-	struct tracee *t = proc_tracee_of(stop, guest, &rest);
+	struct tracee *t;
+
+	if (!reads_only(stop))
+		return NULL;
+	t = proc_tracee_of(stop, guest, &rest);
 
 	return t && strcmp(rest, "auxv") == 0 ? ptrace_emu_auxv_of(stop->session, t) : NULL;
 }
