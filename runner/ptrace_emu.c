@@ -12,13 +12,10 @@
  *    stop) is held: groot does not resume the tracee, records the status
  *    the debugger's wait will get, and wakes the debugger (SIGCHLD, and
  *    PTRACE_INTERRUPT when it sleeps in an emulated wait).
- *  - wait4 and waitid return held stops and exits of tracees that are not
- *    the debugger's children. With none ready, a blocking wait alternates
- *    a real WNOHANG wait (the debugger's own children) with pause(), which
- *    any signal or groot's PTRACE_INTERRUPT ends: the wait is re-issued by
- *    rewinding the syscall instruction, as a restarted syscall is.
+ *  - wait4 and waitid are ptrace_wait.c's.
  *
- * Processes with no guest debugger pay one table lookup at their waits.
+ * Processes with no guest debugger pay a trap at each wait (wait4 and
+ * waitid are in the filter), where the handler finds nothing to do.
  */
 #include "ptrace_emu.h"
 
@@ -38,34 +35,21 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ptrace_emu_internal.h"
 #include "session.h"
 #include "stop.h"
 
 #define PTRACE_OPTIONS_KNOWN 0x003000ffUL /* PTRACE_O_* up to SUSPEND_SECCOMP */
-#define ERESTARTSYS 512
-#define ERESTARTNOINTR 513
-#define ERESTARTNOHAND 514
-#define ERESTART_RESTARTBLOCK 516
-#define SYSCALL_INSN_SIZE 2 /* x86_64 "syscall" */
-
-/* Exits the debugger must collect itself (its tracee was not its child). */
-struct exit_report {
-	pid_t tracer, pid;
-	int status;
-	struct exit_report *next;
-};
-
-static struct exit_report *exits;
-static unsigned int traced_count; /* tracees with a guest debugger: 0 = nothing to do */
-unsigned int auxv_files;          /* /proc/PID/auxv rewritten for some tracee (path.c) */
+unsigned int emu_traced_count; /* tracees with a guest debugger: 0 = nothing to do */
+unsigned int auxv_files;       /* /proc/PID/auxv rewritten for some tracee (path.c) */
 
 bool ptrace_emu_active(void)
 {
-	return traced_count > 0 || exits;
+	return emu_traced_count > 0 || emu_exits;
 }
 
-/* The thread group of a tracee, cached: the walks below ask for it often. */
-static pid_t thread_group(pid_t pid)
+/* The thread group of a tracee, cached: the walks ask for it often. */
+pid_t emu_thread_group(pid_t pid)
 {
 	struct tracee *t = tracee_get(pid);
 
@@ -99,11 +83,11 @@ static bool in_kernel_wait(pid_t pid)
 	return nr == SYS_wait4 || nr == SYS_waitid;
 }
 
-static void notify_tracer(pid_t tracer)
+void emu_notify_tracer(pid_t tracer)
 {
 	kill(tracer, SIGCHLD);
 	for (struct tracee *w = tracees_first(); w; w = w->next) {
-		if (thread_group(w->pid) != tracer)
+		if (emu_thread_group(w->pid) != tracer)
 			continue;
 		if (w->wait_state == WAIT_NONE) {
 			/* Waiting in the kernel since before it had tracees: interrupted, the
@@ -142,10 +126,10 @@ static void hold(struct tracee *t, int status, unsigned long message)
 	t->traced->state = TRACED_HELD;
 	t->traced->status = status;
 	t->traced->event_message = message;
-	notify_tracer(t->traced->tracer);
+	emu_notify_tracer(t->traced->tracer);
 }
 
-static int stop_status(int signal, int event)
+int emu_stop_status(int signal, int event)
 {
 	return (event << 16) | (signal << 8) | 0x7f;
 }
@@ -154,7 +138,7 @@ static void untrace(struct tracee *t)
 {
 	talloc_free(t->traced);
 	t->traced = NULL;
-	traced_count--;
+	emu_traced_count--;
 }
 
 static int trace(struct tracee *t, pid_t tracer, bool seized, unsigned long options)
@@ -170,8 +154,8 @@ static int trace(struct tracee *t, pid_t tracer, bool seized, unsigned long opti
 	t->traced->mode = PTRACE_CONT;
 	t->traced->skipped_nr = -1;
 	t->traced->tracer_is_parent = tracee_ids(t->pid, &ppid, &pgrp, &session) &&
-				      thread_group(t->pid) == t->pid && ppid == tracer;
-	traced_count++;
+				      emu_thread_group(t->pid) == t->pid && ppid == tracer;
+	emu_traced_count++;
 	return 0;
 }
 
@@ -237,7 +221,7 @@ bool ptrace_emu_syscall_stop(struct tracee *t, int op)
 	if (op != PTRACE_SYSCALL_INFO_ENTRY && op != PTRACE_SYSCALL_INFO_EXIT)
 		return false;
 	int signal = SIGTRAP | (t->traced->options & PTRACE_O_TRACESYSGOOD ? 0x80 : 0);
-	hold(t, stop_status(signal, 0), 0);
+	hold(t, emu_stop_status(signal, 0), 0);
 	return true;
 }
 
@@ -329,12 +313,12 @@ static bool exec_started(const struct session *session, struct tracee *t)
 	if (!t->traced)
 		return false; /* its debugger has gone meanwhile */
 	if (t->traced->options & PTRACE_O_TRACEEXEC) {
-		hold(t, stop_status(SIGTRAP, PTRACE_EVENT_EXEC), t->traced->exec_message);
+		hold(t, emu_stop_status(SIGTRAP, PTRACE_EVENT_EXEC), t->traced->exec_message);
 		t->traced->at_exec = true;
 		return true;
 	}
 	if (!t->traced->seized) {
-		hold(t, stop_status(SIGTRAP, 0), 0);
+		hold(t, emu_stop_status(SIGTRAP, 0), 0);
 		t->traced->at_exec = true;
 		return true;
 	}
@@ -347,24 +331,6 @@ static bool trapped_by_int3(struct tracee *t)
 	siginfo_t info;
 
 	return ptrace(PTRACE_GETSIGINFO, t->pid, NULL, &info) == 0 && info.si_code == SI_KERNEL;
-}
-
-void ptrace_emu_wait_signalled(struct tracee *t)
-{
-	struct user_regs_struct regs;
-
-	if (t->wait_state != WAIT_PAUSE_ENTRY || tracee_get_regs(t->pid, &regs) < 0)
-		return;
-	/*
-	 * A signal between its real wait and its pause(): give the wait back to
-	 * the kernel's restart rules, as interrupted (EINTR for a handler
-	 * without SA_RESTART, else the wait again, through the filter).
-	 */
-	regs.rip += SYSCALL_INSN_SIZE;
-	regs.rax = (unsigned long long)-ERESTARTSYS;
-	regs.orig_rax = t->wait_was_waitid ? SYS_waitid : SYS_wait4;
-	tracee_set_regs(t->pid, &regs);
-	t->wait_state = WAIT_NONE;
 }
 
 bool ptrace_emu_signal_stop(const struct session *session, struct tracee *t, int signal)
@@ -380,7 +346,7 @@ bool ptrace_emu_signal_stop(const struct session *session, struct tracee *t, int
 		/* An auto-attached child's first stop (PTRACE_TRACEME'd parents' children too). */
 		t->traced->first_stop = false;
 	}
-	hold(t, stop_status(signal, 0), 0);
+	hold(t, emu_stop_status(signal, 0), 0);
 	return true;
 }
 
@@ -398,15 +364,15 @@ bool ptrace_emu_event_stop(struct tracee *t, int signal)
 		if (t->traced->listening) {
 			/* The end of a group stop the debugger listened to: it is told. */
 			t->traced->listening = false;
-			hold(t, stop_status(SIGTRAP, PTRACE_EVENT_STOP), 0);
+			hold(t, emu_stop_status(SIGTRAP, PTRACE_EVENT_STOP), 0);
 			return true;
 		}
 		if (t->traced->first_stop || t->traced->interrupt) {
 			bool first = t->traced->first_stop;
 			t->traced->first_stop = t->traced->interrupt = false;
-			hold(t, t->traced->seized ? stop_status(SIGTRAP, PTRACE_EVENT_STOP)
-			     : first	      ? stop_status(SIGSTOP, 0)
-					      : stop_status(SIGTRAP, 0),
+			hold(t, t->traced->seized ? emu_stop_status(SIGTRAP, PTRACE_EVENT_STOP)
+			     : first	      ? emu_stop_status(SIGSTOP, 0)
+					      : emu_stop_status(SIGTRAP, 0),
 			     0);
 			return true;
 		}
@@ -414,7 +380,7 @@ bool ptrace_emu_event_stop(struct tracee *t, int signal)
 	}
 	/* A group stop: the debugger decides (PTRACE_CONT ends it, PTRACE_LISTEN keeps it). */
 	t->traced->listening = false;
-	hold(t, stop_status(signal, t->traced->seized ? PTRACE_EVENT_STOP : 0), 0);
+	hold(t, emu_stop_status(signal, t->traced->seized ? PTRACE_EVENT_STOP : 0), 0);
 	t->traced->group_stop = true;
 	return true;
 }
@@ -432,7 +398,7 @@ void ptrace_emu_new_child(struct tracee *parent, struct tracee *child, int event
 	if (event == 0) {
 		/* Its first stop came before its parent's event: which one it will be, guessed. */
 		unsigned long options = parent->traced->options;
-		event = thread_group(child->pid) != child->pid ? PTRACE_EVENT_CLONE
+		event = emu_thread_group(child->pid) != child->pid ? PTRACE_EVENT_CLONE
 			: options & PTRACE_O_TRACEFORK	      ? PTRACE_EVENT_FORK
 							      : PTRACE_EVENT_VFORK;
 	}
@@ -458,7 +424,7 @@ bool ptrace_emu_exit_event(struct tracee *t, int event)
 	if (!t->traced || !(t->traced->options & option))
 		return false;
 	ptrace(PTRACE_GETEVENTMSG, t->pid, NULL, &message);
-	hold(t, stop_status(SIGTRAP, event), message);
+	hold(t, emu_stop_status(SIGTRAP, event), message);
 	return true;
 }
 
@@ -477,32 +443,15 @@ bool ptrace_emu_event(struct tracee *t, int event, unsigned long message)
 		return false;
 	}
 	if (t->traced->options & option_of[event]) {
-		hold(t, stop_status(SIGTRAP, event), message);
+		hold(t, emu_stop_status(SIGTRAP, event), message);
 		return true;
 	}
 	if (event == PTRACE_EVENT_EXEC && !t->traced->seized) {
 		/* Without PTRACE_O_TRACEEXEC, a successful exec stops with SIGTRAP. */
-		hold(t, stop_status(SIGTRAP, 0), 0);
+		hold(t, emu_stop_status(SIGTRAP, 0), 0);
 		return true;
 	}
 	return false;
-}
-
-/* A debugger's child that no debugger traces exited: the kernel has news for its waits. */
-static void kick_parent_wait(pid_t pid)
-{
-	pid_t ppid = 0, pgrp, session;
-
-	if (!tracee_ids(pid, &ppid, &pgrp, &session))
-		return;
-	for (struct tracee *w = tracees_first(); w; w = w->next) {
-		if (w->wait_state == WAIT_NONE || thread_group(w->pid) != ppid)
-			continue;
-		w->wait_kicked = true; /* its real WNOHANG wait may have come too early */
-		if (w->wait_state != WAIT_REAL && !w->interrupted &&
-		    ptrace(PTRACE_INTERRUPT, w->pid, NULL, NULL) == 0)
-			w->interrupted = true;
-	}
 }
 
 void ptrace_emu_forget(struct tracee *t)
@@ -521,36 +470,19 @@ void ptrace_emu_exited(struct tracee *t, int status)
 	pid_t pid = t->pid;
 
 	if (!t->traced && ptrace_emu_active())
-		kick_parent_wait(pid); /* it is a zombie still: /proc/PID/stat names its parent */
+		emu_kick_parent_wait(pid); /* a zombie still: /proc/PID/stat names its parent */
 	log_debug("ptrace: %d exits (%#x), traced %d", pid, status, t->traced != NULL);
-	if (t->auxv) {
-		unlink(t->auxv);
-		talloc_free(t->auxv);
-		t->auxv = NULL;
-		auxv_files--;
-	}
 	if (t->traced) {
-		if (!t->traced->tracer_is_parent) {
-			struct exit_report *r = talloc_zero(NULL, struct exit_report);
-			if (r) {
-				*r = (struct exit_report){t->traced->tracer, pid, status, exits};
-				exits = r;
-			}
-		}
 		pid_t tracer = t->traced->tracer;
-		untrace(t);
-		notify_tracer(tracer);
+		if (!t->traced->tracer_is_parent)
+			emu_report_exit(tracer, pid, status);
+		ptrace_emu_forget(t);
+		emu_notify_tracer(tracer);
+	} else {
+		ptrace_emu_forget(t);
 	}
-	for (struct exit_report **r = &exits; *r;) {
-		if ((*r)->tracer == pid) {
-			struct exit_report *gone = *r;
-			*r = gone->next;
-			talloc_free(gone);
-		} else {
-			r = &(*r)->next;
-		}
-	}
-	if (!traced_count)
+	emu_drop_exits(pid);
+	if (!emu_traced_count)
 		return;
 	/* A debugger that exits lets its tracees go (PTRACE_O_EXITKILL: kills them). */
 	for (struct tracee *e = tracees_first(); e; e = e->next) {
@@ -564,12 +496,12 @@ void ptrace_emu_exited(struct tracee *t, int status)
 
 /* ---- ptrace() --------------------------------------------------------------------------- */
 
-static long copy_out(pid_t pid, unsigned long address, const void *data, size_t size)
+long emu_copy_out(pid_t pid, unsigned long address, const void *data, size_t size)
 {
 	return tracee_write(pid, address, data, size) < 0 ? -EFAULT : 0;
 }
 
-static long copy_in(pid_t pid, unsigned long address, void *data, size_t size)
+long emu_copy_in(pid_t pid, unsigned long address, void *data, size_t size)
 {
 	return tracee_read(pid, address, data, size) < 0 ? -EFAULT : 0;
 }
@@ -587,19 +519,19 @@ static long regset(pid_t debugger, long request, pid_t pid, unsigned long type,
 	static char buffer[65536]; /* the biggest xstate (AMX) is about 11 KiB */
 	long r;
 
-	if (copy_in(debugger, iov_address, &remote, sizeof(remote)) < 0)
+	if (emu_copy_in(debugger, iov_address, &remote, sizeof(remote)) < 0)
 		return -EFAULT;
 	local.iov_base = buffer;
 	local.iov_len = remote.iov_len < sizeof(buffer) ? remote.iov_len : sizeof(buffer);
 	if (request == PTRACE_SETREGSET &&
-	    copy_in(debugger, (unsigned long)remote.iov_base, buffer, local.iov_len) < 0)
+	    emu_copy_in(debugger, (unsigned long)remote.iov_base, buffer, local.iov_len) < 0)
 		return -EFAULT;
 	r = real(request, pid, type, &local);
 	if (r < 0 || request == PTRACE_SETREGSET)
 		return r;
 	remote.iov_len = local.iov_len;
-	if (copy_out(debugger, (unsigned long)remote.iov_base, buffer, local.iov_len) < 0 ||
-	    copy_out(debugger, iov_address, &remote, sizeof(remote)) < 0)
+	if (emu_copy_out(debugger, (unsigned long)remote.iov_base, buffer, local.iov_len) < 0 ||
+	    emu_copy_out(debugger, iov_address, &remote, sizeof(remote)) < 0)
 		return -EFAULT;
 	return 0;
 }
@@ -614,13 +546,23 @@ static long resume_traced(struct tracee *t, long request, int signal)
 		t->traced->exec_exit = true;
 		t->traced->mode = PTRACE_SYSCALL;
 		int sysgood = t->traced->options & PTRACE_O_TRACESYSGOOD ? 0x80 : 0;
-		hold(t, stop_status(SIGTRAP | sysgood, 0), 0);
+		hold(t, emu_stop_status(SIGTRAP | sysgood, 0), 0);
 		return 0;
 	}
 	t->traced->at_exec = t->traced->exec_exit = false;
 	t->traced->mode = (int)request;
 	t->traced->state = TRACED_RUNNING;
 	return real(ptrace_emu_resume_request(t), t->pid, 0, (void *)(long)signal);
+}
+
+/* The size of what GET/SETREGS, GET/SETFPREGS and GET/SETSIGINFO move. */
+static size_t state_size(long request)
+{
+	if (request == PTRACE_GETREGS || request == PTRACE_SETREGS)
+		return sizeof(struct user_regs_struct);
+	if (request == PTRACE_GETFPREGS || request == PTRACE_SETFPREGS)
+		return sizeof(struct user_fpregs_struct);
+	return sizeof(siginfo_t);
 }
 
 /* A request on a tracee the debugger holds stopped. */
@@ -644,30 +586,22 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 		r = ptrace((enum __ptrace_request)request, pid, (void *)address, NULL);
 		if (r == -1 && errno)
 			return -errno;
-		return copy_out(debugger, data, &r, sizeof(r));
+		return emu_copy_out(debugger, data, &r, sizeof(r));
 	case PTRACE_POKETEXT:
 	case PTRACE_POKEDATA:
 	case PTRACE_POKEUSER:
 		return real(request, pid, address, (void *)data);
 	case PTRACE_GETREGS:
 	case PTRACE_GETFPREGS:
-	case PTRACE_GETSIGINFO: {
-		size_t size = request == PTRACE_GETREGS	  ? sizeof(u.regs)
-			      : request == PTRACE_GETFPREGS ? sizeof(u.fpregs)
-							    : sizeof(u.siginfo);
+	case PTRACE_GETSIGINFO:
 		r = real(request, pid, 0, &u);
-		return r < 0 ? r : copy_out(debugger, data, &u, size);
-	}
+		return r < 0 ? r : emu_copy_out(debugger, data, &u, state_size(request));
 	case PTRACE_SETREGS:
 	case PTRACE_SETFPREGS:
-	case PTRACE_SETSIGINFO: {
-		size_t size = request == PTRACE_SETREGS	  ? sizeof(u.regs)
-			      : request == PTRACE_SETFPREGS ? sizeof(u.fpregs)
-							    : sizeof(u.siginfo);
-		if (copy_in(debugger, data, &u, size) < 0)
+	case PTRACE_SETSIGINFO:
+		if (emu_copy_in(debugger, data, &u, state_size(request)) < 0)
 			return -EFAULT;
 		return real(request, pid, 0, &u);
-	}
 	case PTRACE_GETREGSET:
 	case PTRACE_SETREGSET:
 		return regset(debugger, request, pid, address, data);
@@ -675,10 +609,10 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 	case PTRACE_SETSIGMASK:
 		if (address != sizeof(sigset_t) && address != 8)
 			return -EINVAL;
-		if (request == PTRACE_SETSIGMASK && copy_in(debugger, data, &u, address) < 0)
+		if (request == PTRACE_SETSIGMASK && emu_copy_in(debugger, data, &u, address) < 0)
 			return -EFAULT;
 		r = real(request, pid, address, &u);
-		return r < 0 || request == PTRACE_SETSIGMASK ? r : copy_out(debugger, data, &u, address);
+		return r < 0 || request == PTRACE_SETSIGMASK ? r : emu_copy_out(debugger, data, &u, address);
 	case PTRACE_GET_SYSCALL_INFO:
 		if (t->traced->exec_exit) {
 			/* The made-up exit stop of execve: op EXIT, rval 0. */
@@ -695,11 +629,11 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 		} else {
 			r = real(request, pid, address < sizeof(u) ? address : sizeof(u), &u);
 		}
-		if (r > 0 && copy_out(debugger, data, &u, (size_t)r < address ? (size_t)r : address) < 0)
+		if (r > 0 && emu_copy_out(debugger, data, &u, (size_t)r < address ? (size_t)r : address) < 0)
 			return -EFAULT;
 		return r;
 	case PTRACE_GETEVENTMSG:
-		return copy_out(debugger, data, &t->traced->event_message, sizeof(unsigned long));
+		return emu_copy_out(debugger, data, &t->traced->event_message, sizeof(unsigned long));
 	case PTRACE_SETOPTIONS:
 		if (data & ~PTRACE_OPTIONS_KNOWN)
 			return -EINVAL;
@@ -731,7 +665,7 @@ static long ptrace_request(struct stop *stop)
 	long request = (long)stop_arg(stop, 0);
 	pid_t pid = (pid_t)stop_arg(stop, 1);
 	unsigned long address = stop_arg(stop, 2), data = stop_arg(stop, 3);
-	pid_t self = stop->tracee->pid, debugger = thread_group(self);
+	pid_t self = stop->tracee->pid, debugger = emu_thread_group(self);
 	struct tracee *t;
 
 	if (request == PTRACE_TRACEME) {
@@ -745,7 +679,7 @@ static long ptrace_request(struct stop *stop)
 	if (request == PTRACE_ATTACH || request == PTRACE_SEIZE) {
 		if (!t)
 			return tracee_gone(pid) ? -ESRCH : -EPERM;
-		if (thread_group(pid) == debugger || t->traced)
+		if (emu_thread_group(pid) == debugger || t->traced)
 			return -EPERM;
 		if (request == PTRACE_SEIZE && (address || (data & ~PTRACE_OPTIONS_KNOWN)))
 			return -EIO;
@@ -758,7 +692,7 @@ static long ptrace_request(struct stop *stop)
 			return real(PTRACE_INTERRUPT, pid, 0, NULL) < 0 ? -ESRCH : 0;
 		}
 		if (request == PTRACE_ATTACH)
-			syscall(SYS_tgkill, thread_group(pid), pid, SIGSTOP);
+			syscall(SYS_tgkill, emu_thread_group(pid), pid, SIGSTOP);
 		return 0;
 	}
 	if (!t || !t->traced || t->traced->tracer != debugger)
@@ -790,257 +724,4 @@ void handle_ptrace_enter(struct stop *stop)
 	if (stop->session->trace)
 		trace_syscall(stop, NULL, NULL);
 	stop_skip(stop, result);
-}
-
-/* ---- wait4 and waitid ----------------------------------------------------------------- */
-
-struct wait_call {
-	bool waitid;
-	pid_t selector; /* wait4's pid: >0 one, -1 any, 0 my group, <-1 that group */
-	int options;
-	unsigned long status_or_info, rusage;
-};
-
-static struct wait_call wait_call_of(struct stop *stop)
-{
-	struct wait_call w = {.waitid = REG_SYSCALL(&stop->regs) == SYS_waitid ||
-					(stop->tracee->wait_state != WAIT_NONE &&
-					 stop->tracee->wait_was_waitid)};
-
-	if (w.waitid) {
-		int type = (int)stop_arg(stop, 0);
-		pid_t id = (pid_t)stop_arg(stop, 1);
-		w.selector = type == P_PID ? id : type == P_PGID ? (id ? -id : 0) : -1;
-		if (type == P_PIDFD)
-			w.selector = 0x7fffffff; /* matches nothing we hold */
-		w.status_or_info = stop_arg(stop, 2);
-		w.options = (int)stop_arg(stop, 3);
-		w.rusage = stop_arg(stop, 4);
-	} else {
-		w.selector = (pid_t)stop_arg(stop, 0);
-		w.status_or_info = stop_arg(stop, 1);
-		w.options = (int)stop_arg(stop, 2) | WEXITED;
-		w.rusage = stop_arg(stop, 3);
-	}
-	return w;
-}
-
-static bool selects(const struct wait_call *w, pid_t debugger, pid_t pid)
-{
-	pid_t ppid, group, session, own_group;
-
-	if (w->selector > 0)
-		return w->selector == pid;
-	if (w->selector == -1)
-		return true;
-	if (!tracee_ids(pid, &ppid, &group, &session))
-		return false;
-	if (w->selector < -1)
-		return group == -w->selector;
-	return tracee_ids(debugger, &ppid, &own_group, &session) && group == own_group;
-}
-
-/* Fill the wait's result from a held stop or an exit report; false when there is none. */
-static bool collect(struct stop *stop, const struct wait_call *w, pid_t debugger, long *result)
-{
-	pid_t self = stop->tracee->pid, pid = 0;
-	int status = 0;
-	bool exited = false;
-
-	for (struct tracee *t = tracees_first(); t && !pid; t = t->next) {
-		if (t->traced && t->traced->tracer == debugger &&
-		    t->traced->state == TRACED_HELD && selects(w, debugger, t->pid)) {
-			pid = t->pid;
-			status = t->traced->status;
-			if (!(w->options & WNOWAIT))
-				t->traced->state = TRACED_REPORTED;
-		}
-	}
-	for (struct exit_report **r = &exits; *r && !pid && (w->options & WEXITED);
-	     r = &(*r)->next) {
-		if ((*r)->tracer != debugger || !selects(w, debugger, (*r)->pid))
-			continue;
-		pid = (*r)->pid;
-		status = (*r)->status;
-		exited = true;
-		if (!(w->options & WNOWAIT)) {
-			struct exit_report *gone = *r;
-			*r = gone->next;
-			talloc_free(gone);
-			break;
-		}
-	}
-	if (!pid)
-		return false;
-	if (w->rusage) {
-		struct rusage zero = {0};
-		copy_out(self, w->rusage, &zero, sizeof(zero));
-	}
-	if (!w->waitid) {
-		if (w->status_or_info)
-			copy_out(self, w->status_or_info, &status, sizeof(status));
-		*result = pid;
-		return true;
-	}
-	siginfo_t info;
-	memset(&info, 0, sizeof(info));
-	info.si_signo = SIGCHLD;
-	info.si_pid = pid;
-	info.si_uid = getuid();
-	if (!exited) {
-		info.si_code = CLD_TRAPPED;
-		info.si_status = (status >> 8) & 0xffff;
-	} else if (WIFEXITED(status)) {
-		info.si_code = CLD_EXITED;
-		info.si_status = WEXITSTATUS(status);
-	} else {
-		info.si_code = WCOREDUMP(status) ? CLD_DUMPED : CLD_KILLED;
-		info.si_status = WTERMSIG(status);
-	}
-	if (w->status_or_info)
-		copy_out(self, w->status_or_info, &info, sizeof(info));
-	*result = 0;
-	return true;
-}
-
-/* Could a tracee of the debugger still give this wait something? */
-static bool may_come(const struct wait_call *w, pid_t debugger)
-{
-	for (struct tracee *t = tracees_first(); t; t = t->next)
-		if (t->traced && t->traced->tracer == debugger && selects(w, debugger, t->pid))
-			return true;
-	return false;
-}
-
-void handle_wait_enter(struct stop *stop)
-{
-	struct tracee *self = stop->tracee;
-	pid_t debugger;
-
-	self->wait_state = WAIT_NONE;
-	if (!ptrace_emu_active())
-		return; /* no guest debugger anywhere: the kernel's wait */
-	debugger = thread_group(self->pid);
-	struct wait_call w = wait_call_of(stop);
-	long result;
-	log_debug("ptrace: %d waits for %d", self->pid, w.selector);
-	if (collect(stop, &w, debugger, &result)) {
-		stop_skip(stop, result);
-		return;
-	}
-	if (!may_come(&w, debugger))
-		return; /* only the debugger's own children: the kernel's wait */
-	/* First the kernel's answer for its real children, without blocking. */
-	self->wait_was_waitid = w.waitid;
-	self->wait_options = (int)stop_arg(stop, w.waitid ? 3 : 2);
-	self->wait_state = WAIT_REAL;
-	self->wait_kicked = false;
-	stop_set_arg(stop, w.waitid ? 3 : 2, (unsigned long)(self->wait_options | WNOHANG));
-	stop->want_exit = true;
-}
-
-static void rewind_to(struct stop *stop, long nr)
-{
-	stop->regs.rip -= SYSCALL_INSN_SIZE;
-	REG_RESULT(&stop->regs) = (unsigned long long)nr;
-	stop->regs_dirty = true;
-}
-
-void handle_wait_exit(struct stop *stop)
-{
-	log_debug("ptrace: %d wait exit, state %d, result %lld", stop->tracee->pid,
-		  stop->tracee->wait_state, (long long)REG_RESULT(&stop->regs));
-	struct tracee *self = stop->tracee;
-	long result = (long)REG_RESULT(&stop->regs);
-	long nr = self->wait_was_waitid ? SYS_waitid : SYS_wait4;
-	pid_t debugger = thread_group(self->pid);
-
-	switch (self->wait_state) {
-	case WAIT_REAL: {
-		/* The options as the guest gave them. */
-		*reg_arg(&stop->regs, self->wait_was_waitid ? 3 : 2) =
-		    (unsigned long long)(unsigned)self->wait_options;
-		stop->regs_dirty = true;
-		bool nothing = result == 0;
-		if (self->wait_was_waitid && result == 0) {
-			siginfo_t info;
-			nothing = copy_in(self->pid, stop_arg(stop, 2), &info, sizeof(info)) < 0 ||
-				  info.si_pid == 0;
-		}
-		if (!(nothing || result == -ECHILD)) {
-			self->wait_state = WAIT_NONE; /* the kernel had something */
-			return;
-		}
-		struct wait_call w = wait_call_of(stop);
-		long got;
-		if (collect(stop, &w, debugger, &got)) {
-			REG_RESULT(&stop->regs) = (unsigned long long)got;
-			self->wait_state = WAIT_NONE;
-			return;
-		}
-		if (self->wait_options & WNOHANG) {
-			if (result == -ECHILD && may_come(&w, debugger))
-				REG_RESULT(&stop->regs) = 0; /* tracees, none ready */
-			self->wait_state = WAIT_NONE;
-			return;
-		}
-		if (!may_come(&w, debugger)) {
-			/* Its tracees are gone meanwhile: the kernel's own blocking wait. */
-			self->wait_state = WAIT_NONE;
-			rewind_to(stop, nr);
-			return;
-		}
-		/* Nothing yet: sleep in pause() until a signal or groot's interrupt. */
-		rewind_to(stop, SYS_pause);
-		self->wait_state = WAIT_PAUSE_ENTRY;
-		return;
-	}
-	case WAIT_PAUSE_ENTRY: {
-		/*
-		 * pause() entered: the next stop of it is its exit. A signal handler may
-		 * run first (its syscalls stop here too): only pause itself counts. An
-		 * event that came before pause began (its interrupt spent already)
-		 * ends the wait now.
-		 */
-		if (REG_SYSCALL(&stop->regs) != SYS_pause)
-			return;
-		struct wait_call w = wait_call_of(stop);
-		self->wait_state = WAIT_PAUSED;
-		self->wait_has_result = collect(stop, &w, debugger, &self->wait_result);
-		self->wait_pause_skipped = self->wait_has_result || self->wait_kicked;
-		if (self->wait_pause_skipped) {
-			REG_SYSCALL(&stop->regs) = (unsigned long long)-1;
-			stop->regs_dirty = true;
-		}
-		return;
-	}
-	case WAIT_PAUSED: {
-		if (REG_SYSCALL(&stop->regs) != SYS_pause &&
-		    !(self->wait_pause_skipped && REG_SYSCALL(&stop->regs) == (unsigned long long)-1))
-			return;
-		struct wait_call w = wait_call_of(stop);
-		long got = self->wait_result;
-		bool skipped = self->wait_pause_skipped;
-		bool found = self->wait_has_result || collect(stop, &w, debugger, &got);
-		self->wait_state = WAIT_NONE;
-		self->wait_has_result = self->wait_pause_skipped = false;
-		if (found) {
-			REG_RESULT(&stop->regs) = (unsigned long long)got;
-			stop->regs_dirty = true;
-			return;
-		}
-		if (skipped) {
-			/* Kicked before pause began: nothing pends, issue the wait again. */
-			rewind_to(stop, nr);
-			return;
-		}
-		/* Woken by a signal: interrupted, the kernel restarts it or says EINTR. */
-		REG_SYSCALL(&stop->regs) = (unsigned long long)nr;
-		REG_RESULT(&stop->regs) = (unsigned long long)-ERESTARTSYS;
-		stop->regs_dirty = true;
-		return;
-	}
-	default:
-		return;
-	}
 }
