@@ -384,10 +384,17 @@ static void forward_signals(pid_t first, bool first_alive)
 			kill(first, sig);
 			continue;
 		}
-		/* The command has exited and left processes behind: they get it. */
-		for (struct tracee *t = tracees_first(); t; t = t->next)
-			if (tracee_tgid(t->pid) == t->pid)
-				kill(t->pid, sig);
+		/*
+		 * The command has exited and left processes behind: they get it, and
+		 * a stopped one is continued to act on it (killing groot ends them).
+		 */
+		for (struct tracee *t = tracees_first(); t; t = t->next) {
+			if (tracee_tgid(t->pid) != t->pid)
+				continue;
+			kill(t->pid, sig);
+			if (t->group_stopped)
+				kill(t->pid, SIGCONT);
+		}
 	}
 }
 
