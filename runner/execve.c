@@ -287,11 +287,7 @@ void handle_execve_exit(struct stop *stop)
 	t->shim_reports = plan->report_start;
 	t->stack_start = sp;
 	t->exec_argc = t->next_argc;
-	if (t->auxv) {
-		unlink(t->auxv); /* the former program's */
-		TALLOC_FREE(t->auxv);
-		auxv_files--;
-	}
+	ptrace_emu_drop_auxv(t); /* the former program's */
 	*reg_arg(&stop->regs, 0) = where;
 	REG_SP(&stop->regs) = where;
 	stop->regs_dirty = true;

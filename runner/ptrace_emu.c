@@ -20,7 +20,6 @@
 #include "ptrace_emu.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -41,7 +40,6 @@
 
 #define PTRACE_OPTIONS_KNOWN 0x003000ffUL /* PTRACE_O_* up to SUSPEND_SECCOMP */
 unsigned int emu_traced_count; /* tracees with a guest debugger: 0 = nothing to do */
-unsigned int auxv_files;       /* /proc/PID/auxv rewritten for some tracee (path.c) */
 
 bool ptrace_emu_active(void)
 {
@@ -62,27 +60,18 @@ pid_t emu_thread_group(pid_t pid)
 
 /* ---- holding stops for the debugger ---------------------------------------------------- */
 
-/* Wake the debugger: SIGCHLD as the kernel sends a tracer, and its emulated waits. */
 /* Is thread pid blocked in a wait the kernel runs (one that began before it traced)? */
 static bool in_kernel_wait(pid_t pid)
 {
-	char path[40], line[32];
-	ssize_t n;
-	int fd;
+	char line[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (tracee_proc_read(pid, "syscall", line, sizeof(line)) < 0)
 		return false;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	line[n] = '\0';
 	long nr = strtol(line, NULL, 10);
 	return nr == SYS_wait4 || nr == SYS_waitid;
 }
 
+/* Wake the debugger: SIGCHLD as the kernel sends a tracer, and its emulated waits. */
 void emu_notify_tracer(pid_t tracer)
 {
 	kill(tracer, SIGCHLD);
@@ -261,7 +250,6 @@ static void save_auxv(const struct session *session, struct tracee *t, uint64_t 
 	if (out && fclose(out) == 0) {
 		talloc_free(t->auxv);
 		t->auxv = path;
-		auxv_files++;
 	} else {
 		talloc_free(path);
 	}
@@ -454,15 +442,19 @@ bool ptrace_emu_event(struct tracee *t, int event, unsigned long message)
 	return false;
 }
 
+void ptrace_emu_drop_auxv(struct tracee *t)
+{
+	if (t->auxv) {
+		unlink(t->auxv);
+		TALLOC_FREE(t->auxv);
+	}
+}
+
 void ptrace_emu_forget(struct tracee *t)
 {
 	if (t->traced)
 		untrace(t);
-	if (t->auxv) {
-		unlink(t->auxv);
-		TALLOC_FREE(t->auxv);
-		auxv_files--;
-	}
+	ptrace_emu_drop_auxv(t);
 }
 
 void ptrace_emu_exited(struct tracee *t, int status)

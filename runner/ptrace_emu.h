@@ -31,9 +31,6 @@ struct emulated_trace {
 
 struct session;
 
-/* How many tracees have an auxv file (tracee.auxv): /proc/PID/auxv is theirs. */
-extern unsigned int auxv_files;
-
 /* The host file with the auxv the loader-shim gave t's program (made on first use), or NULL. */
 const char *ptrace_emu_auxv_of(const struct session *session, struct tracee *t);
 /* Is any guest process tracing another (or has exits to collect)? */
@@ -55,6 +52,8 @@ bool ptrace_emu_exit_event(struct tracee *t, int event); /* PTRACE_EVENT_EXIT, V
 void ptrace_emu_wait_signalled(struct tracee *t);
 void ptrace_emu_seccomp_stop(struct tracee *t, long nr, bool skipped);
 void ptrace_emu_new_child(struct tracee *parent, struct tracee *child, int event);
+/* Remove t's auxv copy (its program exec'd or exited). */
+void ptrace_emu_drop_auxv(struct tracee *t);
 /* t leaves the table without an exit of its own (a thread that exec'd took its place). */
 void ptrace_emu_forget(struct tracee *t);
 /* t exited with this wait status (before it leaves the table). */

@@ -216,22 +216,31 @@ pid_t tracee_tgid(pid_t pid)
 	return (pid_t)proc_field(pid, "status", "Tgid:", "%u", (unsigned int)pid);
 }
 
-bool tracee_gone(pid_t pid)
+ssize_t tracee_proc_read(pid_t pid, const char *file, char *buf, size_t size)
 {
-	char path[64], line[512];
-	const char *paren;
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return true;
-	n = read(fd, line, sizeof(line) - 1);
+		return -1;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+bool tracee_gone(pid_t pid)
+{
+	char line[512];
+	const char *paren;
+
+	if (tracee_proc_read(pid, "stat", line, sizeof(line)) < 0)
 		return true;
-	line[n] = '\0';
 	/* "pid (comm) S ...": comm may hold anything, so the state follows the last ')'. */
 	paren = strrchr(line, ')');
 	return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
@@ -247,19 +256,10 @@ pid_t tracee_creator(pid_t pid)
 /* ppid, process group and session of pid, from /proc/PID/stat. */
 bool tracee_ids(pid_t pid, pid_t *ppid, pid_t *pgrp, pid_t *session)
 {
-	char path[32], buffer[1024];
-	ssize_t n;
-	int fd;
+	char buffer[1024];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (tracee_proc_read(pid, "stat", buffer, sizeof(buffer)) < 0)
 		return false;
-	n = read(fd, buffer, sizeof(buffer) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buffer[n] = '\0';
 	char *end = strrchr(buffer, ')'); /* the command name may hold anything */
 	return end && sscanf(end + 1, " %*c %d %d %d", ppid, pgrp, session) == 3;
 }

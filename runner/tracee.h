@@ -59,12 +59,12 @@ struct tracee {
 	uint64_t stack_start;    /* the kernel's initial stack pointer at its last exec */
 	uint64_t exec_argc;      /* and the argc the program got */
 	uint64_t next_argc;      /* the argc of the exec in flight */
-	bool shim_reports;
+	bool shim_reports;       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
 	unsigned long extra_options; /* TRACEEXIT, TRACEVFORKDONE set for its guest debugger */
-	pid_t tgid;              /* its thread group, once asked (ptrace_emu.c) */       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
-	bool wait_kicked;
-	bool wait_pause_skipped; /* groot skipped its pause() (orig_rax -1 at the exit stop) */        /* something happened for it since its real wait */
-	long wait_result;
+	pid_t tgid;              /* its thread group, once asked (ptrace_emu.c) */
+	bool wait_kicked;        /* something happened for it since its real wait */
+	bool wait_pause_skipped; /* groot skipped its pause() (orig_rax -1 at the exit stop) */
+	long wait_result;        /* with wait_has_result */
 	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
 	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
@@ -129,6 +129,8 @@ unsigned long scratch_push(pid_t pid, struct scratch *s, const void *data, size_
 unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 			       unsigned int fallback);
 
+/* Up to size-1 bytes of /proc/PID/file, NUL-terminated: the length, or -1. */
+ssize_t tracee_proc_read(pid_t pid, const char *file, char *buf, size_t size);
 /* The thread group (what /proc/self names) of thread pid. */
 pid_t tracee_tgid(pid_t pid);
 /* Has pid exited (a zombie, or reaped)? Its exit was or will be reported: nothing to wait for. */
