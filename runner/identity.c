@@ -491,6 +491,11 @@ bool identity_capable(struct stop *stop, int cap)
 	return c && capable(c, cap);
 }
 
+const struct credentials *identity_credentials(struct stop *stop, struct tracee *t)
+{
+	return stop->session->fake_identity ? credentials_of(stop, t) : NULL;
+}
+
 bool identity_ids(struct stop *stop, unsigned int ids[4])
 {
 	if (!stop->session->fake_identity)

@@ -4,6 +4,7 @@
  * (done by the loop), one memory read per path, a decision, at most one
  * write, no allocation.
  */
+#include "procfs.h"
 #include "ptrace_emu.h"
 #include "stop.h"
 #include "translate.h"
@@ -202,6 +203,11 @@ void handle_path_enter(struct stop *stop)
 		const char *auxv = !exe && length > 11 && !strcmp(guest + length - 5, "/auxv")
 					   ? proc_auxv_of(stop, guest)
 					   : NULL;
+		/* Opened to be read (a lookup keeps the kernel's file: size 0, its inode). */
+		char copy_path[PATH_MAX];
+		if (!exe && !auxv && !strncmp(guest, "/proc/", 6) &&
+		    !strncmp(stop->desc->name, "open", 4) && reads_only(stop))
+			auxv = procfs_substitute(stop, guest, copy_path, sizeof(copy_path));
 		if (exe)
 			r = translate_path(stop->session, pid, AT_FDCWD, exe, host, sizeof(host));
 		else if (auxv)

@@ -68,6 +68,8 @@ const char *proc_exe_of(const struct stop *stop, const char *guest);
 void handle_identity_enter(struct stop *stop);
 /* Fake identity: its real and effective uid and gid (for the auxv); false without one. */
 bool identity_ids(struct stop *stop, unsigned int ids[4]);
+/* t's fake credentials (made on first use), or NULL without a fake identity. */
+const struct credentials *identity_credentials(struct stop *stop, struct tracee *t);
 /* Does the process have capability cap in its effective set (fake identity, or the host's)? */
 bool identity_capable(struct stop *stop, int cap);
 /* After a successful execve: the fake capability sets as the kernel recomputes them. */

@@ -66,6 +66,7 @@ struct tracee {
 	bool wait_pause_skipped; /* groot skipped its pause() (orig_rax -1 at the exit stop) */
 	long wait_result;        /* with wait_has_result */
 	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
+	unsigned proc_copies;    /* its /proc files procfs.c made copies of (bit per file) */
 	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
 

@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "loadscript.h"
+#include "procfs.h"
 #include "ptrace_emu.h"
 
 extern char **environ;
@@ -209,7 +210,7 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
  * execve from a non-leader thread: the kernel gives the leader's pid to the
  * thread that exec'd. Move the exec state to the pid it now has.
  */
-static struct tracee *follow_exec(struct tracee *t)
+static struct tracee *follow_exec(const struct session *session, struct tracee *t)
 {
 	unsigned long former = 0;
 
@@ -229,6 +230,7 @@ static struct tracee *follow_exec(struct tracee *t)
 	t->next_argc = old->next_argc;
 	t->tgid = t->pid; /* the exec'ing thread is the leader now */
 	ptrace_emu_forget(old);
+	procfs_forget(session, old);
 	tracee_remove((pid_t)former);
 	return t;
 }
@@ -244,7 +246,7 @@ static struct tracee *handle_exec_event(const struct session *session, struct tr
 {
 	struct stop stop = {.session = session, .changed_arg = -1};
 
-	t = follow_exec(t);
+	t = follow_exec(session, t);
 	identity_after_exec(t);
 	if (t->pending != HANDLE_EXECVE)
 		return t;
@@ -530,8 +532,10 @@ int tracer_run(const struct session *session, const struct launch *launch)
 						  "groot bug, please report it",
 						  exit_status);
 			}
-			if (t)
+			if (t) {
 				ptrace_emu_exited(t, status);
+				procfs_forget(session, t);
+			}
 			tracee_remove(pid);
 			if (tracees_alive() == 0)
 				break;

@@ -30,8 +30,10 @@ def pytest_configure(config):
 
 
 def groot_mounts():
+    """The views this user has mounted (another user's runs are not this test's)."""
+    mine = f"user_id={os.getuid()},"
     with open("/proc/self/mountinfo") as f:
-        return [line.split()[4] for line in f if " - fuse.groot" in line]
+        return [line.split()[4] for line in f if " - fuse.groot" in line and mine in line]
 
 
 @pytest.fixture(scope="session")

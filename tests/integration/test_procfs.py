@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+"""/proc files about guest processes read as a chrooted process reads them: the mount
+table holds the guest's mounts at guest paths, status shows the fake identity and no
+tracer, and a stopped process is "T" (ground truth: the same script run natively)."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import GROOT, write_profile
+
+pytestmark = pytest.mark.trixie
+
+
+@pytest.fixture(scope="module")
+def profile(tmp_path_factory, trixie_rootfs):
+    return write_profile(tmp_path_factory.mktemp("profile"), trixie_rootfs, name="trixie")
+
+
+def guest(profile, script, *options):
+    r = subprocess.run([str(GROOT), "run", *options, str(profile), "--", "sh", "-c", script],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    return r.stdout
+
+
+def native(script):
+    r = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r
+    return r.stdout
+
+
+def mountinfo_points(text):
+    return [line.split()[4] for line in text.splitlines()]
+
+
+@pytest.mark.root_subset
+def test_the_mount_table_is_the_guests(profile, tmp_path):
+    """The view is "/", first; /proc, /dev, /sys and a bind are at their guest paths; no
+    host mount point (groot's own mountpoint included) shows."""
+    (tmp_path / "marker").write_text("x")
+    info = guest(profile, "cat /proc/self/mountinfo", "-b", f"{tmp_path}:/srv/data:direct")
+    points = mountinfo_points(info)
+    assert points[0] == "/", info
+    assert info.splitlines()[0].split(" - ")[1].startswith("fuse.groot "), info
+    for point in ("/proc", "/dev", "/sys", "/srv/data"):
+        assert point in points, info
+    host_only = {line.split()[4] for line in open("/proc/self/mountinfo")} - {"/", "/proc",
+                                                                               "/dev", "/sys"}
+    leaked = [p for p in points if p in host_only and not p.startswith(("/proc/", "/dev/",
+                                                                        "/sys/"))]
+    assert not leaked, info
+    assert "/groot-" not in info and "/mnt " not in info, info  # groot's mountpoint
+    # The bind is a bind mount of the directory holding it: its root names the host path.
+    line = next(line for line in info.splitlines() if line.split()[4] == "/srv/data")
+    assert line.split()[3].endswith(tmp_path.name), line
+    # Every mount id's parent is shown, except the root's.
+    ids = {line.split()[0] for line in info.splitlines()}
+    assert all(line.split()[1] in ids for line in info.splitlines()[1:]), info
+
+
+def test_mounts_df_and_findmnt_agree(profile):
+    out = guest(profile, "cat /proc/mounts; echo --; cat /proc/self/mountinfo; echo --; "
+                "df -P / | tail -1; echo --; findmnt -rn -o TARGET")
+    mounts, info, df, findmnt = out.split("--\n")
+    assert [line.split()[1] for line in mounts.splitlines()] == mountinfo_points(info)
+    assert df.split()[-1] == "/", df
+    assert findmnt.splitlines()[0] == "/" and "/proc" in findmnt.splitlines(), findmnt
+
+
+@pytest.mark.root_subset
+def test_status_shows_the_fake_identity_and_no_tracer(profile):
+    status = guest(profile, "cat /proc/self/status", "-0")
+    fields = dict(line.split(":", 1) for line in status.splitlines())
+    assert fields["Uid"].split() == ["0"] * 4, status
+    assert fields["Gid"].split() == ["0"] * 4, status
+    assert fields["TracerPid"].strip() == "0", status
+    # Root's effective set is the bounding set, as for root in a chroot.
+    assert fields["CapEff"].strip() == fields["CapBnd"].strip() != "0" * 16, status
+    plain = guest(profile, "cat /proc/self/status")
+    plain_fields = dict(line.split(":", 1) for line in plain.splitlines())
+    assert plain_fields["Uid"].split()[0] == str(os.getuid()), plain
+    assert plain_fields["TracerPid"].strip() == "0", plain
+
+
+def test_a_stopped_process_is_stopped_not_traced(profile):
+    script = ("sleep 30 & p=$!; kill -STOP $p; sleep 0.3; "
+              "grep State /proc/$p/status; cut -d' ' -f3 /proc/$p/stat; "
+              "ps -o stat= -p $p; kill -KILL $p")
+    assert guest(profile, script) == native(script)
+
+
+def test_a_debugger_is_the_tracer(profile):
+    """Under a guest strace, TracerPid is strace's pid, as natively."""
+    script = ("strace -o /dev/null grep TracerPid /proc/self/status & "
+              "p=$!; wait $p; echo strace=$p")
+    out = guest(profile, script)
+    tracer = out.split("TracerPid:")[1].split()[0]
+    assert tracer != "0" and out.strip().endswith(f"strace={tracer}"), out
