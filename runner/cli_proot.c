@@ -5,6 +5,7 @@
  * in place (upper: in-place), as PRoot does.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,8 @@ static void proot_usage(FILE *out)
 		"       proot [OPTIONS] [--] [CMD ARGS...]\n\n"
 		"PRoot-compatible command line (the guest is written in place, like PRoot):\n"
 		"  -r, --rootfs=DIR          use DIR as the guest root (default /)\n"
-		"  -b, --bind=HOST[:GUEST]   make HOST visible at GUEST (alias -m, --mount)\n"
+		"  -b, --bind=HOST[:GUEST]   make HOST visible at GUEST (alias -m, --mount); a guest\n"
+		"                            symlink is followed unless GUEST ends with !\n"
 		"  -w, --cwd=DIR             start in DIR (a guest path)\n"
 		"  -0, --root-id             fake root identity\n"
 		"  -i, --change-id=UID:GID   fake identity UID:GID\n"
@@ -77,7 +79,62 @@ static char *lexical(TALLOC_CTX *ctx, const char *path)
 	return out && !*out ? talloc_strdup(ctx, "/") : out;
 }
 
-static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec)
+/*
+ * PRoot dereferences a bind's guest location: a bind on a guest symlink
+ * lands where the link leads (inside the guest), so every link to that
+ * place shows the new content. dest is clean and absolute.
+ */
+static const char *dereferenced(TALLOC_CTX *ctx, const char *rootfs, const char *dest)
+{
+	char *root = talloc_strdup(ctx, rootfs);
+	size_t n = strlen(root);
+	char *done = talloc_strdup(ctx, ""); /* the guest path resolved so far ("": the root) */
+	char *todo = talloc_strdup(ctx, dest);
+	int links = 0;
+
+	while (n > 0 && root[n - 1] == '/')
+		root[--n] = '\0';
+	while (done && todo && *todo) {
+		while (*todo == '/')
+			todo++;
+		size_t length = strcspn(todo, "/");
+		char *component = talloc_strndup(ctx, todo, length);
+		char *rest = todo + length;
+		if (!component || !length || !strcmp(component, ".")) {
+			todo = rest;
+			continue;
+		}
+		if (!strcmp(component, "..")) {
+			char *slash = strrchr(done, '/');
+			if (slash)
+				*slash = '\0';
+			todo = rest;
+			continue;
+		}
+		char *guest = talloc_asprintf(ctx, "%s/%s", done, component);
+		char target[PATH_MAX];
+		ssize_t r = guest ? readlink(talloc_asprintf(ctx, "%s%s", root, guest), target,
+					     sizeof(target) - 1)
+				  : -1;
+		if (r < 0) { /* not a link, or missing: kept as it is */
+			done = guest;
+			todo = rest;
+			continue;
+		}
+		if (++links > 40)
+			return dest;
+		target[r] = '\0';
+		if (target[0] == '/')
+			done[0] = '\0'; /* from the guest's root */
+		todo = talloc_asprintf(ctx, "%s%s", target, rest);
+	}
+	if (!done || !todo)
+		return dest;
+	return *done ? done : "/";
+}
+
+static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *spec,
+		    const char *rootfs)
 {
 	struct profile_error err = {{0}};
 	struct bind bind;
@@ -89,12 +146,17 @@ static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *sp
 	}
 	const char *colon = strchr(spec, ':');
 	const char *dest = colon ? colon + 1 : spec;
-	if (dest[0] == '/' && strstr(dest, "/..")) {
+	/* host:guest! keeps a guest symlink as the bind point. */
+	bool follow = !(colon && *dest && dest[strlen(dest) - 1] == '!');
+	if (!follow)
+		dest = talloc_strndup(ctx, dest, strlen(dest) - 1);
+	if (dest[0] == '/') {
 		char *clean = lexical(ctx, dest);
 		if (!clean)
 			return -1;
-		spec = colon ? talloc_asprintf(ctx, "%.*s:%s", (int)(colon - spec), spec, clean)
-			     : talloc_asprintf(ctx, "%s:%s", spec, clean);
+		const char *guest = follow ? dereferenced(ctx, rootfs, clean) : clean;
+		spec = talloc_asprintf(ctx, "%.*s:%s", (int)(colon ? colon - spec : (long)strlen(spec)),
+				       spec, guest);
 	}
 	if (profile_parse_bind(ctx, spec, NULL, NULL, &bind, &err) < 0) {
 		log_error("-b %s: %s", spec, err.message);
@@ -106,8 +168,11 @@ static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *sp
 }
 
 static int add_preset(TALLOC_CTX *ctx, struct run_request *request, const char *const *binds,
-		      size_t n)
+		      size_t n, const char *rootfs)
 {
+	/* PRoot's "*path*": the rootfs also at its own host path. */
+	if (strcmp(rootfs, "/") != 0 && add_bind(ctx, request, rootfs, rootfs) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char *spec = talloc_strdup(ctx, binds[i]);
 		size_t length = strlen(spec);
@@ -115,7 +180,7 @@ static int add_preset(TALLOC_CTX *ctx, struct run_request *request, const char *
 			spec[length - 1] = '\0';
 		if (strcmp(spec, "$HOME") != 0 && access(spec, F_OK) < 0)
 			continue;
-		if (add_bind(ctx, request, spec) < 0)
+		if (add_bind(ctx, request, spec, rootfs) < 0)
 			return -1;
 	}
 	return 0;
@@ -142,6 +207,10 @@ int command_proot(int argc, char **argv)
 	struct profile *p = talloc_zero(ctx, struct profile);
 	struct run_request request = {.profile = p};
 	int c, status = GROOT_EXIT_USAGE;
+	/* Binds wait for the rootfs (any -r), in which their guest paths are resolved. */
+	const char **binds = talloc_zero_array(ctx, const char *, argc + 1);
+	size_t n_binds = 0;
+	int preset = 0; /* 'R' or 'S' */
 
 	p->version = 1;
 	p->file = "command line";
@@ -160,15 +229,11 @@ int command_proot(int argc, char **argv)
 			p->rootfs.path = optarg;
 			if (c == 'S')
 				p->user.kind = USER_ROOT;
-			if (add_preset(ctx, &request, c == 'R' ? recommended_binds : sandbox_binds,
-				       c == 'R' ? sizeof(recommended_binds) / sizeof(char *)
-						: sizeof(sandbox_binds) / sizeof(char *)) < 0)
-				goto out;
+			preset = c;
 			break;
 		case 'b':
 		case 'm':
-			if (add_bind(ctx, &request, optarg) < 0)
-				goto out;
+			binds[n_binds++] = optarg;
 			break;
 		case 'w':
 			request.workdir = optarg;
@@ -218,6 +283,14 @@ int command_proot(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (preset && add_preset(ctx, &request, preset == 'R' ? recommended_binds : sandbox_binds,
+				 preset == 'R' ? sizeof(recommended_binds) / sizeof(char *)
+					       : sizeof(sandbox_binds) / sizeof(char *),
+				 p->rootfs.path) < 0)
+		goto out;
+	for (size_t i = 0; i < n_binds; i++)
+		if (add_bind(ctx, &request, binds[i], p->rootfs.path) < 0)
+			goto out;
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
 	if (optind < argc) {

@@ -229,3 +229,38 @@ def test_fake_root_may_set_file_capabilities(tmp_path, trixie_rootfs):
         r = run_groot("proot", "-r", trixie_rootfs, *identity, "-b", f"{tmp_path}:/work",
                       "python3", "-c", SETCAP)
         assert (r.returncode, r.stdout.strip()) == (0, expected), (identity, r)
+
+
+def test_a_bind_on_a_guest_symlink_lands_where_it_leads(rootfs, tmp_path):
+    """PRoot dereferences a bind's guest location (its test 6b5a254a): every link to that
+    place shows the bound content; a trailing ! keeps the link itself as the bind point."""
+    host = tmp_path / "content"
+    host.mkdir()
+    (host / "f").write_text("bound\n")
+    (rootfs / "opt" / "real").mkdir(parents=True)
+    (rootfs / "abslink").symlink_to("/opt/real")
+    (rootfs / "opt" / "rel").symlink_to("real")
+    for link in ("/abslink", "/opt/rel", "/abslink/../opt/rel"):
+        r = run_groot("proot", "-r", rootfs, "-b", f"{host}:{link}", "sh", "-c",
+                      "cat /opt/real/f /abslink/f /opt/rel/f")
+        assert (r.returncode, r.stdout) == (0, "bound\n" * 3), (link, r)
+    r = run_groot("proot", "-r", rootfs, "-b", f"{host}:/abslink!", "sh", "-c",
+                  "ls /opt/real; echo =; cat /abslink/f")
+    assert (r.returncode, r.stdout) == (0, "=\nbound\n"), r
+    assert list((rootfs / "opt" / "real").iterdir()) == []
+
+
+def test_R_binds_the_rootfs_at_its_own_path(tiny_rootfs):
+    """-R's "*path*": the guest also sees its rootfs at the host path (outside /tmp and
+    $HOME, which -R binds anyway)."""
+    import tempfile
+    top = tempfile.mkdtemp(dir="/var/tmp")
+    try:
+        rootfs = os.path.join(top, "rootfs")
+        shutil.copytree(tiny_rootfs, rootfs, symlinks=True)
+        for option in ("-R", "-S"):
+            r = run_groot("proot", option, rootfs, "cat", f"{rootfs}/etc/hostname")
+            assert r.returncode == 0, (option, r)
+            assert r.stdout == open(f"{rootfs}/etc/hostname").read()
+    finally:
+        shutil.rmtree(top)
