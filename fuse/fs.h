@@ -52,6 +52,7 @@ struct fs_options {
 	char *upper;
 	bool in_place;
 	int lifeline_fd;
+	const char *run_dir;  /* --run-dir: removed once the lifeline closed and the view is gone */
 	int ready_fd;
 	bool foreground;
 	int verbosity;

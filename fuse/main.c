@@ -23,6 +23,7 @@
 
 #include "fusermount.h"
 #include "log.h"
+#include "remove_tree.h"
 
 static struct fs the_fs;
 static pthread_t main_thread;
@@ -70,6 +71,26 @@ static void unmount_once(struct fs *fs, bool from_lifeline)
 }
 
 /*
+ * The runner's run directory, which a runner killed by SIGKILL cannot
+ * remove: its ephemeral upper layer, socket aliases, /proc copies, the
+ * mountpoint (a mount still there, the detach having failed, is not walked
+ * into). (A runner that stops normally closes the lifeline too, and
+ * removes whatever is left after the daemon has exited.)
+ */
+static void remove_run_dir(const char *run_dir)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static bool removed;
+
+	/* Both the lifeline thread and main (before it exits) get here: once is enough. */
+	pthread_mutex_lock(&lock);
+	if (run_dir && !removed)
+		remove_tree(run_dir);
+	removed = true;
+	pthread_mutex_unlock(&lock);
+}
+
+/*
  * The runner holds the write end of the lifeline; when it dies (even by
  * SIGKILL) the pipe reaches EOF. Unmount right here rather than asking the
  * loop to: the loop's threads may all be blocked in requests. Then wake the
@@ -98,6 +119,7 @@ static void *lifeline_thread(void *arg)
 	log_info("lifeline closed: unmounting %s", fs->mountpoint);
 	atomic_store(&lifeline_closed, true);
 	unmount_once(fs, true);
+	remove_run_dir(fs->opts->run_dir);
 	fuse_session_exit(fs->se);
 	/* Wake the main thread's wait, unless the loop ended already (SIGTERM would kill). */
 	pthread_mutex_lock(&unmount_lock);
@@ -293,8 +315,10 @@ int main(int argc, char **argv)
 	 * After a lifeline detach this only releases libfuse's state: the
 	 * connection is gone, so it notices (POLLERR) and unmounts nothing.
 	 */
-	if (atomic_load(&lifeline_closed))
+	if (atomic_load(&lifeline_closed)) {
 		fuse_session_unmount(fs->se);
+		remove_run_dir(opts.run_dir);
+	}
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);
 	dir_handles_free_all();

@@ -30,6 +30,7 @@ enum {
 	OPT_WRITEBACK_CACHE,
 	OPT_XATTR_HINTS,
 	OPT_VERSION,
+	OPT_RUN_DIR,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
     {"upper", required_argument, NULL, OPT_UPPER},
     {"in-place", no_argument, NULL, OPT_IN_PLACE},
     {"lifeline", required_argument, NULL, OPT_LIFELINE},
+    {"run-dir", required_argument, NULL, OPT_RUN_DIR},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"fake-root", no_argument, NULL, OPT_FAKE_ROOT},
     {"direct", required_argument, NULL, OPT_DIRECT},
@@ -62,6 +64,8 @@ void print_usage(FILE *out)
 	    "  --upper DIR          writable upper layer\n"
 	    "  --in-place           write into the single lower layer directly\n"
 	    "  --lifeline FD        unmount and exit when this pipe reaches EOF\n"
+	    "  --run-dir DIR        then remove DIR, the runner's run directory (without\n"
+	    "                       crossing into another filesystem)\n"
 	    "  --ready-fd FD        write one byte and close FD once the mount is live\n"
 	    "  --fake-root          the invoking user's files appear owned by root\n"
 	    "  --direct GUEST=HOST  GUEST appears as a symlink to the host path HOST\n"
@@ -288,6 +292,9 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 				log_error("--lifeline %s: not a file descriptor", optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_RUN_DIR:
+			opts->run_dir = optarg;
 			break;
 		case OPT_READY_FD:
 			if (parse_fd(optarg, &opts->ready_fd) < 0) {

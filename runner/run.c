@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <limits.h>
 #include <signal.h>
@@ -17,6 +17,7 @@
 #include "fast_path.h"
 #include "helpers.h"
 #include "log.h"
+#include "remove_tree.h"
 #include "preflight.h"
 #include "session.h"
 #include "tracer.h"
@@ -50,19 +51,23 @@ static char *run_base(TALLOC_CTX *ctx)
 	return base;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/*
+ * What the tracer leaves in the run directory when tracees die unseen: the
+ * aliases of long socket paths (s/), /proc copies, auxv copies. Only those
+ * names: the view's mountpoint is never walked into.
+ */
+static void remove_leftovers(TALLOC_CTX *ctx, const char *run_dir)
 {
-	(void)st;
-	(void)ftw;
-	(void)type;
-	/* Best effort: an ephemeral upper layer is ours alone. */
-	remove(path);
-	return 0;
-}
+	DIR *dir = opendir(run_dir);
+	struct dirent *entry;
 
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_entry, 64, FTW_DEPTH | FTW_PHYS);
+	remove_tree(talloc_asprintf(ctx, "%s/s", run_dir));
+	if (!dir)
+		return;
+	while ((entry = readdir(dir)))
+		if (!strncmp(entry->d_name, "proc-", 5) || !strncmp(entry->d_name, "auxv-", 5))
+			unlinkat(dirfd(dir), entry->d_name, 0);
+	closedir(dir);
 }
 
 static const char **add_arg(TALLOC_CTX *ctx, const char **args, size_t *n, const char *arg)
@@ -121,6 +126,9 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		break;
 	}
 	}
+	/* Killed by SIGKILL, we leave the run directory to the daemon. */
+	args = add_arg(ctx, args, &n, "--run-dir");
+	args = add_arg(ctx, args, &n, run_dir);
 	if (session->fake_root)
 		args = add_arg(ctx, args, &n, "--fake-root");
 	if (p->determinism.readdir_sorted)
@@ -405,6 +413,7 @@ out:
 	if (p->rootfs.upper == UPPER_EPHEMERAL)
 		remove_tree(talloc_asprintf(ctx, "%s/upper", run_dir));
 	unlink(talloc_asprintf(ctx, "%s/pid", run_dir));
+	remove_leftovers(ctx, run_dir);
 	if (session.xattr_hints)
 		unlink(session.xattr_hints);
 	if (rmdir(run_dir) < 0)

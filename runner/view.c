@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fusermount.h"
+#include "remove_tree.h"
 #include "log.h"
 
 #define READY_TIMEOUT_MS 15000
@@ -173,6 +174,53 @@ void view_stop(struct view *view)
 	view->pid = 0;
 }
 
+/* The pid in a run directory's lock file, 0 when there is none. */
+static int run_owner(const char *run_dir)
+{
+	char path[PATH_MAX];
+	int owner = 0;
+
+	if (snprintf(path, sizeof(path), "%s/pid", run_dir) >= (int)sizeof(path))
+		return 0;
+	FILE *p = fopen(path, "re");
+	if (p) {
+		if (fscanf(p, "%d", &owner) != 1)
+			owner = 0;
+		fclose(p);
+	}
+	return owner;
+}
+
+/*
+ * Run directories of crashed runs (runner and view both killed): their
+ * owner is dead, or they have no owner and are over a minute old (a run
+ * writes its pid right after making the directory).
+ */
+static void remove_stale_run_dirs(const char *run_base)
+{
+	DIR *dir = opendir(run_base);
+	struct dirent *entry;
+
+	if (!dir)
+		return;
+	while ((entry = readdir(dir))) {
+		char path[PATH_MAX];
+		struct stat st;
+		if (entry->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", run_base, entry->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		int owner = run_owner(path);
+		if (owner > 0 && (kill(owner, 0) == 0 || errno == EPERM))
+			continue;
+		if (owner <= 0 && st.st_mtime > time(NULL) - 60)
+			continue;
+		log_info("removing the run directory %s of a crashed run", path);
+		remove_tree(path);
+	}
+	closedir(dir);
+}
+
 /*
  * Mounts of crashed runs: a groot-fs mount under run_base whose run
  * directory's lock (runner pid file) names a dead process.
@@ -186,7 +234,7 @@ void view_remove_stale(const char *run_base)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		char mountpoint[4096], pid_file[4200];
+		char mountpoint[4096];
 		if (!strstr(line, " - fuse.groot"))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint) != 1)
@@ -197,19 +245,14 @@ void view_remove_stale(const char *run_base)
 		char *slash = strrchr(mountpoint, '/');
 		if (!slash)
 			continue;
-		snprintf(pid_file, sizeof(pid_file), "%.*s/pid", (int)(slash - mountpoint),
-			 mountpoint);
-		FILE *p = fopen(pid_file, "re");
-		int owner = 0;
-		if (p) {
-			if (fscanf(p, "%d", &owner) != 1)
-				owner = 0;
-			fclose(p);
-		}
+		*slash = '\0';
+		int owner = run_owner(mountpoint);
+		*slash = '/';
 		if (owner > 0 && (kill(owner, 0) == 0 || errno == EPERM))
 			continue;
 		log_info("removing the stale mount %s of a crashed run", mountpoint);
 		lazy_unmount(mountpoint);
 	}
 	fclose(f);
+	remove_stale_run_dirs(run_base);
 }

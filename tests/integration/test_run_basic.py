@@ -144,6 +144,12 @@ def test_killed_runner_leaves_no_mount_and_no_guest(groot, profile, tmp_path):
     while time.time() < deadline and set(groot_mounts()) & new:
         time.sleep(0.05)
     assert not (set(groot_mounts()) & new), "a killed runner left its mount behind"
+    # Nor its run directory (the daemon removes it: mountpoint, ephemeral upper, ...).
+    run_dirs = {os.path.dirname(m) for m in new}
+    deadline = time.time() + 5
+    while time.time() < deadline and any(os.path.exists(d) for d in run_dirs):
+        time.sleep(0.05)
+    assert not any(os.path.exists(d) for d in run_dirs), "a killed runner left its run directory"
     for pid in sleepers.stdout.split():
         deadline = time.time() + 5
         while time.time() < deadline and os.path.exists(f"/proc/{pid}"):
@@ -239,6 +245,8 @@ def test_mount_of_a_crashed_run_is_removed_by_the_next(groot, profile):
     while time.time() < deadline and set(groot_mounts()) & stale:
         time.sleep(0.05)
     assert not (set(groot_mounts()) & stale), "the stale mount is still there"
+    assert not any(os.path.exists(os.path.dirname(m)) for m in stale), \
+        "the crashed run's directory is still there"
 
 
 def test_device_nodes_under_fake_root_are_recorded(groot, tmp_path, tiny_rootfs):
