@@ -56,6 +56,26 @@ const char *proc_exe_of(const struct stop *stop, const char *guest)
 	return t && strcmp(rest, "exe") == 0 ? t->exe : NULL;
 }
 
+/*
+ * /proc/PID/root of a guest process is the guest's root, as for a chrooted
+ * process (the kernel's link leads to the host's): the guest path below it,
+ * or NULL. The link itself (lstat, readlink) stays the kernel's.
+ */
+static bool follows_last_link(struct stop *stop, int path_index);
+
+static const char *proc_root_of(struct stop *stop, const char *guest, int path_index)
+{
+	const char *rest;
+
+	if (!proc_tracee_of(stop, guest, &rest) || strncmp(rest, "root", 4) != 0)
+		return NULL;
+	if (rest[4] == '/' && rest[5])
+		return rest + 4;
+	if (rest[4] == '\0' || rest[4] == '/')
+		return follows_last_link(stop, path_index) || rest[4] == '/' ? "/" : NULL;
+	return NULL;
+}
+
 /* Reading it, or asking about it: what the auxv copy may stand in for (it is a plain file). */
 static bool reads_only(struct stop *stop)
 {
@@ -208,6 +228,11 @@ void handle_path_enter(struct stop *stop)
 		if (!exe && !auxv && !strncmp(guest, "/proc/", 6) &&
 		    !strncmp(stop->desc->name, "open", 4) && reads_only(stop))
 			auxv = procfs_substitute(stop, guest, copy_path, sizeof(copy_path));
+		const char *in_root = !exe && !auxv && !strncmp(guest, "/proc/", 6)
+					      ? proc_root_of(stop, guest, i)
+					      : NULL;
+		if (in_root)
+			exe = in_root; /* translated as the guest path it names */
 		if (exe)
 			r = translate_path(stop->session, pid, AT_FDCWD, exe, host, sizeof(host));
 		else if (auxv)

@@ -97,3 +97,15 @@ def test_a_debugger_is_the_tracer(profile):
     out = guest(profile, script)
     tracer = out.split("TracerPid:")[1].split()[0]
     assert tracer != "0" and out.strip().endswith(f"strace={tracer}"), out
+
+
+@pytest.mark.root_subset
+def test_proc_pid_root_is_the_guests_root(profile, trixie_rootfs):
+    """/proc/PID/root leads to the guest's root, as for a chrooted process; the link itself
+    still reads "/"."""
+    out = guest(profile, "cat /proc/self/root/etc/debian_version; readlink /proc/$$/root; "
+                "stat -L -c %i /proc/self/root; stat -c %i /; ls /proc/$$/root/etc/os-release")
+    version, link, inode_via_proc, inode, listed = out.split("\n")[:5]
+    assert version == (trixie_rootfs / "etc" / "debian_version").read_text().strip(), out
+    assert link == "/" and inode_via_proc == inode, out
+    assert listed == "/proc/$$/root/etc/os-release".replace("$$", listed.split("/")[2]), out
