@@ -290,3 +290,89 @@ EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen
 		__chk_fail();
 	return realpath(path, resolved);
 }
+
+/* ---- the sender's address of a datagram (recvfrom, recvmsg) ---- */
+
+#define AF_UNIX_ 1
+#define SUN_PATH_ 108
+
+struct iovec_;
+struct msghdr_ {
+	void *msg_name;
+	unsigned int msg_namelen;
+	struct iovec_ *msg_iov;
+	size_t msg_iovlen;
+	void *msg_control;
+	size_t msg_controllen;
+	int msg_flags;
+};
+
+/*
+ * An AF_UNIX address the kernel filled in (*length bytes, of capacity):
+ * a socket bound in the view has the view's host path; the guest's path is
+ * shorter, so it always fits where that one did. What the kernel cut short
+ * is left alone.
+ */
+static void guest_address(void *address, unsigned int *length, unsigned int capacity)
+{
+	unsigned short family;
+	char *path = (char *)address + 2;
+	size_t n, guest_length;
+	const char *guest;
+
+	if (!config || !address || *length <= 3 || *length > capacity || *length > 2 + SUN_PATH_)
+		return;
+	copy((char *)&family, address, 2);
+	if (family != AF_UNIX_ || path[0] != '/')
+		return;
+	for (n = 0; n < *length - 2 && path[n]; n++)
+		;
+	if (n == *length - 2)
+		return; /* no NUL in what the kernel copied: maybe cut short */
+	if (!(guest = guest_view(path, &guest_length)) || guest == path)
+		return;
+	move(path, guest, guest_length + 1);
+	*length = (unsigned int)(2 + guest_length + 1);
+}
+
+typedef long (*recvfrom_fn)(int, void *, size_t, int, void *, unsigned int *);
+typedef long (*recvmsg_fn)(int, struct msghdr_ *, int);
+
+/* libc's own (a cancellation point), looked up once; the raw syscall without dlsym. */
+static void *next_function(void **cache, const char *name)
+{
+	void *f = __atomic_load_n(cache, __ATOMIC_RELAXED);
+
+	if (!f && dlsym) {
+		f = dlsym(RTLD_NEXT_, name);
+		__atomic_store_n(cache, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
+EXPORT long recvfrom(int fd, void *buf, size_t size, int flags, void *address,
+		     unsigned int *length)
+{
+	static void *next;
+	recvfrom_fn f = (recvfrom_fn)next_function(&next, "recvfrom");
+	unsigned int capacity = address && length ? *length : 0;
+	long n = f ? f(fd, buf, size, flags, address, length)
+		   : result(raw(__NR_recvfrom, fd, (long)buf, (long)size, flags, (long)address,
+				(long)length));
+
+	if (n >= 0 && address && length)
+		guest_address(address, length, capacity);
+	return n;
+}
+
+EXPORT long recvmsg(int fd, struct msghdr_ *msg, int flags)
+{
+	static void *next;
+	recvmsg_fn f = (recvmsg_fn)next_function(&next, "recvmsg");
+	unsigned int capacity = msg ? msg->msg_namelen : 0;
+	long n = f ? f(fd, msg, flags) : result(raw(__NR_recvmsg, fd, (long)msg, flags, 0, 0, 0));
+
+	if (n >= 0 && msg && msg->msg_name)
+		guest_address(msg->msg_name, &msg->msg_namelen, capacity);
+	return n;
+}

@@ -112,6 +112,21 @@ def test_unix_socket_server(profile, work):
     assert r.stdout.split("\n")[:2] == ["bound /work/sock", "ping"], r
 
 
+def test_datagram_sender_address_is_the_guests(profile):
+    """recvfrom and recvmsg name the sender by its guest path, as natively (a socket bound
+    in the view has a host path in the kernel's eyes)."""
+    script = ("import socket, os, array\n"
+              "s, c = '/tmp/dg-srv.sock', '/tmp/dg-cli.sock'\n"
+              "[os.path.exists(p) and os.unlink(p) for p in (s, c)]\n"
+              "a = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); a.bind(s)\n"
+              "b = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); b.bind(c)\n"
+              "b.sendto(b'x', s); print(a.recvfrom(8)[1])\n"
+              "b.sendto(b'y', s); print(a.recvmsg(8)[3])\n")
+    r = run_groot("run", profile, "--", "python3", "-c", script)
+    assert r.returncode == 0, r
+    assert r.stdout.split("\n")[:2] == ["/tmp/dg-cli.sock"] * 2, r
+
+
 def test_multithreaded_program(profile):
     script = ("import threading, os\n"
               "out=[]\n"
