@@ -50,15 +50,35 @@ static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
 	return mode | (dir ? 0700 : 0600);
 }
 
+/*
+ * Under fake root a new object reads as root's; in a setgid directory, as
+ * the kernel's inode_init_owner has it, it takes the directory's group, and
+ * a new directory keeps the setgid bit. (The tracer gives what a non-root
+ * fake identity creates to that identity, with the same rule: owner.c.)
+ */
+static bool setgid_parent(struct fs *fs, struct inode *parent, gid_t *gid)
+{
+	struct stat st;
+
+	if (!fs->opts->fake_root || fs_stat_inode(fs, parent, &st) < 0 || !(st.st_mode & S_ISGID))
+		return false;
+	*gid = st.st_gid;
+	return true;
+}
+
 static int record_mode(struct fs *fs, struct inode *parent, int dirfd, const char *name,
 		       mode_t mode, bool dir)
 {
 	struct override_stat ov = {.uid = 0, .gid = 0, .mode = mode & 07777};
+	gid_t group = 0;
+	bool setgid = setgid_parent(fs, parent, &group) && group != 0;
 
-	if (real_mode(fs, mode, dir) == mode)
+	if (setgid && dir)
+		ov.mode |= S_ISGID;
+	if (real_mode(fs, mode, dir) == mode && !setgid)
 		return 0;
 	ov.uid = fs->opts->fake_root ? 0 : fs->uid;
-	ov.gid = fs->opts->fake_root ? 0 : fs->gid;
+	ov.gid = fs->opts->fake_root ? group : fs->gid;
 	int r = meta_store_new(fs, parent, dirfd, name, &ov);
 	return r == -ENOTSUP ? 0 : r;
 }

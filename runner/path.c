@@ -273,10 +273,11 @@ void handle_path_enter(struct stop *stop)
 	}
 }
 
-bool privileged_xattr_change(struct stop *stop)
+int privileged_xattr_change(struct stop *stop)
 {
-	static const char *const changes[] = {"setxattr", "lsetxattr", "setxattrat",
-					      "removexattr", "lremovexattr", "removexattrat"};
+	static const char *const changes[] = {"setxattr",    "lsetxattr",    "setxattrat",
+					      "removexattr", "lremovexattr", "removexattrat",
+					      "fsetxattr",   "fremovexattr"};
 	char name[256];
 	bool at = !strcmp(stop->desc->name + strlen(stop->desc->name) - 2, "at");
 	size_t i;
@@ -285,19 +286,28 @@ bool privileged_xattr_change(struct stop *stop)
 		if (!strcmp(stop->desc->name, changes[i]))
 			break;
 	if (i == sizeof(changes) / sizeof(changes[0]))
-		return false;
+		return 0;
 	/* The name: argument 1 (argument 2 for the *at forms, after dirfd and path). */
 	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, at ? 2 : 1), name, sizeof(name)) <
 	    0)
-		return false;
-	return !strncmp(name, "security.", 9) || !strncmp(name, "trusted.", 8);
+		return 0;
+	if (!strncmp(name, "security.", 9) || !strncmp(name, "trusted.", 8))
+		return XATTR_PRIVILEGED;
+	if (!strcmp(name, "system.posix_acl_access") || !strcmp(name, "system.posix_acl_default"))
+		return XATTR_ACL;
+	return 0;
 }
 
 void handle_chown_exit(struct stop *stop)
 {
-	/* Fake root on a direct bind: the host refuses, PRoot reports success. */
+	/*
+	 * Fake root on a direct bind: the host refuses, PRoot reports success.
+	 * An ACL the kernel refused (it checks the owner the view shows against
+	 * the real caller before the view sees it) is what the view would say:
+	 * not supported, which cp, tar and useradd's skeleton copy accept.
+	 */
 	if ((long)REG_RESULT(&stop->regs) == -EPERM) {
-		REG_RESULT(&stop->regs) = 0;
+		REG_RESULT(&stop->regs) = -stop->tracee->saved[3];
 		stop->regs_dirty = true;
 	}
 }

@@ -51,8 +51,13 @@ static inline void stop_set_arg(struct stop *stop, int index, unsigned long valu
 /* Handlers: enter runs at the seccomp stop, exit at the syscall-exit stop (when want_exit). */
 void handle_path_enter(struct stop *stop);
 void handle_chown_exit(struct stop *stop);
-/* set/removexattr of a security.* or trusted.* name: the kernel asks a capability first. */
-bool privileged_xattr_change(struct stop *stop);
+/*
+ * An xattr change the kernel refuses fake root before the view sees it: a
+ * security.* or trusted.* name (a capability), an ACL (the owner). 0: other.
+ */
+int privileged_xattr_change(struct stop *stop);
+#define XATTR_PRIVILEGED 1 /* security.*, trusted.*: CAP_SYS_ADMIN, CAP_SETFCAP */
+#define XATTR_ACL 2        /* system.posix_acl_*: the owner */
 /* owner.c: what a non-root fake identity creates is its own. */
 void owner_enter(struct stop *stop);
 void owner_exit(struct stop *stop);

@@ -68,13 +68,24 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		handle_path_enter(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_root && !stop.want_exit &&
-		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
-		    privileged_xattr_change(&stop))
-			exit_handler = HANDLE_CHOWN;
+		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1) {
+			int kind = privileged_xattr_change(&stop);
+			t->saved[3] = kind == XATTR_ACL ? EOPNOTSUPP : 0;
+			if (kind)
+				exit_handler = HANDLE_CHOWN;
+		}
 		break;
 	case HANDLE_CHOWN:
-		if (stop.desc->paths[0].arg >= 0)
+		t->saved[3] = 0; /* EPERM becomes success */
+		if (stop.desc->paths[0].arg >= 0) {
 			handle_path_enter(&stop);
+		} else if (!strncmp(stop.desc->name, "f", 1) && strstr(stop.desc->name, "xattr")) {
+			/* fsetxattr, fremovexattr: only the names the kernel keeps from us. */
+			int kind = privileged_xattr_change(&stop);
+			if (!kind)
+				break;
+			t->saved[3] = kind == XATTR_ACL ? EOPNOTSUPP : 0;
+		}
 		stop.want_exit = session->fake_root &&
 				 REG_SYSCALL(&stop.regs) != (unsigned long long)-1;
 		break;

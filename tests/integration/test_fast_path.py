@@ -261,17 +261,19 @@ cat > /tmp/alice.sh <<'EOS'
 cd /tmp; touch f; mkdir d; ln -s x l; echo > g; touch sg/in; touch /tmp/r
 python3 -c 'open("/tmp/p", "w").close(); import os; os.mkdir("/tmp/pd")'
 EOS
-touch /tmp/r
+touch /tmp/r sg/rootin; mkdir sg/rootdir
 su alice -c 'sh /tmp/alice.sh'
-stat -c "%n %u %g" f d l g p pd sg/in r
+stat -c "%n %u %g" f d l g p pd sg/in r sg/rootin sg/rootdir
+stat -c "mode-%n %a" sg/rootdir
+[ "$(ls -A /home/alice)" = "$(ls -A /etc/skel)" ] && echo "skel copied" || echo "skel missing"
 """
 
 
 @pytest.mark.parametrize("fast", [True, False])
 def test_what_a_fake_user_creates_is_its_own(tmp_path, trixie_user_rootfs, fast):
     """Under fake root, after su alice: alice's new files are alice's (a setgid
-    directory hands down its group), as the kernel does; an existing file keeps
-    its owner."""
+    directory hands down its group, to root's new files too, and its bit to new
+    directories), as the kernel does; an existing file keeps its owner."""
     p = tmp_path / "root.yaml"
     p.write_text(f"version: 1\nname: root\nrootfs:\n  path: {trixie_user_rootfs}\n"
                  "  upper: ephemeral\nuser: root\n")
@@ -284,7 +286,11 @@ def test_what_a_fake_user_creates_is_its_own(tmp_path, trixie_user_rootfs, fast)
     assert r.returncode == 0, r
     owners = dict(line.split(" ", 1) for line in r.stdout.splitlines())
     assert owners == {"f": "1000 1000", "d": "1000 1000", "l": "1000 1000", "g": "1000 1000",
-                      "p": "1000 1000", "pd": "1000 1000", "sg/in": "1000 123", "r": "0 0"}, r
+                      "p": "1000 1000", "pd": "1000 1000", "sg/in": "1000 123", "r": "0 0",
+                      "sg/rootin": "0 123", "sg/rootdir": "0 123",
+                      "mode-sg/rootdir": "2755", "skel": "copied"}, r
+    # useradd -m copies the skeleton whole: its ACL copy is "not supported", not EPERM.
+    assert "Operation not permitted" not in r.stderr, r
 
 
 # Paths with "..": the library has the kernel resolve them beneath the view's
