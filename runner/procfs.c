@@ -13,6 +13,7 @@
  *                      capability sets are the fake ones.
  *   stat, status       a process groot holds in a job-control stop is "T
  *                      (stopped)", as natively, not "t (tracing stop)".
+ *   maps, smaps        files of the view by their guest paths.
  *
  * The kernel's file is read, rewritten and written to $RUN/proc-PID-NAME
  * (a new inode each time, so an earlier reader keeps its copy); the open
@@ -35,8 +36,10 @@
 #include <talloc.h>
 #include <unistd.h>
 
-enum proc_file { PROC_MOUNTINFO, PROC_MOUNTS, PROC_STATUS, PROC_STAT, PROC_FILES };
-static const char *const file_names[PROC_FILES] = {"mountinfo", "mounts", "status", "stat"};
+enum proc_file { PROC_MOUNTINFO, PROC_MOUNTS, PROC_STATUS, PROC_STAT, PROC_MAPS, PROC_SMAPS,
+		 PROC_FILES };
+static const char *const file_names[PROC_FILES] = {"mountinfo", "mounts", "status",
+						   "stat",      "maps",   "smaps"};
 
 /* The kernel's /proc/PID/NAME, whole, or NULL. */
 static char *read_proc(TALLOC_CTX *ctx, pid_t pid, const char *name)
@@ -412,6 +415,33 @@ static char *rewrite_stat(struct tracee *t, char *text)
 	return text;
 }
 
+/* ---- maps, smaps ---- */
+
+/* "start-end perms offset dev inode   /path": the view's prefix off each path. */
+static char *rewrite_maps(TALLOC_CTX *ctx, const struct session *s, char *text)
+{
+	char *out = talloc_strdup(ctx, "");
+
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && out;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *path = strchr(line, '/');
+		int fields = 0;
+		/* Only a mapping's line has its path after five fields (smaps has others). */
+		for (char *p = line; path && p < path; p++)
+			if (*p == ' ' && p[1] != ' ')
+				fields++;
+		if (path && fields == 5 && !strncmp(path, s->mount, s->mount_length) &&
+		    path[s->mount_length] == '/') {
+			*path = '\0';
+			out = talloc_asprintf_append_buffer(out, "%s%s\n", line,
+							    path + s->mount_length);
+			continue;
+		}
+		out = talloc_asprintf_append_buffer(out, "%s\n", line);
+	}
+	return out;
+}
+
 /* ---- the open ---- */
 
 static bool write_copy(const char *path, const char *text)
@@ -490,6 +520,11 @@ const char *procfs_substitute(struct stop *stop, const char *guest, char *host, 
 	case PROC_STAT:
 		text = read_proc(ctx, t->pid, "stat");
 		text = text ? rewrite_stat(t, text) : NULL;
+		break;
+	case PROC_MAPS:
+	case PROC_SMAPS:
+		text = read_proc(ctx, t->pid, file_names[which]);
+		text = text ? rewrite_maps(ctx, stop->session, text) : NULL;
 		break;
 	}
 	const char *result = NULL;

@@ -109,3 +109,13 @@ def test_proc_pid_root_is_the_guests_root(profile, trixie_rootfs):
     assert version == (trixie_rootfs / "etc" / "debian_version").read_text().strip(), out
     assert link == "/" and inode_via_proc == inode, out
     assert listed == "/proc/$$/root/etc/os-release".replace("$$", listed.split("/")[2]), out
+
+
+def test_maps_name_files_by_their_guest_paths(profile):
+    """/proc/self/maps and smaps show the program and its libraries at guest paths (gdb's
+    info proc mappings, pthread_getattr_np, sanitizers' module lists)."""
+    out = guest(profile, "grep -c ' /usr/lib/x86_64-linux-gnu/libc.so.6$' /proc/self/maps; "
+                "grep -c ' /usr/bin/grep$' /proc/self/smaps; grep -c groot-fs /proc/self/maps; "
+                "grep -c '/mnt/usr/' /proc/self/maps; true")
+    libc, program, _, host_paths = (int(n) for n in out.split())
+    assert libc >= 2 and program >= 2 and host_paths == 0, out
