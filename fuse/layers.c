@@ -381,6 +381,22 @@ void fs_fix_stat(struct fs *fs, struct stat *st)
 	}
 }
 
+/*
+ * A directory present in two layers or more: no one layer's link count is
+ * the merged directory's. 1 says "unknown", as overlayfs says it, so fts
+ * (find) does not count subdirectories to skip leaves.
+ */
+static bool merged_dir(struct fs *fs, struct inode *inode)
+{
+	int present = 0;
+
+	if (!fs_multi_layer(fs) || !inode->dir_fds || inode->bind)
+		return false;
+	for (int i = 0; i < fs->n_layers; i++)
+		present += __atomic_load_n(&inode->dir_fds[i], __ATOMIC_ACQUIRE) >= 0;
+	return present > 1;
+}
+
 int fs_stat_inode(struct fs *fs, struct inode *inode, struct stat *st)
 {
 	return fs_stat_inode_from(fs, inode, st, NULL);
@@ -439,5 +455,7 @@ int fs_stat_inode_from(struct fs *fs, struct inode *inode, struct stat *st,
 		meta_apply(fs, inode, st);
 	if (inode->unlinked)
 		st->st_nlink = 0;
+	else if (S_ISDIR(st->st_mode) && merged_dir(fs, inode))
+		st->st_nlink = 1;
 	return 0;
 }

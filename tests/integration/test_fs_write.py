@@ -441,3 +441,21 @@ def test_walk_listings_made_ahead_follow_changes(mount_view, tmp_path):
         assert got == want, f"d{d:02d}"
     v.stop()
     assert "listed ahead: /top/mid/d00" in v.stderr  # or the test proves nothing
+
+
+def test_a_merged_directory_has_an_unknown_link_count(mount_view, tmp_path):
+    """A directory in both layers: no layer's st_nlink is the merged one's, so it reads 1,
+    as on overlayfs (fts then does not skip "leaves" by counting subdirectories); a
+    directory in one layer keeps its own count."""
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    make_lower(lower)
+    upper.mkdir()
+    v = mount_view("--lower", str(lower), "--upper", str(upper))
+    assert os.stat(f"{v.mnt}/dir").st_nlink == os.stat(lower / "dir").st_nlink == 3
+    os.mkdir(f"{v.mnt}/dir/new")  # dir is copied up: now in both layers
+    assert os.stat(f"{v.mnt}/dir").st_nlink == 1
+    assert os.stat(f"{v.mnt}/dir/new").st_nlink == 2
+    import subprocess
+    found = subprocess.run(["find", f"{v.mnt}/dir", "-type", "d"], capture_output=True,
+                           text=True).stdout.split()
+    assert sorted(os.path.relpath(p, v.mnt) for p in found) == ["dir", "dir/new", "dir/sub"]
