@@ -12,6 +12,7 @@
 #include <linux/securebits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -481,6 +482,37 @@ void identity_after_exec(struct tracee *t)
 	c->uid[3] = c->uid[1];
 	c->gid[3] = c->gid[1];
 	c->securebits &= ~(unsigned)SECBIT_KEEP_CAPS;
+}
+
+/*
+ * getsockopt(SO_PEERCRED): the kernel names the peer by its real ids; a
+ * guest peer has fake ones (a daemon checking for a root client). At the
+ * exit stop, the effective ids of the peer process, if it is a tracee.
+ */
+void handle_peercred_enter(struct stop *stop)
+{
+	stop->want_exit = stop_arg(stop, 1) == SOL_SOCKET && stop_arg(stop, 2) == SO_PEERCRED &&
+			  stop->session->fake_identity;
+}
+
+void handle_peercred_exit(struct stop *stop)
+{
+	pid_t pid = stop->tracee->pid;
+	unsigned long where = stop_arg(stop, 3), length_where = stop_arg(stop, 4);
+	socklen_t length;
+	struct ucred peer;
+
+	if ((long)REG_RESULT(&stop->regs) != 0 || !where || !length_where ||
+	    tracee_read(pid, length_where, &length, sizeof(length)) < 0 || length < sizeof(peer) ||
+	    tracee_read(pid, where, &peer, sizeof(peer)) < 0)
+		return;
+	struct tracee *t = peer.pid > 0 ? tracee_get(peer.pid) : NULL;
+	struct credentials *c = t ? credentials_of(stop, t) : NULL;
+	if (!c)
+		return;
+	peer.uid = c->uid[1];
+	peer.gid = c->gid[1];
+	tracee_write(pid, where, &peer, sizeof(peer));
 }
 
 bool identity_capable(struct stop *stop, int cap)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/audit.h>
@@ -30,8 +31,9 @@
 struct rule {
 	uint32_t number;
 	uint32_t action;
-	const uint32_t *arg0; /* if set: the action only for these values of the first argument */
+	const uint32_t *arg0; /* if set: the action only for these values of argument 'arg' */
 	unsigned n_arg0;
+	unsigned arg;
 };
 
 /* prctl: the capability options fake root emulates (identity.c); the rest run free. */
@@ -39,6 +41,8 @@ static const uint32_t prctl_trapped[] = {
 	PR_GET_KEEPCAPS, PR_SET_KEEPCAPS,   PR_CAPBSET_READ, PR_CAPBSET_DROP,
 	PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT,
 };
+/* getsockopt: SO_PEERCRED (its optname, argument 2; the level is checked by the tracer). */
+static const uint32_t getsockopt_trapped[] = {SO_PEERCRED};
 
 struct emitter {
 	struct sock_filter *prog;
@@ -70,7 +74,8 @@ static void emit_search(struct emitter *e, const struct rule *rules, size_t lo, 
 			}
 			/* The number matches: look at the first argument, then return either way. */
 			emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->number, 0, (uint8_t)(n + 3));
-			emit(e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+			emit(e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[r->arg]), 0,
+			     0);
 			for (unsigned j = 0; j < n; j++)
 				emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->arg0[j], (uint8_t)(n - j), 0);
 			emit(e, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
@@ -117,10 +122,14 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 			continue; /* fchown: only its EPERM matters, and only under fake root */
 		if (d->handler == HANDLE_ENOSYS)
 			action = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
-		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0};
+		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0, 0};
 		if (!strcmp(d->name, "prctl")) {
 			rules[n].arg0 = prctl_trapped;
 			rules[n].n_arg0 = sizeof(prctl_trapped) / sizeof(prctl_trapped[0]);
+		} else if (!strcmp(d->name, "getsockopt")) {
+			rules[n].arg0 = getsockopt_trapped;
+			rules[n].n_arg0 = 1;
+			rules[n].arg = 2;
 		}
 		n++;
 	}

@@ -71,6 +71,8 @@ void handle_sockaddr_out_exit(struct stop *stop);
 /* path.c: the guest program of the process a /proc/PID/exe (self, thread-self) names, or NULL. */
 const char *proc_exe_of(const struct stop *stop, const char *guest);
 void handle_identity_enter(struct stop *stop);
+void handle_peercred_enter(struct stop *stop);
+void handle_peercred_exit(struct stop *stop);
 /* Fake identity: its real and effective uid and gid (for the auxv); false without one. */
 bool identity_ids(struct stop *stop, unsigned int ids[4]);
 /* t's fake credentials (made on first use), or NULL without a fake identity. */

@@ -26,6 +26,7 @@ enum syscall_handler {
 	HANDLE_LINK,         /* path; under fake root setid files are linked by the tracer (link.c) */
 	HANDLE_PTRACE,       /* a guest debugger: emulated (ptrace_emu.c) */
 	HANDLE_WAIT,         /* wait4, waitid: a guest debugger's tracees (ptrace_emu.c) */
+	HANDLE_PEERCRED,     /* getsockopt(SO_PEERCRED) under a fake identity: the peer's fake ids */
 };
 
 #define NO_DIRFD (-1)
@@ -55,7 +56,7 @@ unsigned syscall_count(void);
 static inline bool handler_is_identity(enum syscall_handler h)
 {
 	return h == HANDLE_GETID || h == HANDLE_GETRESID || h == HANDLE_GETGROUPS ||
-	       h == HANDLE_SETID;
+	       h == HANDLE_SETID || h == HANDLE_PEERCRED;
 }
 
 #endif

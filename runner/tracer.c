@@ -125,6 +125,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_SETID:
 		handle_identity_enter(&stop);
 		break;
+	case HANDLE_PEERCRED:
+		handle_peercred_enter(&stop);
+		break;
 	case HANDLE_PTRACE:
 		handle_ptrace_enter(&stop);
 		break;
@@ -181,6 +184,9 @@ static void handle_exit(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_WAIT:
 		handle_wait_exit(&stop);
+		break;
+	case HANDLE_PEERCRED:
+		handle_peercred_exit(&stop);
 		break;
 	default:
 		break;

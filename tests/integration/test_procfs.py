@@ -119,3 +119,23 @@ def test_maps_name_files_by_their_guest_paths(profile):
                 "grep -c '/mnt/usr/' /proc/self/maps; true")
     libc, program, _, host_paths = (int(n) for n in out.split())
     assert libc >= 2 and program >= 2 and host_paths == 0, out
+
+
+def test_a_peers_credentials_are_its_fake_ids(profile):
+    """SO_PEERCRED under fake root names a guest peer by its fake effective ids (a daemon
+    checking for a root client), as the kernel would for real ids."""
+    script = """python3 -c '
+import socket, struct, os
+a, b = socket.socketpair()
+print(struct.unpack("3i", a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1:])
+p = "/tmp/peercred.sock"
+os.path.exists(p) and os.unlink(p)
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)
+if os.fork() == 0:
+    os.setgid(5); os.setuid(7)
+    c = socket.socket(socket.AF_UNIX); c.connect(p); c.recv(1); os._exit(0)
+a, _ = s.accept()
+print(struct.unpack("3i", a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1:])
+a.send(b"x"); os.wait()
+'"""
+    assert guest(profile, script, "-0") == "(0, 0)\n(7, 5)\n"
