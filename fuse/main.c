@@ -316,7 +316,21 @@ int main(int argc, char **argv)
 	 * connection is gone, so it notices (POLLERR) and unmounts nothing.
 	 */
 	if (atomic_load(&lifeline_closed)) {
+		/*
+		 * While a process still holds something of the detached mount (a
+		 * stopped guest's cwd) the connection lives, and libfuse runs
+		 * fusermount3 on a mountpoint that may be gone: it would say so.
+		 */
+		int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
 		fuse_session_unmount(fs->se);
+		if (saved >= 0) {
+			dup2(saved, STDERR_FILENO);
+			close(saved);
+		}
+		if (null >= 0)
+			close(null);
 		remove_run_dir(opts.run_dir);
 	}
 	fuse_remove_signal_handlers(fs->se);

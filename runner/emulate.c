@@ -149,7 +149,11 @@ static bool link_target_shown(struct stop *stop, bool at, const char *target, ch
 	if (link[0] == '/') {
 		if (!strncmp(link, "/proc/", 6))
 			return detranslate_path(session, target, shown, size) == 0;
-		d = find_direct_bind(session, link);
+		/* The argument is the host path by now (the enter stop translated it). */
+		if (!strncmp(link, session->mount, session->mount_length) &&
+		    (link[session->mount_length] == '/' || !link[session->mount_length]))
+			return false;
+		d = find_direct_bind_by_host(session, link);
 	} else {
 		/* Relative: where its directory is on the host says which bind holds it. */
 		char base[PATH_MAX];

@@ -8,7 +8,8 @@
  *                      and the host's mounts under it follow it there;
  *                      everything else of the host is out of reach, as it
  *                      is for a chrooted process.
- *   status             TracerPid is the guest debugger (or 0), not groot;
+ *   status             TracerPid is the guest debugger (or 0), not groot
+ *                      (groot proot shows groot, as PRoot shows itself);
  *                      under a fake identity, Uid, Gid, Groups and the
  *                      capability sets are the fake ones.
  *   stat, status       a process groot holds in a job-control stop is "T
@@ -366,8 +367,10 @@ static char *rewrite_status(TALLOC_CTX *ctx, struct stop *stop, struct tracee *t
 				continue;
 			}
 		} else if (!strncmp(line, "TracerPid:\t", 11)) {
-			out = talloc_asprintf_append_buffer(out, "TracerPid:\t%d\n",
-							    t->traced ? t->traced->tracer : 0);
+			pid_t tracer = t->traced		   ? t->traced->tracer
+				       : stop->session->tracer_shown ? stop->session->tracer_pid
+								     : 0;
+			out = talloc_asprintf_append_buffer(out, "TracerPid:\t%d\n", tracer);
 			continue;
 		} else if (c && !strncmp(line, "Uid:\t", 5)) {
 			out = talloc_asprintf_append_buffer(out, "Uid:\t%u\t%u\t%u\t%u\n", c->uid[0],

@@ -42,6 +42,7 @@ struct session {
 	/* Devices recorded in the view this run (fake root mknod): opening them needs help. */
 	unsigned *recorded_devices;
 	bool trace;            /* --trace: print each trapped syscall */
+	bool tracer_shown;     /* groot proot: /proc/PID/status names groot as TracerPid, as PRoot */
 	int trace_fd;
 	const char *shim_path; /* host path of groot-shim */
 	/* uname(2) as the guest sees it; NULL = the host's */

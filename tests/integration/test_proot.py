@@ -264,3 +264,16 @@ def test_R_binds_the_rootfs_at_its_own_path(tiny_rootfs):
             assert r.stdout == open(f"{rootfs}/etc/hostname").read()
     finally:
         shutil.rmtree(top)
+
+
+def test_readlink_in_a_bind_at_another_guest_path(rootfs, tmp_path):
+    """A link in a bind whose absolute target lies in that bind reads as the target's guest
+    path, wherever the bind is (PRoot's tests 22222222 and 8e5fa256)."""
+    host = tmp_path / "d"
+    host.mkdir()
+    (host / "x").write_text("x\n")
+    (host / "l").symlink_to(host / "x")
+    (host / "out").symlink_to("/etc/hostname")
+    r = run_groot("proot", "-r", rootfs, "-b", f"{host}:/ced", "sh", "-c",
+                  "readlink /ced/l; cd /ced && readlink l; readlink /ced/out; cat /ced/l")
+    assert (r.returncode, r.stdout) == (0, "/ced/x\n/ced/x\n/etc/hostname\nx\n"), r
