@@ -37,10 +37,17 @@
 #include <talloc.h>
 #include <unistd.h>
 
-enum proc_file { PROC_MOUNTINFO, PROC_MOUNTS, PROC_STATUS, PROC_STAT, PROC_MAPS, PROC_SMAPS,
-		 PROC_FILES };
+enum proc_file {
+	PROC_MOUNTINFO,
+	PROC_MOUNTS,
+	PROC_STATUS,
+	PROC_STAT,
+	PROC_MAPS,
+	PROC_SMAPS,
+	PROC_FILES
+};
 static const char *const file_names[PROC_FILES] = {"mountinfo", "mounts", "status",
-						   "stat",      "maps",   "smaps"};
+						   "stat",	"maps",	  "smaps"};
 
 /* The kernel's /proc/PID/NAME, whole, or NULL. */
 static char *read_proc(TALLOC_CTX *ctx, pid_t pid, const char *name)
@@ -102,15 +109,16 @@ static char *escape(TALLOC_CTX *ctx, const char *s)
 	char *out = talloc_strdup(ctx, "");
 
 	for (; out && *s; s++)
-		out = strchr(" \t\n\\", *s) ? talloc_asprintf_append_buffer(out, "\\%03o", (unsigned char)*s)
-					    : talloc_asprintf_append_buffer(out, "%c", *s);
+		out = strchr(" \t\n\\", *s)
+			  ? talloc_asprintf_append_buffer(out, "\\%03o", (unsigned char)*s)
+			  : talloc_asprintf_append_buffer(out, "%c", *s);
 	return out;
 }
 
 struct mount {
 	char *fields[10]; /* id parent dev root point options optional fstype source super */
-	char *point;      /* the host mount point, unescaped */
-	char *guest;      /* its guest mount point (unescaped), or NULL: not shown */
+	char *point;	  /* the host mount point, unescaped */
+	char *guest;	  /* its guest mount point (unescaped), or NULL: not shown */
 	long id, parent;
 };
 
@@ -206,10 +214,12 @@ static char *mount_line(TALLOC_CTX *ctx, const struct mount *m, const char *root
 
 	if (!point)
 		return NULL;
-	if (!info)
-		return talloc_asprintf(ctx, "%s %s %s %s 0 0\n", m->fields[M_SOURCE], point,
-				       m->fields[M_FSTYPE],
-				       mounts_options(ctx, m->fields[M_OPTIONS], m->fields[M_SUPER]));
+	if (!info) {
+		char *options = mounts_options(ctx, m->fields[M_OPTIONS], m->fields[M_SUPER]);
+		return options ? talloc_asprintf(ctx, "%s %s %s %s 0 0\n", m->fields[M_SOURCE],
+						 point, m->fields[M_FSTYPE], options)
+			       : NULL;
+	}
 	return talloc_asprintf(ctx, "%ld %ld %s %s %s %s%s - %s %s %s\n", id, parent,
 			       m->fields[M_DEV], root, point, m->fields[M_OPTIONS],
 			       m->fields[M_OPTIONAL], m->fields[M_FSTYPE], m->fields[M_SOURCE],
@@ -251,7 +261,8 @@ static char *guest_mounts(TALLOC_CTX *ctx, const struct session *s, pid_t pid, b
 			view_id = m->id;
 			continue;
 		}
-		if (under(m->point, s->mount, s->mount_length) || under(m->point, s->run_dir, strlen(s->run_dir)))
+		if (under(m->point, s->mount, s->mount_length) ||
+		    under(m->point, s->run_dir, strlen(s->run_dir)))
 			continue; /* groot's own */
 		const struct direct_bind *d = find_direct_bind_by_host(s, m->point);
 		if (d)
@@ -281,8 +292,8 @@ static char *guest_mounts(TALLOC_CTX *ctx, const struct session *s, pid_t pid, b
 		m->guest = talloc_strdup(ctx, d->guest);
 		m->id = max_id + 1 + (long)n_binds;
 		char *root = unescape(ctx, holder->fields[M_ROOT]);
-		bind_roots[n_binds] = root ? escape(ctx, rebase(ctx, root, d->host,
-								strlen(holder->point))) : NULL;
+		bind_roots[n_binds] =
+		    root ? escape(ctx, rebase(ctx, root, d->host, strlen(holder->point))) : NULL;
 		if (!bind_roots[n_binds])
 			return NULL;
 		n_binds++;
@@ -314,7 +325,7 @@ static char *guest_mounts(TALLOC_CTX *ctx, const struct session *s, pid_t pid, b
 		for (size_t j = 0; j < n && !shown && !is_bind; j++)
 			shown = mounts[j].id == parent && mounts[j].guest;
 		if (!shown) {
-			/* Its parent is out of reach: the closest mount shown above it, as in a chroot. */
+			/* Its parent is out of reach: the closest shown mount above it. */
 			size_t best = 0;
 			parent = view_id;
 			for (size_t j = 0; j < k; j++) {
@@ -334,7 +345,7 @@ static char *guest_mounts(TALLOC_CTX *ctx, const struct session *s, pid_t pid, b
 
 /* ---- status and stat ---- */
 
-/* What a process groot holds shows as its state: 't' for a guest debugger's stop, else 'T' or 'R'. */
+/* A held process's state: 't' for a guest debugger's stop, else 'T' or 'R'. */
 static char state_of(const struct tracee *t, char kernel)
 {
 	if (kernel != 't')
@@ -347,9 +358,12 @@ static char state_of(const struct tracee *t, char kernel)
 static const char *state_name(char state)
 {
 	switch (state) {
-	case 'T': return "T (stopped)";
-	case 't': return "t (tracing stop)";
-	default: return "R (running)";
+	case 'T':
+		return "T (stopped)";
+	case 't':
+		return "t (tracing stop)";
+	default:
+		return "R (running)";
 	}
 }
 
@@ -363,22 +377,25 @@ static char *rewrite_status(TALLOC_CTX *ctx, struct stop *stop, struct tracee *t
 		if (!strncmp(line, "State:\t", 7)) {
 			char state = state_of(t, line[7]);
 			if (state != line[7]) {
-				out = talloc_asprintf_append_buffer(out, "State:\t%s\n", state_name(state));
+				out = talloc_asprintf_append_buffer(out, "State:\t%s\n",
+								    state_name(state));
 				continue;
 			}
 		} else if (!strncmp(line, "TracerPid:\t", 11)) {
-			pid_t tracer = t->traced		   ? t->traced->tracer
+			pid_t tracer = t->traced		     ? t->traced->tracer
 				       : stop->session->tracer_shown ? stop->session->tracer_pid
 								     : 0;
 			out = talloc_asprintf_append_buffer(out, "TracerPid:\t%d\n", tracer);
 			continue;
 		} else if (c && !strncmp(line, "Uid:\t", 5)) {
-			out = talloc_asprintf_append_buffer(out, "Uid:\t%u\t%u\t%u\t%u\n", c->uid[0],
-							    c->uid[1], c->uid[2], c->uid[3]);
+			out =
+			    talloc_asprintf_append_buffer(out, "Uid:\t%u\t%u\t%u\t%u\n", c->uid[0],
+							  c->uid[1], c->uid[2], c->uid[3]);
 			continue;
 		} else if (c && !strncmp(line, "Gid:\t", 5)) {
-			out = talloc_asprintf_append_buffer(out, "Gid:\t%u\t%u\t%u\t%u\n", c->gid[0],
-							    c->gid[1], c->gid[2], c->gid[3]);
+			out =
+			    talloc_asprintf_append_buffer(out, "Gid:\t%u\t%u\t%u\t%u\n", c->gid[0],
+							  c->gid[1], c->gid[2], c->gid[3]);
 			continue;
 		} else if (c && !strncmp(line, "Groups:\t", 8)) {
 			out = talloc_strdup_append_buffer(out, "Groups:\t");
@@ -387,7 +404,8 @@ static char *rewrite_status(TALLOC_CTX *ctx, struct stop *stop, struct tracee *t
 			out = talloc_strdup_append_buffer(out, "\n");
 			continue;
 		} else if (c && !strncmp(line, "Cap", 3) && strlen(line) > 8 && line[6] == ':') {
-			static const char *const sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"};
+			static const char *const sets[] = {"CapInh", "CapPrm", "CapEff", "CapBnd",
+							   "CapAmb"};
 			const uint64_t values[] = {c->inheritable, c->permitted, c->effective,
 						   c->bounding, c->ambient};
 			size_t i;
@@ -465,7 +483,8 @@ static bool write_copy(const char *path, const char *text)
 	return false;
 }
 
-/* The tracee a /proc/PID/..., /proc/self/..., /proc/PID/task/TID/... path names; *name: the file. */
+/* The tracee a /proc/PID/..., /proc/self/..., /proc/PID/task/TID/... path names; *name: the file.
+ */
 static struct tracee *proc_target(const struct stop *stop, const char *guest, const char **name)
 {
 	const char *p = guest + 6;
@@ -531,8 +550,9 @@ const char *procfs_substitute(struct stop *stop, const char *guest, char *host, 
 		break;
 	}
 	const char *result = NULL;
-	if (text && snprintf(host, size, "%s/proc-%d-%s", stop->session->run_dir, t->pid,
-			     file_names[which]) < (int)size &&
+	if (text &&
+	    snprintf(host, size, "%s/proc-%d-%s", stop->session->run_dir, t->pid,
+		     file_names[which]) < (int)size &&
 	    write_copy(host, text)) {
 		t->proc_copies |= 1u << which;
 		result = host;
