@@ -16,19 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * /proc/<pid>/exe names the loader-shim in the kernel's eyes; the guest
- * must see (and open) its own program instead. Returns the guest path of
- * that program, or NULL when the path is something else.
- */
-/* The tracee a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names, and the rest. */
-static struct tracee *proc_tracee_of(const struct stop *stop, const char *guest, const char **rest)
+pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest)
 {
 	const char *p;
 	pid_t pid;
 
 	if (strncmp(guest, "/proc/", 6) != 0)
-		return NULL;
+		return 0;
 	p = guest + 6;
 	if (strncmp(p, "self/", 5) == 0) {
 		pid = stop->tracee->pid;
@@ -39,15 +33,28 @@ static struct tracee *proc_tracee_of(const struct stop *stop, const char *guest,
 	} else {
 		char *end;
 		long n = strtol(p, &end, 10);
-		if (end == p || *end != '/')
-			return NULL;
+		if (end == p || *end != '/' || n <= 0)
+			return 0;
 		pid = (pid_t)n;
 		p = end + 1;
 	}
 	*rest = p;
-	return tracee_get(pid);
+	return pid;
 }
 
+/* The tracee a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names, and the rest. */
+static struct tracee *proc_tracee_of(const struct stop *stop, const char *guest, const char **rest)
+{
+	pid_t pid = proc_pid_of(stop, guest, rest);
+
+	return pid ? tracee_get(pid) : NULL;
+}
+
+/*
+ * /proc/<pid>/exe names the loader-shim in the kernel's eyes; the guest
+ * must see (and open) its own program instead. Returns the guest path of
+ * that program, or NULL when the path is something else.
+ */
 const char *proc_exe_of(const struct stop *stop, const char *guest)
 {
 	const char *rest;

@@ -487,23 +487,16 @@ static bool write_copy(const char *path, const char *text)
  */
 static struct tracee *proc_target(const struct stop *stop, const char *guest, const char **name)
 {
-	const char *p = guest + 6;
+	const char *p;
 	pid_t pid;
 
-	if (!strcmp(p, "mounts")) {
-		*name = p;
+	if (!strcmp(guest, "/proc/mounts")) {
+		*name = guest + 6;
 		return stop->tracee;
 	}
-	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12)) {
-		pid = stop->tracee->pid;
-		p = strchr(p, '/') + 1;
-	} else {
-		char *end;
-		pid = (pid_t)strtol(p, &end, 10);
-		if (end == p || *end != '/')
-			return NULL;
-		p = end + 1;
-	}
+	pid = proc_pid_of(stop, guest, &p);
+	if (!pid)
+		return NULL;
 	if (!strncmp(p, "task/", 5)) {
 		char *end;
 		pid = (pid_t)strtol(p + 5, &end, 10);

@@ -70,6 +70,8 @@ void handle_sockaddr_out_enter(struct stop *stop);
 void handle_sockaddr_out_exit(struct stop *stop);
 /* path.c: the guest program of the process a /proc/PID/exe (self, thread-self) names, or NULL. */
 const char *proc_exe_of(const struct stop *stop, const char *guest);
+/* The pid a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names (0: none), and the rest. */
+pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest);
 void handle_identity_enter(struct stop *stop);
 void handle_peercred_enter(struct stop *stop);
 void handle_peercred_exit(struct stop *stop);

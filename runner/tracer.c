@@ -50,6 +50,18 @@ static void write_back_registers(struct stop *stop)
 		log_debug("cannot set registers of %d: %s", pid, strerror(-err));
 }
 
+/*
+ * An xattr change the kernel refuses fake root: what its EPERM becomes at
+ * the exit stop (saved[3]: 0, success, or EOPNOTSUPP for an ACL).
+ */
+static bool xattr_refused(struct stop *stop)
+{
+	int kind = privileged_xattr_change(stop);
+
+	stop->tracee->saved[3] = kind == XATTR_ACL ? EOPNOTSUPP : 0;
+	return kind != 0;
+}
+
 static void handle_enter(const struct session *session, struct tracee *t)
 {
 	struct stop stop = {.session = session, .tracee = t, .changed_arg = -1};
@@ -68,24 +80,15 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		handle_path_enter(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_root && !stop.want_exit &&
-		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1) {
-			int kind = privileged_xattr_change(&stop);
-			t->saved[3] = kind == XATTR_ACL ? EOPNOTSUPP : 0;
-			if (kind)
-				exit_handler = HANDLE_CHOWN;
-		}
+		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 && xattr_refused(&stop))
+			exit_handler = HANDLE_CHOWN;
 		break;
 	case HANDLE_CHOWN:
 		t->saved[3] = 0; /* EPERM becomes success */
-		if (stop.desc->paths[0].arg >= 0) {
+		if (stop.desc->paths[0].arg >= 0)
 			handle_path_enter(&stop);
-		} else if (!strncmp(stop.desc->name, "f", 1) && strstr(stop.desc->name, "xattr")) {
-			/* fsetxattr, fremovexattr: only the names the kernel keeps from us. */
-			int kind = privileged_xattr_change(&stop);
-			if (!kind)
-				break;
-			t->saved[3] = kind == XATTR_ACL ? EOPNOTSUPP : 0;
-		}
+		else if (strstr(stop.desc->name, "xattr") && !xattr_refused(&stop))
+			break; /* fsetxattr, fremovexattr: only the names the kernel keeps from us */
 		stop.want_exit = session->fake_root &&
 				 REG_SYSCALL(&stop.regs) != (unsigned long long)-1;
 		break;
