@@ -79,7 +79,7 @@ static int needs_mode(int flags)
 /*
  * open(2) without the tracer: prefixed through the gate, or a path with ".."
  * resolved beneath the view's root. NOT_HANDLED: the tracer's case (a
- * creation under fake root, a direct bind, a ".." that leaves the view).
+ * direct bind, a ".." that leaves the view).
  */
 static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 {
@@ -87,8 +87,6 @@ static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 	long args[5] = {fd, (long)path, flags, mode, 0};
 	const char *p;
 
-	if ((flags & O_CREAT) && creations_to_tracer())
-		return NOT_HANDLED;
 	p = fast_path(path, buf);
 	if (p)
 		return gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);
@@ -275,8 +273,6 @@ EXPORT int chdir(const char *path)
 
 EXPORT int mkdirat(int fd, const char *path, unsigned int mode)
 {
-	if (creations_to_tracer())
-		return (int)result(raw(__NR_mkdirat, fd, (long)path, mode, 0, 0, 0));
 	return (int)result(path_call(__NR_mkdirat, 1, fd, (long)path, mode, 0, 0));
 }
 
@@ -322,8 +318,6 @@ EXPORT int rename(const char *from, const char *to)
 
 EXPORT int symlinkat(const char *target, int fd, const char *path)
 {
-	if (creations_to_tracer())
-		return (int)result(raw(__NR_symlinkat, (long)target, fd, (long)path, 0, 0, 0));
 	return (int)result(path_call(__NR_symlinkat, 2, (long)target, fd, (long)path, 0, 0));
 }
 

@@ -68,12 +68,6 @@ long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long 
 #define NOT_HANDLED (-4096L - 1)
 long beneath_call(long nr, const long *args);
 
-/* Under fake root, creations go to the tracer, which gives them to the creator's identity. */
-static inline int creations_to_tracer(void)
-{
-	return config && config->mode[0] == 'r';
-}
-
 /* calls.c */
 int open_at(int fd, const char *path, int flags, unsigned int mode);
 

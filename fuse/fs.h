@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "credentials.h"
 #include "format.h"
 #include "sidestore.h"
 
@@ -58,6 +59,14 @@ struct fs_options {
 	int verbosity;
 	char *mount_options; /* extra -o, comma separated */
 	bool fake_root;
+	/* Under fake root: what the invoking user's files appear as (--owner; 0:0), in binds too. */
+	uid_t owner_uid;
+	gid_t owner_gid;
+	bool has_bind_owner; /* --bind-owner: in binds, as these instead */
+	uid_t bind_owner_uid;
+	gid_t bind_owner_gid;
+	const char *credentials; /* --credentials FILE (common/credentials.h), or NULL */
+	bool check_opens;	 /* keep OPEN and OPENDIR so that they are judged too */
 	bool sorted_readdir;
 	bool stable_inodes;
 	bool clamp_mtime;
@@ -148,6 +157,7 @@ struct fs {
 	 */
 	bool no_open;
 	struct xattr_hints *hints; /* --xattr-hints, mapped shared; NULL without */
+	const struct credentials_table *credentials; /* --credentials, mapped; NULL without */
 	pthread_mutex_t hints_lock; /* serialises the writers */
 };
 
@@ -202,8 +212,10 @@ int fs_stat_inode_from(struct fs *fs, struct inode *inode, struct stat *st,
 bool fs_is_whiteout_name(const char *name);
 bool fs_inode_writable(struct fs *fs, struct inode *inode);
 bool fs_multi_layer(struct fs *fs);
-/* Apply the guest-visible transformations to a raw backing stat. */
-void fs_fix_stat(struct fs *fs, struct stat *st);
+/* Apply the guest-visible transformations to a raw backing stat (of a bind's file or not). */
+void fs_fix_stat(struct fs *fs, struct stat *st, bool in_bind);
+/* Under fake root, who the invoking user's files appear to belong to there. */
+void fs_default_owner(struct fs *fs, bool in_bind, uid_t *uid, gid_t *gid);
 /* The inode number the guest sees for a backing (dev, ino) (or a guest path, when stable). */
 uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path);
 
@@ -280,6 +292,31 @@ void meta_apply(struct fs *fs, struct inode *inode, struct stat *st);
 bool meta_may_have_xattrs(struct fs *fs, struct inode *inode);
 /* The object's xattrs changed (or may have): load them again with the metadata. */
 void meta_forget(struct fs *fs, struct inode *inode);
+
+/*
+ * access.c: the kernel's permission checks for the guest's fake identities.
+ * 'who' is the caller (caller_of), NULL when the request is not checked;
+ * each returns 0 or the kernel's -errno.
+ */
+int access_open_table(struct fs *fs, const char *path);
+const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
+					 struct credentials_slot *buf);
+bool caller_in_group(const struct credentials_slot *who, gid_t gid);
+int access_permission(const struct credentials_slot *who, const struct stat *st, int mask);
+/* mask: R_OK, W_OK, X_OK on the inode's guest-visible owner and mode. */
+int access_inode(struct fs *fs, const struct credentials_slot *who, struct inode *inode, int mask);
+int access_may_delete(struct fs *fs, const struct credentials_slot *who, struct inode *dir,
+		      struct inode *child);
+/* May attr's changes (FUSE_SET_ATTR_*) be made? A setgid bit the caller may not keep goes. */
+int access_setattr(struct fs *fs, const struct credentials_slot *who, struct inode *inode,
+		   int valid, struct stat *attr, bool has_handle);
+int access_xattr(struct fs *fs, const struct credentials_slot *who, struct inode *inode,
+		 const char *name, int mask);
+/* A hard link to the inode (protected_hardlinks). */
+int access_link(struct fs *fs, const struct credentials_slot *who, struct inode *inode);
+/* Who owns what the caller creates in dir: false when it is no guest process. */
+bool caller_new_owner(struct fs *fs, const struct credentials_slot *who, struct inode *dir,
+		      uid_t *uid, gid_t *gid);
 
 /* hints.c: the xattr hints table (common/xattr_hints.h). */
 int hints_create(struct fs *fs, const char *path);

@@ -355,15 +355,27 @@ uint64_t fs_map_ino(struct fs *fs, dev_t dev, ino_t ino, const char *guest_path)
 	return (uint64_t)ino ^ (dev_slot(dev) << 56);
 }
 
-void fs_fix_stat(struct fs *fs, struct stat *st)
+void fs_default_owner(struct fs *fs, bool in_bind, uid_t *uid, gid_t *gid)
+{
+	struct fs_options *o = fs->opts;
+
+	*uid = in_bind && o->has_bind_owner ? o->bind_owner_uid : o->owner_uid;
+	*gid = in_bind && o->has_bind_owner ? o->bind_owner_gid : o->owner_gid;
+}
+
+void fs_fix_stat(struct fs *fs, struct stat *st, bool in_bind)
 {
 	struct fs_options *o = fs->opts;
 
 	if (o->fake_root) {
+		uid_t uid;
+		gid_t gid;
+
+		fs_default_owner(fs, in_bind, &uid, &gid);
 		if (st->st_uid == fs->uid)
-			st->st_uid = 0;
+			st->st_uid = uid;
 		if (st->st_gid == fs->gid)
-			st->st_gid = 0;
+			st->st_gid = gid;
 	}
 	if (o->clamp_mtime) {
 		if (st->st_mtim.tv_sec >= o->clamp_epoch) {
@@ -450,7 +462,7 @@ int fs_stat_inode_from(struct fs *fs, struct inode *inode, struct stat *st,
 			ino = first;
 		st->st_ino = (ino_t)ino;
 	}
-	fs_fix_stat(fs, st);
+	fs_fix_stat(fs, st, inode->bind != NULL);
 	if (real)
 		meta_apply(fs, inode, st);
 	if (inode->unlinked)

@@ -274,6 +274,8 @@ int main(int argc, char **argv)
 		die(GROOT_EXIT_FAILURE, "root: %s", strerror(-r));
 	if (opts.xattr_hints)
 		hints_create(fs, opts.xattr_hints); /* without it: slower, still right */
+	if (opts.credentials && (r = access_open_table(fs, opts.credentials)) < 0)
+		die(GROOT_EXIT_FAILURE, "--credentials %s: %s", opts.credentials, strerror(-r));
 	if ((r = canonicalize_bind_points(fs)) < 0)
 		die(GROOT_EXIT_FAILURE, "bind points: %s", strerror(-r));
 

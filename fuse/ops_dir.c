@@ -51,42 +51,56 @@ static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
 }
 
 /*
- * Under fake root a new object reads as root's; in a setgid directory, as
- * the kernel's inode_init_owner has it, it takes the directory's group, and
- * a new directory keeps the setgid bit. (The tracer gives what a non-root
- * fake identity creates to that identity, with the same rule: owner.c.)
+ * Under fake root a new object reads as its creator's (root, or the fake
+ * identity the caller took: --credentials); in a setgid directory, as the
+ * kernel's inode_init_owner has it, it takes the directory's group, and a
+ * new directory keeps the setgid bit. What differs from what the view shows
+ * of the invoking user's files there (and a mode the real file cannot have)
+ * is recorded.
  */
-static bool setgid_parent(struct fs *fs, struct inode *parent, gid_t *gid)
+/* *held (symlinks): the inode that keeps the record, until the reply holds it too. */
+static int record_mode(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
+		       int dirfd, const char *name, mode_t mode, mode_t type, struct inode **held)
 {
+	struct override_stat ov = {.mode = mode & 07777};
+	bool dir = type == S_IFDIR;
+	struct inode *inode;
+	uid_t uid;
+	gid_t gid;
 	struct stat st;
+	int r;
 
-	if (!fs->opts->fake_root || fs_stat_inode(fs, parent, &st) < 0 || !(st.st_mode & S_ISGID))
-		return false;
-	*gid = st.st_gid;
-	return true;
-}
-
-static int record_mode(struct fs *fs, struct inode *parent, int dirfd, const char *name,
-		       mode_t mode, bool dir)
-{
-	struct override_stat ov = {.uid = 0, .gid = 0, .mode = mode & 07777};
-	gid_t group = 0;
-	bool setgid = setgid_parent(fs, parent, &group) && group != 0;
-
-	if (setgid && dir)
-		ov.mode |= S_ISGID;
-	if (real_mode(fs, mode, dir) == mode && !setgid)
+	if (!fs->opts->fake_root)
 		return 0;
-	ov.uid = fs->opts->fake_root ? 0 : fs->uid;
-	ov.gid = fs->opts->fake_root ? group : fs->gid;
-	int r = meta_store_new(fs, parent, dirfd, name, &ov);
-	return r == -ENOTSUP ? 0 : r;
+	fs_default_owner(fs, parent->bind != NULL, &uid, &gid);
+	ov.uid = 0;
+	ov.gid = 0;
+	if (!caller_new_owner(fs, who, parent, &ov.uid, &ov.gid) &&
+	    fs_stat_inode(fs, parent, &st) == 0 && (st.st_mode & S_ISGID))
+		ov.gid = st.st_gid;
+	if (dir && fs_stat_inode(fs, parent, &st) == 0 && (st.st_mode & S_ISGID))
+		ov.mode |= S_ISGID;
+	if (real_mode(fs, mode & 07777, dir) == ov.mode && ov.uid == uid && ov.gid == gid)
+		return 0;
+	if (type != S_IFLNK) {
+		r = meta_store_new(fs, parent, dirfd, name, &ov);
+		return r == -ENOTSUP ? 0 : r;
+	}
+	/* A symlink carries no user xattrs: the side store, or the inode's memory. */
+	r = fs_lookup_child(fs, parent, name, &inode);
+	if (r < 0)
+		return r;
+	*held = inode;
+	return meta_store(fs, inode, &ov);
 }
 
-static int prepare_create(struct fs *fs, struct inode *parent, const char *name, int *dirfd)
+static int prepare_create(struct fs *fs, const struct credentials_slot *who,
+			  struct inode *parent, const char *name, int *dirfd)
 {
 	int r = check_new_name(fs, parent, name);
 
+	if (r == 0)
+		r = access_inode(fs, who, parent, W_OK | X_OK);
 	if (r < 0)
 		return r;
 	r = writable_dir_fd(fs, parent, dirfd);
@@ -120,9 +134,11 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 {
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id);
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
 	int dirfd, r;
 
-	r = prepare_create(fs, parent, name, &dirfd);
+	r = prepare_create(fs, who, parent, name, &dirfd);
 	if (r == 0 && mknodat(dirfd, name, real_mode(fs, mode, false), rdev) < 0) {
 		r = -errno;
 		if (r == -EPERM && fs->opts->fake_root) {
@@ -137,7 +153,7 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 				unlinkat(dirfd, name, 0);
 		}
 	} else if (r == 0 && S_ISREG(mode)) {
-		r = record_mode(fs, parent, dirfd, name, mode, false);
+		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFREG, NULL);
 	}
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
@@ -151,9 +167,11 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 {
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id);
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
 	int dirfd, r;
 
-	r = prepare_create(fs, parent, name, &dirfd);
+	r = prepare_create(fs, who, parent, name, &dirfd);
 	if (r == 0 && mkdirat(dirfd, name, real_mode(fs, mode, true)) < 0)
 		r = -errno;
 	if (r == 0 && union_name_below(fs, parent, name)) {
@@ -165,7 +183,7 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 			close(fd);
 	}
 	if (r == 0)
-		r = record_mode(fs, parent, dirfd, name, mode, true);
+		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFDIR, NULL);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -178,21 +196,28 @@ static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id,
 {
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id);
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
+	struct inode *held = NULL;
 	size_t n = fs->mountpoint_len;
 	int dirfd, r;
 
 	/* A target the tracer translated by mistake is stored as the guest path it names. */
 	if (strncmp(target, fs->mountpoint, n) == 0 && target[n] == '/')
 		target += n;
-	r = prepare_create(fs, parent, name, &dirfd);
+	r = prepare_create(fs, who, parent, name, &dirfd);
 	if (r == 0 && symlinkat(target, dirfd, name) < 0)
 		r = -errno;
+	if (r == 0)
+		r = record_mode(fs, who, parent, dirfd, name, 0777, S_IFLNK, &held);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
 	} else {
 		reply_new_entry(req, fs, parent, name);
 	}
+	if (held)
+		inode_unref(fs, held, 1);
 }
 
 static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode,
@@ -200,10 +225,12 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 {
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id), *inode;
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
 	struct fuse_entry_param e;
 	int dirfd, fd = -1, r;
 
-	r = prepare_create(fs, parent, name, &dirfd);
+	r = prepare_create(fs, who, parent, name, &dirfd);
 	if (r == 0) {
 		fd = openat(dirfd, name,
 			    backing_open_flags(fs, (fi->flags | O_CREAT | O_CLOEXEC) & ~O_NOFOLLOW),
@@ -212,7 +239,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 			r = -errno;
 	}
 	if (r == 0)
-		r = record_mode(fs, parent, dirfd, name, mode, false);
+		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFREG, NULL);
 	dir_listing_invalidate(parent);
 	if (r == 0)
 		r = fs_lookup_child(fs, parent, name, &inode);
@@ -241,6 +268,8 @@ static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const 
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino), *parent = inode_from_id(fs, parent_id);
 	char path[PROC_FD_PATH_MAX];
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
 	int dirfd, r = 0;
 
 	if (inode->type == S_IFDIR)
@@ -248,9 +277,13 @@ static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const 
 	else if (inode->bind != parent->bind)
 		r = -EXDEV;
 	if (r == 0)
+		r = access_inode(fs, who, parent, W_OK | X_OK);
+	if (r == 0)
+		r = access_link(fs, who, inode);
+	if (r == 0)
 		r = copy_up(fs, inode, true);
 	if (r == 0)
-		r = prepare_create(fs, parent, name, &dirfd);
+		r = prepare_create(fs, who, parent, name, &dirfd);
 	if (r == 0) {
 		proc_fd_path(path, inode_fd(inode));
 		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
@@ -275,7 +308,8 @@ static bool has_lower_part(struct fs *fs, struct inode *dir)
 	return false;
 }
 
-static int remove_entry(struct fs *fs, struct inode *parent, const char *name, bool dir)
+static int remove_entry(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
+			const char *name, bool dir)
 {
 	struct inode *child;
 	bool below, made_whiteout = false;
@@ -294,7 +328,9 @@ static int remove_entry(struct fs *fs, struct inode *parent, const char *name, b
 		r = -EISDIR;
 	else if (dir && child->vnode && child->vnode->children)
 		r = -EBUSY;
-	else if (dir && in_union(fs, parent))
+	if (r == 0)
+		r = access_may_delete(fs, who, parent, child);
+	if (r == 0 && dir && in_union(fs, parent))
 		r = union_dir_is_empty(fs, child) == 1 ? 0 : -ENOTEMPTY;
 	if (r == 0)
 		r = writable_dir_fd(fs, parent, &dirfd);
@@ -337,7 +373,8 @@ static void fs_unlink(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id);
-	int r = remove_entry(fs, parent, name, false);
+	struct credentials_slot buf;
+	int r = remove_entry(fs, caller_of(fs, req, &buf), parent, name, false);
 
 	dir_listing_invalidate(parent);
 	fuse_reply_err(req, -r);
@@ -347,7 +384,8 @@ static void fs_rmdir(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 {
 	struct fs *fs = req_fs(req);
 	struct inode *parent = inode_from_id(fs, parent_id);
-	int r = remove_entry(fs, parent, name, true);
+	struct credentials_slot buf;
+	int r = remove_entry(fs, caller_of(fs, req, &buf), parent, name, true);
 
 	dir_listing_invalidate(parent);
 	fuse_reply_err(req, -r);
@@ -420,8 +458,8 @@ static int opaque_at(int dirfd, const char *name)
 	return r;
 }
 
-static int do_rename(struct fs *fs, struct inode *parent, const char *name, struct inode *newparent,
-		     const char *newname, unsigned flags)
+static int do_rename(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
+		     const char *name, struct inode *newparent, const char *newname, unsigned flags)
 {
 	bool exchange = flags & RENAME_EXCHANGE, uni = in_union(fs, parent);
 	bool src_below, dst_below;
@@ -454,6 +492,18 @@ static int do_rename(struct fs *fs, struct inode *parent, const char *name, stru
 		r = -EEXIST;
 		goto out;
 	}
+	/* The kernel's may_delete for both names (may_create where none is), and a
+	 * directory moving to another parent needs to write its "..". */
+	r = access_may_delete(fs, who, parent, src);
+	if (r == 0)
+		r = dst ? access_may_delete(fs, who, newparent, dst)
+			: access_inode(fs, who, newparent, W_OK | X_OK);
+	if (r == 0 && parent != newparent && src->type == S_IFDIR)
+		r = access_inode(fs, who, src, W_OK);
+	if (r == 0 && exchange && parent != newparent && dst->type == S_IFDIR)
+		r = access_inode(fs, who, dst, W_OK);
+	if (r < 0)
+		goto out;
 	if (dst && !exchange) {
 		if (src->type == S_IFDIR && dst->type != S_IFDIR)
 			r = -ENOTDIR;
@@ -515,7 +565,8 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 {
 	struct fs *fs = req_fs(req);
 	struct inode *from = inode_from_id(fs, parent), *to = inode_from_id(fs, newparent);
-	int r = do_rename(fs, from, name, to, newname, flags);
+	struct credentials_slot buf;
+	int r = do_rename(fs, caller_of(fs, req, &buf), from, name, to, newname, flags);
 
 	dir_listing_invalidate(from);
 	dir_listing_invalidate(to);

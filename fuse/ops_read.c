@@ -59,12 +59,13 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	 * directory's mtime once its attributes time out, as in binds). A sorted
 	 * listing needs a snapshot per open: offsets are indexes then.
 	 */
-	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir;
+	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir &&
+			 !fs->opts->check_opens;
 	/* We do our own permission checks against the backing files, with our own uid. */
 	conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
 	fs->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) && !fs->writeback &&
 		      (fs->opts->fake_root || geteuid() == 0) &&
-		      !vnodes_have_bind(fs->opts->vroot, false);
+		      !vnodes_have_bind(fs->opts->vroot, false) && !fs->opts->check_opens;
 	/* O_TRUNC must then reach us as a truncate: there is no OPEN to do it. */
 	if (fs->no_open)
 		conn->want &= ~(unsigned)FUSE_CAP_ATOMIC_O_TRUNC;
@@ -100,8 +101,15 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 	struct inode *parent = inode_from_id(fs, parent_id), *inode;
 	struct fuse_entry_param e;
 	struct stat backing;
+	struct credentials_slot buf;
 	int r;
 
+	/* Search permission on the directory: its own answer, never cached as an entry. */
+	r = access_inode(fs, caller_of(fs, req, &buf), parent, X_OK);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
 	r = fs_lookup_child_stat(fs, parent, name, &inode, &backing);
 	if (r == -ENOENT && !parent->bind) {
 		/* Negative entry: the kernel need not ask again until we create the name. */
@@ -191,11 +199,17 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	struct dir_handle *dh;
+	struct credentials_slot buf;
 	int r;
 
 	if (fs->no_opendir) {
 		/* The kernel remembers this and opens directories without asking from now on. */
 		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	r = access_inode(fs, caller_of(fs, req, &buf), inode, R_OK);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
 	if (inode->type != S_IFDIR) {
@@ -497,7 +511,9 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	struct inode *inode = inode_from_id(fs, ino);
 	char path[INODE_PATH_MAX];
 	char *buf = NULL;
+	struct credentials_slot who;
 	ssize_t n;
+	int r;
 
 	/*
 	 * Told once, ls -l and friends stop asking for the device: the kernel
@@ -505,6 +521,11 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	 */
 	if (format_xattr_is_unsupported(name)) {
 		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	r = access_xattr(fs, caller_of(fs, req, &who), inode, name, R_OK);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
 	/* Most objects have no xattrs at all: known since their first stat. */
@@ -611,8 +632,11 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		return;
 	}
 	if (fs->opts->fake_root || inode_synthetic(inode)) {
-		/* The guest is root: everything but executing a file without any x bit. */
+		/* Judged by the caller's fake identity (root: all but executing without x bits). */
+		struct credentials_slot buf;
 		r = fs_stat_inode(fs, inode, &st);
+		if (r == 0)
+			r = access_permission(caller_of(fs, req, &buf), &st, mask);
 		if (r == 0 && (mask & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
 			r = -EACCES;
 		fuse_reply_err(req, -r);

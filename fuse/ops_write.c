@@ -49,6 +49,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC);
+	struct credentials_slot who;
 	int fd, r, flags;
 
 	if (inode_synthetic(inode)) {
@@ -58,6 +59,12 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (fs->no_open) {
 		/* The kernel remembers this: no OPEN, RELEASE nor FLUSH from now on. */
 		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	r = access_inode(fs, caller_of(fs, req, &who), inode,
+			 ((fi->flags & O_ACCMODE) != O_WRONLY ? R_OK : 0) | (writing ? W_OK : 0));
+	if (r < 0) {
+		fuse_reply_err(req, -r);
 		return;
 	}
 	if (writing) {
@@ -294,7 +301,11 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	struct stat st;
-	int r = do_setattr(fs, inode, attr, valid);
+	struct credentials_slot who;
+	int r = access_setattr(fs, caller_of(fs, req, &who), inode, valid, attr, fi != NULL);
+
+	if (r == 0)
+		r = do_setattr(fs, inode, attr, valid);
 
 	if (r == 0)
 		r = fs_stat_inode(fs, inode, &st);
@@ -328,15 +339,16 @@ static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *
  * kernel refuses mknod of a device to an unprivileged caller before we see
  * it, so the tracer creates a regular file and records the device on it.
  */
-static int set_override_record(struct fs *fs, struct inode *inode, const char *value, size_t size)
+static int set_override_record(struct fs *fs, const struct credentials_slot *who,
+			       struct inode *inode, const char *value, size_t size)
 {
 	struct override_stat ov;
 	struct inode *parent;
 	char *name;
 	int r;
 
-	if (!fs->opts->fake_root)
-		return -EPERM;
+	if (!fs->opts->fake_root || who)
+		return -EPERM; /* the tracer's, not the guest's */
 	if (format_override_decode(value, size, &ov) < 0)
 		return -EINVAL;
 	if (inode->type != S_IFREG && inode->type != S_IFDIR)
@@ -376,13 +388,17 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 	struct fs *fs = req_fs(req);
 	struct inode *inode = inode_from_id(fs, ino);
 	char path[PROC_FD_PATH_MAX];
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
 	int r;
 
 	if (strcmp(name, OVERRIDE_XATTR) == 0) {
-		fuse_reply_err(req, -set_override_record(fs, inode, value, size));
+		fuse_reply_err(req, -set_override_record(fs, who, inode, value, size));
 		return;
 	}
-	r = prepare_xattr_change(fs, inode, name, path);
+	r = access_xattr(fs, who, inode, name, W_OK);
+	if (r == 0)
+		r = prepare_xattr_change(fs, inode, name, path);
 	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
 		r = -errno;
 	if (r == 0)
@@ -395,7 +411,11 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct fs *fs = req_fs(req);
 	char path[PROC_FD_PATH_MAX];
 	struct inode *inode = inode_from_id(fs, ino);
-	int r = prepare_xattr_change(fs, inode, name, path);
+	struct credentials_slot who;
+	int r = access_xattr(fs, caller_of(fs, req, &who), inode, name, W_OK);
+
+	if (r == 0)
+		r = prepare_xattr_change(fs, inode, name, path);
 
 	if (r == 0 && removexattr(path, name) < 0)
 		r = -errno;

@@ -31,6 +31,10 @@ enum {
 	OPT_XATTR_HINTS,
 	OPT_VERSION,
 	OPT_RUN_DIR,
+	OPT_CREDENTIALS,
+	OPT_OWNER,
+	OPT_BIND_OWNER,
+	OPT_CHECK_OPENS,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +45,10 @@ static const struct option long_options[] = {
     {"run-dir", required_argument, NULL, OPT_RUN_DIR},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"fake-root", no_argument, NULL, OPT_FAKE_ROOT},
+    {"owner", required_argument, NULL, OPT_OWNER},
+    {"bind-owner", required_argument, NULL, OPT_BIND_OWNER},
+    {"credentials", required_argument, NULL, OPT_CREDENTIALS},
+    {"check-opens", no_argument, NULL, OPT_CHECK_OPENS},
     {"direct", required_argument, NULL, OPT_DIRECT},
     {"bind", required_argument, NULL, OPT_BIND},
     {"sorted-readdir", no_argument, NULL, OPT_SORTED_READDIR},
@@ -68,6 +76,10 @@ void print_usage(FILE *out)
 	    "                       crossing into another filesystem)\n"
 	    "  --ready-fd FD        write one byte and close FD once the mount is live\n"
 	    "  --fake-root          the invoking user's files appear owned by root\n"
+	    "  --owner UID:GID      ... by UID:GID instead (implies --fake-root)\n"
+	    "  --bind-owner UID:GID ... in binds, by UID:GID\n"
+	    "  --credentials FILE   judge requests by the guest's fake identities in FILE\n"
+	    "  --check-opens        also judge opens (the guest starts as a non-root user)\n"
 	    "  --direct GUEST=HOST  GUEST appears as a symlink to the host path HOST\n"
 	    "  --bind HOST:GUEST[:ro]  serve the host path HOST at GUEST through the view\n"
 	    "  --sorted-readdir     list directories in byte order\n"
@@ -304,6 +316,37 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 			break;
 		case OPT_FAKE_ROOT:
 			opts->fake_root = true;
+			break;
+		case OPT_OWNER:
+		case OPT_BIND_OWNER: {
+			unsigned long uid, gid;
+			char *colon;
+
+			errno = 0;
+			uid = strtoul(optarg, &colon, 10);
+			gid = *colon == ':' ? strtoul(colon + 1, &end, 10) : 0;
+			if (errno || colon == optarg || *colon != ':' || *end != '\0' ||
+			    uid > UINT32_MAX - 1 || gid > UINT32_MAX - 1) {
+				log_error("--%s %s: not UID:GID", c == OPT_OWNER ? "owner" : "bind-owner",
+					  optarg);
+				return -EINVAL;
+			}
+			if (c == OPT_OWNER) {
+				opts->owner_uid = (uid_t)uid;
+				opts->owner_gid = (gid_t)gid;
+				opts->fake_root = true;
+			} else {
+				opts->bind_owner_uid = (uid_t)uid;
+				opts->bind_owner_gid = (gid_t)gid;
+				opts->has_bind_owner = true;
+			}
+			break;
+		}
+		case OPT_CREDENTIALS:
+			opts->credentials = optarg;
+			break;
+		case OPT_CHECK_OPENS:
+			opts->check_opens = true;
 			break;
 		case OPT_XATTR_HINTS:
 			opts->xattr_hints = optarg;

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -197,6 +198,17 @@ void handle_execve_enter(struct stop *stop)
 	if (err < 0) {
 		stop_skip(stop, err);
 		return;
+	}
+	/*
+	 * Set-id programs give a fake identity their owner, as the kernel's
+	 * bprm_fill_uid does (not under a guest debugger: LSM_UNSAFE_PTRACE).
+	 */
+	struct stat st;
+	if (stop->session->fake_identity && !t->traced && stat(plan->program.host_path, &st) == 0) {
+		plan->set_uid = (st.st_mode & S_ISUID) != 0;
+		plan->set_gid = (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+		plan->file_uid = st.st_uid;
+		plan->file_gid = st.st_gid;
 	}
 
 	unsigned long shim = scratch_push(t->pid, &stop->scratch, stop->session->shim_path,

@@ -4,15 +4,19 @@
  * its own credentials: set*id change them with the kernel's rules, get*id
  * report them. apt, for one, drops to _apt and checks that it did.
  */
+#include "credentials.h"
+#include "exec.h"
 #include "stop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -426,25 +430,113 @@ static long emulate(struct stop *stop, struct credentials *c)
 	return r;
 }
 
+static void initial_credentials(const struct session *session, struct credentials *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (int i = 0; i < 4; i++) {
+		c->uid[i] = session->fake_uid;
+		c->gid[i] = session->fake_gid;
+	}
+	c->groups[0] = session->fake_gid;
+	c->n_groups = 1;
+	c->bounding = host_bounding_set();
+	if (session->fake_uid == 0)
+		c->effective = c->permitted = c->bounding;
+}
+
 /* A process's fake credentials, made on first use from the session's identity. */
 static struct credentials *credentials_of(struct stop *stop, struct tracee *t)
 {
 	if (!t->credentials) {
-		struct credentials *c = talloc_zero(t, struct credentials);
+		struct credentials *c = talloc(t, struct credentials);
 		if (!c)
 			return NULL;
-		for (int i = 0; i < 4; i++) {
-			c->uid[i] = stop->session->fake_uid;
-			c->gid[i] = stop->session->fake_gid;
-		}
-		c->groups[0] = stop->session->fake_gid;
-		c->n_groups = 1;
-		c->bounding = host_bounding_set();
-		if (stop->session->fake_uid == 0)
-			c->effective = c->permitted = c->bounding;
+		initial_credentials(stop->session, c);
 		t->credentials = c;
 	}
 	return t->credentials;
+}
+
+/* ---- the table the view reads (common/credentials.h) ---- */
+
+static struct credentials_table *shared;
+static struct credentials_slot initial_slot; /* a process that never changed its ids */
+
+static void slot_of(const struct credentials *c, struct credentials_slot *slot)
+{
+	static const struct {
+		int cap;
+		uint32_t bit;
+	} bits[] = {{CAP_DAC_OVERRIDE, CRED_DAC_OVERRIDE}, {CAP_DAC_READ_SEARCH, CRED_DAC_READ_SEARCH},
+		    {CAP_FOWNER, CRED_FOWNER},		   {CAP_CHOWN, CRED_CHOWN},
+		    {CAP_FSETID, CRED_FSETID}};
+
+	memset(slot, 0, sizeof(*slot));
+	slot->fsuid = c->uid[3];
+	slot->fsgid = c->gid[3];
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (capable(c, bits[i].cap))
+			slot->caps |= bits[i].bit;
+	slot->n_groups = c->n_groups < CREDENTIALS_SLOT_GROUPS ? (uint32_t)c->n_groups
+							       : CREDENTIALS_SLOT_GROUPS;
+	for (uint32_t i = 0; i < slot->n_groups; i++)
+		slot->groups[i] = c->groups[i];
+}
+
+int identity_share(struct session *session, const char *path)
+{
+	unsigned long pid_max = 4194304;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	struct credentials c;
+	void *map;
+	int fd;
+
+	if (f) {
+		if (fscanf(f, "%lu", &pid_max) != 1 || pid_max < 2 || pid_max > (1ul << 22))
+			pid_max = 4194304;
+		fclose(f);
+	}
+	uint64_t size = credentials_table_size((uint32_t)pid_max);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	/* Sparse: only the pages of the pids the guest uses are ever touched. */
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int err = errno;
+		close(fd);
+		unlink(path);
+		return -err;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		int err = errno;
+		unlink(path);
+		return -err;
+	}
+	shared = map;
+	shared->slots = (uint32_t)pid_max;
+	__atomic_store_n(&shared->magic, CREDENTIALS_MAGIC, __ATOMIC_RELEASE);
+	initial_credentials(session, &c);
+	slot_of(&c, &initial_slot);
+	return 0;
+}
+
+void identity_publish(struct tracee *t)
+{
+	struct credentials_slot slot;
+
+	if (!shared || !t)
+		return;
+	if (t->credentials)
+		slot_of(t->credentials, &slot);
+	credentials_publish(shared, t->pid, t->credentials ? &slot : &initial_slot);
+}
+
+void identity_forget(pid_t pid)
+{
+	if (shared)
+		credentials_publish(shared, pid, NULL);
 }
 
 void handle_identity_enter(struct stop *stop)
@@ -455,20 +547,40 @@ void handle_identity_enter(struct stop *stop)
 	if (r == AS_IS)
 		return;
 	stop_skip(stop, r);
+	if (strncmp(stop->desc->name, "get", 3) != 0)
+		identity_publish(stop->tracee); /* set*id, capset, prctl: the view judges by them */
 }
 
 /*
  * After a successful execve: the kernel recomputes the sets (no file
- * capabilities here, no set-id programs): root, real or effective, gets
- * the bounding set; the effective set is full only for euid 0; otherwise
- * what is left is the ambient set. KEEP_CAPS does not survive an exec.
+ * capabilities here): a set-id program first gives its owner as the
+ * effective (and saved) id, and clears the ambient set; then root, real or
+ * effective, gets the bounding set; the effective set is full only for
+ * euid 0; otherwise what is left is the ambient set. KEEP_CAPS does not
+ * survive an exec.
  */
-void identity_after_exec(struct tracee *t)
+void identity_after_exec(const struct session *session, struct tracee *t,
+			 const struct exec_plan *plan)
 {
 	struct credentials *c = t->credentials;
 
+	if (session->fake_identity && plan && (plan->set_uid || plan->set_gid) && !c) {
+		c = talloc(t, struct credentials);
+		if (!c)
+			return;
+		initial_credentials(session, c);
+		t->credentials = c;
+	}
 	if (!c)
 		return;
+	if (plan && plan->set_uid && plan->file_uid != c->uid[1]) {
+		c->uid[1] = plan->file_uid;
+		c->ambient = 0;
+	}
+	if (plan && plan->set_gid && plan->file_gid != c->gid[1]) {
+		c->gid[1] = plan->file_gid;
+		c->ambient = 0;
+	}
 	bool root = !(c->securebits & SECBIT_NOROOT) && (c->uid[0] == 0 || c->uid[1] == 0);
 	if (root) {
 		c->permitted = (c->bounding | c->inheritable) | c->ambient;
@@ -482,6 +594,7 @@ void identity_after_exec(struct tracee *t)
 	c->uid[3] = c->uid[1];
 	c->gid[3] = c->gid[1];
 	c->securebits &= ~(unsigned)SECBIT_KEEP_CAPS;
+	identity_publish(t);
 }
 
 /*

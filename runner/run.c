@@ -20,6 +20,7 @@
 #include "remove_tree.h"
 #include "preflight.h"
 #include "session.h"
+#include "stop.h"
 #include "tracer.h"
 #include "translate.h"
 #include "view.h"
@@ -129,8 +130,29 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 	/* Killed by SIGKILL, we leave the run directory to the daemon. */
 	args = add_arg(ctx, args, &n, "--run-dir");
 	args = add_arg(ctx, args, &n, run_dir);
-	if (session->fake_root)
+	if (session->fake_root) {
 		args = add_arg(ctx, args, &n, "--fake-root");
+	} else if (session->fake_identity) {
+		/*
+		 * A guest user: the tree's owners as recorded (the invoking user's
+		 * files are root's, as under fake root); in binds the invoking user's
+		 * files are the guest user's. PRoot's -i makes them its own everywhere.
+		 */
+		char *ids = talloc_asprintf(ctx, "%u:%u", (unsigned)session->fake_uid,
+					    (unsigned)session->fake_gid);
+		if (request->proot_compat) {
+			args = add_arg(ctx, args, &n, "--owner");
+		} else {
+			args = add_arg(ctx, args, &n, "--fake-root");
+			args = add_arg(ctx, args, &n, "--bind-owner");
+		}
+		args = add_arg(ctx, args, &n, ids);
+		args = add_arg(ctx, args, &n, "--check-opens");
+	}
+	if (session->credentials) {
+		args = add_arg(ctx, args, &n, "--credentials");
+		args = add_arg(ctx, args, &n, session->credentials);
+	}
 	if (p->determinism.readdir_sorted)
 		args = add_arg(ctx, args, &n, "--sorted-readdir");
 	if (p->determinism.stable_inodes)
@@ -371,6 +393,17 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	if (fast && !p->determinism.stable_inodes)
 		session.xattr_hints = talloc_asprintf(ctx, "%s/xattr-hints", run_dir);
 
+	if (session.fake_identity) {
+		char *table = talloc_asprintf(ctx, "%s/credentials", run_dir);
+		int err = identity_share(&session, table);
+		if (err < 0)
+			log_warn("cannot share the guest's identities with the view (%s): %s; "
+				 "permissions go unchecked",
+				 table, strerror(-err));
+		else
+			session.credentials = table;
+	}
+
 	struct view_options view_options = {fs, view_arguments(ctx, request, &session, run_dir)};
 	if (view_start(&view_options, mount, &view) < 0)
 		goto out;
@@ -417,6 +450,8 @@ out:
 	remove_leftovers(ctx, run_dir);
 	if (session.xattr_hints)
 		unlink(session.xattr_hints);
+	if (session.credentials)
+		unlink(session.credentials);
 	if (rmdir(run_dir) < 0)
 		log_debug("cannot remove %s: %s", run_dir, strerror(errno));
 	return status;

@@ -54,6 +54,7 @@ struct session {
 	size_t fast_size;
 	int fast_fd;           /* groot-fast.so, opened by the guest's ld.so as /proc/TRACER/fd/N */
 	const char *xattr_hints; /* the view's xattr hints table (common/xattr_hints.h), or NULL */
+	const char *credentials; /* the guest's identities for the view (common/credentials.h) */
 };
 
 #endif

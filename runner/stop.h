@@ -58,9 +58,6 @@ void handle_chown_exit(struct stop *stop);
 int privileged_xattr_change(struct stop *stop);
 #define XATTR_PRIVILEGED 1 /* security.*, trusted.*: CAP_SYS_ADMIN, CAP_SETFCAP */
 #define XATTR_ACL 2        /* system.posix_acl_*: the owner */
-/* owner.c: what a non-root fake identity creates is its own. */
-void owner_enter(struct stop *stop);
-void owner_exit(struct stop *stop);
 void handle_readlink_enter(struct stop *stop);
 void handle_readlink_exit(struct stop *stop);
 void handle_getcwd_exit(struct stop *stop);
@@ -81,8 +78,19 @@ bool identity_ids(struct stop *stop, unsigned int ids[4]);
 const struct credentials *identity_credentials(struct stop *stop, struct tracee *t);
 /* Does the process have capability cap in its effective set (fake identity, or the host's)? */
 bool identity_capable(struct stop *stop, int cap);
-/* After a successful execve: the fake capability sets as the kernel recomputes them. */
-void identity_after_exec(struct tracee *t);
+/* After a successful execve (of plan, if known): the fake ids and capability sets. */
+struct exec_plan;
+void identity_after_exec(const struct session *session, struct tracee *t,
+			 const struct exec_plan *plan);
+/*
+ * The view judges each request by its caller's fake credentials, which the
+ * tracer publishes in a table shared with it (common/credentials.h):
+ * identity_share makes it (a file in the run directory; -errno), publish
+ * writes t's current credentials, forget clears a pid's slot.
+ */
+int identity_share(struct session *session, const char *path);
+void identity_publish(struct tracee *t);
+void identity_forget(pid_t pid);
 void handle_chroot_enter(struct stop *stop);
 void handle_mknod_enter(struct stop *stop);
 void handle_link_enter(struct stop *stop);

@@ -8,6 +8,7 @@
 #include "stop.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,11 +77,11 @@ static void handle_enter(const struct session *session, struct tracee *t)
 
 	switch (stop.desc->handler) {
 	case HANDLE_PATH:
-		owner_enter(&stop); /* first: it reads the guest's own path */
 		handle_path_enter(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_root && !stop.want_exit &&
-		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 && xattr_refused(&stop))
+		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 && xattr_refused(&stop) &&
+		    identity_capable(&stop, CAP_FOWNER))
 			exit_handler = HANDLE_CHOWN;
 		break;
 	case HANDLE_CHOWN:
@@ -89,8 +90,11 @@ static void handle_enter(const struct session *session, struct tracee *t)
 			handle_path_enter(&stop);
 		else if (strstr(stop.desc->name, "xattr") && !xattr_refused(&stop))
 			break; /* fsetxattr, fremovexattr: only the names the kernel keeps from us */
+		/* Only for a fake identity that could: a guest user's EPERM is the view's own. */
 		stop.want_exit = session->fake_root &&
-				 REG_SYSCALL(&stop.regs) != (unsigned long long)-1;
+				 REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
+				 identity_capable(&stop,
+						  strstr(stop.desc->name, "xattr") ? CAP_FOWNER : CAP_CHOWN);
 		break;
 	case HANDLE_READLINK:
 		handle_readlink_enter(&stop);
@@ -161,9 +165,6 @@ static void handle_exit(const struct session *session, struct tracee *t)
 		return;
 	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
 	switch (pending) {
-	case HANDLE_PATH:
-		owner_exit(&stop);
-		break;
 	case HANDLE_GETCWD:
 		handle_getcwd_exit(&stop);
 		break;
@@ -224,6 +225,7 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 	if (parent->credentials && !child->credentials)
 		child->credentials = talloc_memdup(child, parent->credentials,
 						   sizeof(*parent->credentials));
+	identity_publish(child);
 }
 
 /*
@@ -251,6 +253,13 @@ static struct tracee *follow_exec(const struct session *session, struct tracee *
 	t->tgid = t->pid; /* the exec'ing thread is the leader now */
 	ptrace_emu_forget(old);
 	procfs_forget(session, old);
+	if (old->credentials) {
+		talloc_free(t->credentials);
+		t->credentials = talloc_steal(t, old->credentials);
+		old->credentials = NULL;
+		identity_publish(t);
+	}
+	identity_forget((pid_t)former);
 	tracee_remove((pid_t)former);
 	return t;
 }
@@ -267,7 +276,7 @@ static struct tracee *handle_exec_event(const struct session *session, struct tr
 	struct stop stop = {.session = session, .changed_arg = -1};
 
 	t = follow_exec(session, t);
-	identity_after_exec(t);
+	identity_after_exec(session, t, t->pending == HANDLE_EXECVE ? t->plan : NULL);
 	if (t->pending != HANDLE_EXECVE)
 		return t;
 	stop.tracee = t;
@@ -519,7 +528,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				       : "");
 		return GROOT_EXIT_FAILURE;
 	}
-	tracee_add(first);
+	identity_publish(tracee_add(first));
 	catch_signals(saved);
 	if (write(sync_pipe[1], "g", 1) != 1)
 		log_warn("cannot start the guest: %s", strerror(errno));
@@ -556,6 +565,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				ptrace_emu_exited(t, status);
 				procfs_forget(session, t);
 			}
+			identity_forget(pid);
 			tracee_remove(pid);
 			if (tracees_alive() == 0)
 				break;
@@ -571,6 +581,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			/* A new child can stop before its parent's event: inherit from its parent now. */
 			struct tracee *parent = tracee_get(tracee_creator(pid));
 			t = tracee_add(pid);
+			identity_publish(t);
 			if (t && parent) {
 				adopt_child(parent, pid);
 				if (parent->traced)

@@ -59,7 +59,7 @@ struct groot_fast {
 	char mount[GROOT_FAST_PATH_MAX];
 	char shim[GROOT_FAST_PATH_MAX];
 	char hints[GROOT_FAST_PATH_MAX]; /* "" = none */
-	char mode[16];			 /* "root" under fake root, else "" */
+	char mode[16];			 /* "root" under fake root, else "" (for the record) */
 	char directs[GROOT_FAST_DIRECTS_MAX];
 };
 

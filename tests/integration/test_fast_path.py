@@ -256,7 +256,7 @@ def test_libc_edges_match_the_tracer(profile):
 
 OWNERS = r"""
 useradd -m alice
-cd /tmp && mkdir -m 2775 sg && chgrp 123 sg
+cd /tmp && mkdir -m 2777 sg && chgrp 123 sg
 cat > /tmp/alice.sh <<'EOS'
 cd /tmp; touch f; mkdir d; ln -s x l; echo > g; touch sg/in; touch /tmp/r
 python3 -c 'open("/tmp/p", "w").close(); import os; os.mkdir("/tmp/pd")'

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Permission checks for the guest's fake identities (--credentials).
+ *
+ * The view is mounted without default_permissions: the kernel would judge
+ * a request by the caller's real uid, and the guest has a fake one (root,
+ * or a guest user under fake root). The tracer publishes every guest
+ * thread's fake fsuid, fsgid, groups and capabilities in a shared table
+ * (common/credentials.h); the handlers here ask it who made the request
+ * and judge the request by the fake owners and modes, with the rules of the
+ * kernel's generic_permission, may_delete, may_create, setattr_prepare and
+ * xattr_permission. A request from no guest process (the tracer itself, the
+ * kernel's writeback) is not checked.
+ */
+#include "fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int access_open_table(struct fs *fs, const char *path)
+{
+	struct credentials_table header;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *map;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &header, sizeof(header), 0) != (ssize_t)sizeof(header) ||
+	    header.magic != CREDENTIALS_MAGIC || header.slots == 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	map = mmap(NULL, credentials_table_size(header.slots), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -errno;
+	fs->credentials = map;
+	return 0;
+}
+
+const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
+					 struct credentials_slot *buf)
+{
+	if (!fs->credentials)
+		return NULL;
+	return credentials_lookup(fs->credentials, (int32_t)fuse_req_ctx(req)->pid, buf) ? buf
+											 : NULL;
+}
+
+bool caller_in_group(const struct credentials_slot *who, gid_t gid)
+{
+	if (who->fsgid == gid)
+		return true;
+	for (uint32_t i = 0; i < who->n_groups && i < CREDENTIALS_SLOT_GROUPS; i++)
+		if (who->groups[i] == gid)
+			return true;
+	return false;
+}
+
+static bool is_owner(const struct credentials_slot *who, const struct stat *st)
+{
+	return who->fsuid == st->st_uid || (who->caps & CRED_FOWNER);
+}
+
+int access_permission(const struct credentials_slot *who, const struct stat *st, int mask)
+{
+	mode_t mode = st->st_mode, granted;
+
+	mask &= R_OK | W_OK | X_OK;
+	if (!who || !mask)
+		return 0;
+	if (who->fsuid == st->st_uid)
+		granted = (mode >> 6) & 7;
+	else if (caller_in_group(who, st->st_gid))
+		granted = (mode >> 3) & 7;
+	else
+		granted = mode & 7;
+	if ((mask & ~(int)granted) == 0)
+		return 0;
+	/* The capabilities, as the kernel's capable_wrt_inode_uidgid allows them. */
+	if (who->caps & CRED_DAC_OVERRIDE) {
+		if (S_ISDIR(mode) || !(mask & X_OK) || (mode & 0111))
+			return 0;
+	}
+	if ((who->caps & CRED_DAC_READ_SEARCH) && !(mask & W_OK) &&
+	    (S_ISDIR(mode) || !(mask & X_OK)))
+		return 0;
+	return -EACCES;
+}
+
+int access_inode(struct fs *fs, const struct credentials_slot *who, struct inode *inode, int mask)
+{
+	struct stat st;
+	int r;
+
+	/* Root's usual case, without a stat: all but executing a file. */
+	if (!who || ((who->caps & CRED_DAC_OVERRIDE) && (!(mask & X_OK) || inode->type == S_IFDIR)))
+		return 0;
+	r = fs_stat_inode(fs, inode, &st);
+	return r < 0 ? r : access_permission(who, &st, mask);
+}
+
+int access_may_delete(struct fs *fs, const struct credentials_slot *who, struct inode *dir,
+		      struct inode *child)
+{
+	struct stat dst, cst;
+	int r;
+
+	if (!who ||
+	    (who->caps & (CRED_DAC_OVERRIDE | CRED_FOWNER)) == (CRED_DAC_OVERRIDE | CRED_FOWNER))
+		return 0;
+	r = fs_stat_inode(fs, dir, &dst);
+	if (r == 0)
+		r = access_permission(who, &dst, W_OK | X_OK);
+	if (r < 0 || !(dst.st_mode & S_ISVTX) || is_owner(who, &dst))
+		return r;
+	/* The sticky bit: only the owner of the entry or of the directory removes it. */
+	r = fs_stat_inode(fs, child, &cst);
+	if (r == 0 && !is_owner(who, &cst))
+		r = -EPERM;
+	return r;
+}
+
+int access_setattr(struct fs *fs, const struct credentials_slot *who, struct inode *inode,
+		   int valid, struct stat *attr, bool has_handle)
+{
+	struct stat st;
+	int r;
+
+	if (!who || (who->caps & CRED_ALL) == CRED_ALL)
+		return 0;
+	r = fs_stat_inode(fs, inode, &st);
+	if (r < 0)
+		return r;
+	if ((valid & FUSE_SET_ATTR_UID) && !(who->caps & CRED_CHOWN) &&
+	    !(who->fsuid == st.st_uid && attr->st_uid == st.st_uid))
+		return -EPERM;
+	if ((valid & FUSE_SET_ATTR_GID) && !(who->caps & CRED_CHOWN) &&
+	    !(who->fsuid == st.st_uid &&
+	      (attr->st_gid == st.st_gid || caller_in_group(who, attr->st_gid))))
+		return -EPERM;
+	if (valid & FUSE_SET_ATTR_MODE) {
+		if (!is_owner(who, &st))
+			return -EPERM;
+		gid_t group = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : st.st_gid;
+		/* The kernel drops setgid when the owner is not in the file's group. */
+		if (!caller_in_group(who, group) && !(who->caps & CRED_FSETID))
+			attr->st_mode &= ~(mode_t)S_ISGID;
+	}
+	/* truncate(2) needs write permission; ftruncate(2) an fd open for writing. */
+	if ((valid & FUSE_SET_ATTR_SIZE) && !has_handle) {
+		r = access_permission(who, &st, W_OK);
+		if (r < 0)
+			return r;
+	}
+	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+		     FUSE_SET_ATTR_MTIME_NOW)) {
+		bool to_now =
+		    ((valid & FUSE_SET_ATTR_ATIME_NOW) || !(valid & FUSE_SET_ATTR_ATIME)) &&
+		    ((valid & FUSE_SET_ATTR_MTIME_NOW) || !(valid & FUSE_SET_ATTR_MTIME));
+		if (!is_owner(who, &st)) {
+			if (!to_now)
+				return -EPERM;
+			r = access_permission(who, &st, W_OK);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int access_xattr(struct fs *fs, const struct credentials_slot *who, struct inode *inode,
+		 const char *name, int mask)
+{
+	struct stat st;
+	int r;
+
+	if (!who || (who->caps & CRED_ALL) == CRED_ALL)
+		return 0;
+	if (strncmp(name, "trusted.", 8) == 0)
+		return mask & W_OK ? -EPERM : -ENODATA; /* CAP_SYS_ADMIN's: not there for others */
+	if (strncmp(name, "user.", 5) != 0)
+		return 0;
+	r = fs_stat_inode(fs, inode, &st);
+	if (r < 0)
+		return r;
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return mask & W_OK ? -EPERM : -ENODATA;
+	if (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && (mask & W_OK) && !is_owner(who, &st))
+		return -EPERM;
+	return access_permission(who, &st, mask);
+}
+
+int access_link(struct fs *fs, const struct credentials_slot *who, struct inode *inode)
+{
+	struct stat st;
+	int r;
+
+	if (!who || (who->caps & CRED_FOWNER))
+		return 0;
+	r = fs_stat_inode(fs, inode, &st);
+	if (r < 0 || who->fsuid == st.st_uid)
+		return r;
+	/* protected_hardlinks: a file of someone else's only if it is safe and ours to change. */
+	if (!S_ISREG(st.st_mode) || (st.st_mode & S_ISUID) ||
+	    ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) ||
+	    access_permission(who, &st, R_OK | W_OK) < 0)
+		return -EPERM;
+	return 0;
+}
+
+bool caller_new_owner(struct fs *fs, const struct credentials_slot *who, struct inode *dir,
+		      uid_t *uid, gid_t *gid)
+{
+	struct stat st;
+
+	if (!who)
+		return false;
+	*uid = who->fsuid;
+	*gid = who->fsgid;
+	if (fs_stat_inode(fs, dir, &st) == 0 && (st.st_mode & S_ISGID))
+		*gid = st.st_gid;
+	return true;
+}
