@@ -110,11 +110,33 @@ static const char *host_value(char *const *host_env, const char *name)
 	return NULL;
 }
 
+char *profile_guest_file(TALLOC_CTX *ctx, const struct profile *p, const char *rel)
+{
+	char *path;
+	size_t n = 0;
+
+	if (p->rootfs.upper == UPPER_PERSISTENT && p->rootfs.upper_path) {
+		path = talloc_asprintf(ctx, "%s/%s", p->rootfs.upper_path, rel);
+		if (path && access(path, F_OK) == 0)
+			return path;
+		talloc_free(path);
+	}
+	while (p->rootfs.layers && p->rootfs.layers[n])
+		n++;
+	while (n-- > 0) {
+		path = talloc_asprintf(ctx, "%s/%s", p->rootfs.layers[n], rel);
+		if (path && access(path, F_OK) == 0)
+			return path;
+		talloc_free(path);
+	}
+	return talloc_asprintf(ctx, "%s/%s", p->rootfs.path, rel);
+}
+
 /* Look NAME (or UID when NAME is NULL) up in the guest's /etc/passwd. */
 static bool guest_passwd(struct env_builder *b, const struct profile *p, const char *name,
 			 uid_t uid, char **user, char **home)
 {
-	char *file = talloc_asprintf(b->ctx, "%s/etc/passwd", p->rootfs.path);
+	char *file = profile_guest_file(b->ctx, p, "etc/passwd");
 	FILE *f = file ? fopen(file, "re") : NULL;
 	struct passwd *pw;
 	bool found = false;

@@ -152,6 +152,12 @@ int profile_load(TALLOC_CTX *ctx, const char *name_or_path, struct profile **out
  * One talloc array on CTX, NULL-terminated; NULL with errno ENOMEM.
  */
 char **profile_build_environ(TALLOC_CTX *ctx, const struct profile *profile, char *const *host_env);
+/*
+ * The host path of a guest file as the view shows it (rel: "etc/passwd"):
+ * in the persistent upper layer if there, else the highest layer that has
+ * it, else the base rootfs. Talloc'd on ctx.
+ */
+char *profile_guest_file(TALLOC_CTX *ctx, const struct profile *profile, const char *rel);
 
 /*
  * Print the resolved profile as YAML, each value followed by "# from FILE:LINE" or "# default"

@@ -439,6 +439,10 @@ static void initial_credentials(const struct session *session, struct credential
 	}
 	c->groups[0] = session->fake_gid;
 	c->n_groups = 1;
+	for (size_t i = 0; session->fake_groups && i < session->n_fake_groups; i++)
+		c->groups[i] = session->fake_groups[i];
+	if (session->fake_groups && session->n_fake_groups > 0)
+		c->n_groups = session->n_fake_groups;
 	c->bounding = host_bounding_set();
 	if (session->fake_uid == 0)
 		c->effective = c->permitted = c->bounding;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <limits.h>
 #include <signal.h>
@@ -222,11 +223,13 @@ static char **with_shell_prompt(TALLOC_CTX *ctx, char **envp, const char *name)
 }
 
 /* Whose identity the guest has: root (fake), the host user's, or a guest user's (fake). */
-static int resolve_identity(const struct profile *p, struct session *session)
+static int resolve_identity(TALLOC_CTX *ctx, const struct profile *p, struct session *session)
 {
-	char *passwd;
+	char *file;
 	FILE *f;
 	struct passwd *pw;
+	struct group *gr;
+	const char *name = NULL;
 
 	if (session->fake_root) {
 		session->fake_identity = true;
@@ -237,26 +240,43 @@ static int resolve_identity(const struct profile *p, struct session *session)
 	session->fake_identity = true;
 	session->fake_uid = p->user.kind == USER_UID ? p->user.uid : 0;
 	session->fake_gid = (gid_t)session->fake_uid;
-	passwd = talloc_asprintf(NULL, "%s/etc/passwd", p->rootfs.path);
-	f = passwd ? fopen(passwd, "re") : NULL;
-	talloc_free(passwd);
-	bool found = false;
-	while (f && !found && (pw = fgetpwent(f))) {
+	file = profile_guest_file(ctx, p, "etc/passwd");
+	f = file ? fopen(file, "re") : NULL;
+	while (f && !name && (pw = fgetpwent(f))) {
 		if (p->user.kind == USER_NAME ? strcmp(pw->pw_name, p->user.name) != 0
 					      : pw->pw_uid != session->fake_uid)
 			continue;
 		session->fake_uid = pw->pw_uid;
 		session->fake_gid = pw->pw_gid;
-		found = true;
+		name = talloc_strdup(ctx, pw->pw_name);
 	}
 	if (f)
 		fclose(f);
-	if (!found && p->user.kind == USER_NAME) {
+	if (!name && p->user.kind == USER_NAME) {
 		log_error("%s: user '%s' is not in the guest's /etc/passwd (use a uid, or root or "
 			  "host)",
 			  p->file, p->user.name);
 		return -ENOENT;
 	}
+	/* Its supplementary groups, as login's initgroups gives them. */
+	unsigned int *groups = talloc_array(ctx, unsigned int, CREDENTIALS_MAX_GROUPS);
+	size_t n = 0;
+	if (!groups)
+		return -ENOMEM;
+	groups[n++] = session->fake_gid;
+	file = profile_guest_file(ctx, p, "etc/group");
+	f = name && file ? fopen(file, "re") : NULL;
+	while (f && n < CREDENTIALS_MAX_GROUPS && (gr = fgetgrent(f))) {
+		bool member = false;
+		for (char **m = gr->gr_mem; m && *m && !member; m++)
+			member = strcmp(*m, name) == 0;
+		if (member && gr->gr_gid != session->fake_gid)
+			groups[n++] = gr->gr_gid;
+	}
+	if (f)
+		fclose(f);
+	session->fake_groups = groups;
+	session->n_fake_groups = n;
 	return 0;
 }
 
@@ -344,10 +364,12 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	if (preflight_run(p, request->proot_compat) < 0)
 		return GROOT_EXIT_FAILURE;
 	session.fake_root = request->force_root || p->user.kind == USER_ROOT;
-	if (resolve_identity(p, &session) < 0)
+	if (resolve_identity(ctx, p, &session) < 0)
 		return GROOT_EXIT_USAGE;
-	if (request->has_gid)
+	if (request->has_gid) {
 		session.fake_gid = request->gid;
+		session.fake_groups = NULL; /* PRoot's -i UID:GID: that group alone */
+	}
 	unsigned recorded_devices = 0;
 	session.recorded_devices = &recorded_devices;
 	session.shim_path = find_helper(ctx, "groot-shim", "shim", "GROOT_SHIM");

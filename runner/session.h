@@ -39,6 +39,8 @@ struct session {
 	bool fake_identity;    /* get*id/set*id emulated, starting from fake_uid/fake_gid */
 	uid_t fake_uid;
 	gid_t fake_gid;
+	const unsigned int *fake_groups; /* a guest user's groups (its own first), or NULL */
+	size_t n_fake_groups;
 	/* Devices recorded in the view this run (fake root mknod): opening them needs help. */
 	unsigned *recorded_devices;
 	bool trace;            /* --trace: print each trapped syscall */

@@ -244,3 +244,21 @@ def test_set_user_id_program_gives_its_owner(tmp_path, trixie_rootfs):
                          "0", "65534"], r
     # The program itself, not the shell that ran it, had root's rights.
     assert "Permission denied" in r.stdout, r
+
+
+def test_guest_user_made_earlier_has_its_groups(tmp_path, trixie_rootfs):
+    """A user added in an earlier run (persistent upper) is found, with the
+    supplementary groups /etc/group gives it, and they count for access."""
+    upper = tmp_path / "upper"
+    maker = write_profile(tmp_path, trixie_rootfs, name="maker",
+                          extra=f"  upper: persistent\n  upper_path: {upper}\nuser: root\n")
+    r = run_groot("run", maker, "--", "sh", "-c",
+                  "useradd -m -G users,staff alice && mkdir -m 0770 /srv/team && "
+                  "chgrp users /srv/team && mkdir -m 0700 /srv/closed")
+    assert r.returncode == 0, r
+    user = write_profile(tmp_path, trixie_rootfs, name="alice",
+                         extra=f"  upper: persistent\n  upper_path: {upper}\nuser: alice\n")
+    r = run_groot("run", user, "--", "sh", "-c",
+                  "id -nG; echo $HOME; touch /srv/team/ok && echo team-ok; touch /srv/closed/no")
+    assert r.stdout.split("\n")[:3] == ["alice staff users", "/home/alice", "team-ok"], r
+    assert "Permission denied" in r.stderr, r
