@@ -9,6 +9,7 @@
 #include "translate.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -55,7 +56,9 @@ void handle_mknod_enter(struct stop *stop)
 	mode_t mode = (mode_t)stop_arg(stop, at ? 2 : 1);
 	char guest[PATH_MAX];
 
-	if (!stop->session->fake_root || !(S_ISCHR(mode) || S_ISBLK(mode))) {
+	/* A device node needs CAP_MKNOD: a dropped identity meets the kernel's EPERM. */
+	if (!stop->session->fake_root || !(S_ISCHR(mode) || S_ISBLK(mode)) ||
+	    !identity_capable(stop, CAP_MKNOD)) {
 		handle_path_enter(stop);
 		return;
 	}

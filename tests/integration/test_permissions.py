@@ -74,6 +74,7 @@ t write-group-664 sh -c 'echo more >> pub/grp'
 t mkdir-own-dir mkdir pub/nobodydir/sub
 t move-dir-out-of-755 mv pub/nobodydir sticky/
 t link-own ln pub/nobodys sticky/link
+t mknod-device mknod sticky/null c 1 3
 t new-owner sh -c 'mkdir sticky/made && stat -c "%U:%G" sticky/made'
 """
 
@@ -109,6 +110,7 @@ write-group-664 ok
 mkdir-own-dir ok
 move-dir-out-of-755 Permission denied
 link-own ok
+mknod-device Operation not permitted
 new-owner ok
 """
 
