@@ -83,6 +83,41 @@ static const char *proc_root_of(struct stop *stop, const char *guest, int path_i
 	return NULL;
 }
 
+/*
+ * /proc/PID/cwd/... and /proc/PID/fd/N/... with a "..": the kernel would
+ * climb from the view's mountpoint to the host's directories. As for a
+ * chrooted process, the walk starts from the guest path of that directory
+ * instead (into buf), and ".." stops at the guest's root.
+ */
+static const char *proc_dir_of(struct stop *stop, const char *guest, char *buf, size_t size)
+{
+	char host[PATH_MAX], dir[PATH_MAX];
+	const char *rest, *below;
+	struct tracee *t;
+	int dirfd = AT_FDCWD;
+
+	if (!path_has_dotdot(guest) || !(t = proc_tracee_of(stop, guest, &rest)))
+		return NULL;
+	if (!strncmp(rest, "cwd/", 4)) {
+		below = rest + 4;
+	} else if (!strncmp(rest, "fd/", 3) && rest[3] >= '0' && rest[3] <= '9') {
+		char *end;
+		long fd = strtol(rest + 3, &end, 10);
+		if (*end != '/' || fd > INT_MAX)
+			return NULL;
+		dirfd = (int)fd;
+		below = end + 1;
+	} else {
+		return NULL;
+	}
+	if (tracee_directory(t->pid, dirfd, host, sizeof(host)) < 0 ||
+	    detranslate_path(stop->session, host, dir, sizeof(dir)) < 0 || dir[0] != '/')
+		return NULL;
+	if (snprintf(buf, size, "%s/%s", strcmp(dir, "/") ? dir : "", below) >= (int)size)
+		return NULL;
+	return buf;
+}
+
 /* Reading it, or asking about it: what the auxv copy may stand in for (it is a plain file). */
 static bool reads_only(struct stop *stop)
 {
@@ -238,6 +273,9 @@ void handle_path_enter(struct stop *stop)
 		const char *in_root = !exe && !auxv && !strncmp(guest, "/proc/", 6)
 					      ? proc_root_of(stop, guest, i)
 					      : NULL;
+		char dir_path[PATH_MAX];
+		if (!in_root && !exe && !auxv && !strncmp(guest, "/proc/", 6))
+			in_root = proc_dir_of(stop, guest, dir_path, sizeof(dir_path));
 		if (in_root)
 			exe = in_root; /* translated as the guest path it names */
 		if (exe)

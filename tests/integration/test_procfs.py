@@ -111,6 +111,17 @@ def test_proc_pid_root_is_the_guests_root(profile, trixie_rootfs):
     assert listed == "/proc/$$/root/etc/os-release".replace("$$", listed.split("/")[2]), out
 
 
+def test_dotdot_through_proc_cwd_and_fd_stops_at_the_guests_root(profile):
+    """/proc/self/cwd/.. and /proc/self/fd/N/.. walk the guest's tree, as in a
+    chroot: from / they stay at /, never reach the host's directories."""
+    out = guest(profile, "cd / && ls /proc/self/cwd/.. | tr '\\n' ' '; echo; "
+                "cd /usr && ls -d /proc/self/cwd/../etc/debian_version; "
+                "exec 3</usr/share; ls /proc/self/fd/3/../.. | tr '\\n' ' '; echo; ls / | tr '\\n' ' '")
+    from_root, from_usr, from_fd, root = out.split("\n")[:4]
+    assert from_root == root and from_fd == root, out
+    assert from_usr == "/proc/self/cwd/../etc/debian_version", out
+
+
 def test_maps_name_files_by_their_guest_paths(profile):
     """/proc/self/maps and smaps show the program and its libraries at guest paths (gdb's
     info proc mappings, pthread_getattr_np, sanitizers' module lists)."""
