@@ -33,6 +33,12 @@ enum {
 	CRED_CHOWN = 1 << 3,
 	CRED_FSETID = 1 << 4,
 	CRED_ALL = (1 << 5) - 1,
+	/*
+	 * Not a capability: an exec is being loaded. The loader-shim opens the
+	 * program to map it, as the kernel reads it, which needs only execute
+	 * permission; cleared at the program's first trapped syscall.
+	 */
+	CRED_EXEC_LOADING = 1 << 5,
 };
 
 struct credentials_slot {

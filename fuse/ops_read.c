@@ -326,7 +326,14 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	bool ahead = false;
 	size_t left = size, start, i;
 	char *buf, *p;
+	struct credentials_slot who;
 	int r;
+	/*
+	 * Without search permission on the directory, its names are listed but
+	 * not looked up: entries without a node, so the kernel makes no dentry
+	 * through which a later path walk would skip the LOOKUP that judges it.
+	 */
+	bool names_only = plus && access_inode(fs, caller_of(fs, req, &who), dir, X_OK) < 0;
 
 	if (listing) {
 		r = dir_listing_get(fs, dir, off, &dh);
@@ -338,7 +345,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		if (off == 0 && plus && !dir->bind)
 			dh->walk = prefetch_walking(fs, dir);
 		/* Its subdirectories are listed ahead: a walker reads them next. */
-		ahead = plus && dh->walk;
+		ahead = plus && dh->walk && !names_only;
 	} else {
 		start = (size_t)off;
 	}
@@ -350,8 +357,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	/* Entries looked up ahead are current unless a change may have run since. */
-	struct dir_prefetch *pre =
-		listing && dh->pre && dh->gen == prefetch_generation() ? dh->pre : NULL;
+	struct dir_prefetch *pre = listing && dh->pre && dh->gen == prefetch_generation() &&
+					   !names_only
+				       ? dh->pre
+				       : NULL;
 
 	p = buf;
 	for (i = start; i < dh->count; i++) {
@@ -363,7 +372,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    i + 1 < dh->count && dh->entries[i + 1].cookie == de->cookie &&
 		    !group_fits(req, dh, i, left, plus))
 			break;
-		n = add_entry(req, fs, dir, de, listing ? de->cookie <= 2 : i < 2, p, left, next,
+		n = add_entry(req, fs, dir, de, (listing ? de->cookie <= 2 : i < 2) || names_only, p,
+			      left, next,
 			      plus, pre ? &pre[i] : NULL, ahead ? &dirs : NULL);
 		if (n > left)
 			break;

@@ -234,6 +234,8 @@ void handle_execve_enter(struct stop *stop)
 	stop_set_arg(stop, 2, envp);
 	talloc_free(t->plan);
 	t->plan = plan;
+	if (stop->session->credentials)
+		identity_exec_loading(t, true);
 	stop->want_exit = true;
 }
 
@@ -260,6 +262,7 @@ void handle_execve_exit(struct stop *stop)
 	if (!plan)
 		return;
 	if (result < 0) {
+		identity_exec_loading(t, false);
 		/* The old image is intact: give back the registers it had, with the errno. */
 		stop->regs = t->saved_regs;
 		REG_RESULT(&stop->regs) = (unsigned long long)result;

@@ -14,6 +14,7 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
@@ -187,6 +188,19 @@ static long handle_getgroups(struct stop *stop, const struct credentials *c)
 	return (long)c->n_groups;
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The kernel keeps supplementary groups sorted (groups_sort): getgroups lists them so. */
+static void sort_groups(unsigned int *groups, size_t n)
+{
+	qsort(groups, n, sizeof(groups[0]), compare_ids);
+}
+
 static long handle_setgroups(struct stop *stop, struct credentials *c)
 {
 	long size = (long)(int)stop_arg(stop, 0);
@@ -199,6 +213,7 @@ static long handle_setgroups(struct stop *stop, struct credentials *c)
 				(size_t)size * sizeof(c->groups[0])) < 0)
 		return -EFAULT;
 	c->n_groups = (size_t)size;
+	sort_groups(c->groups, c->n_groups);
 	return 0;
 }
 
@@ -443,6 +458,7 @@ static void initial_credentials(const struct session *session, struct credential
 		c->groups[i] = session->fake_groups[i];
 	if (session->fake_groups && session->n_fake_groups > 0)
 		c->n_groups = session->n_fake_groups;
+	sort_groups(c->groups, c->n_groups);
 	c->bounding = host_bounding_set();
 	if (session->fake_uid == 0)
 		c->effective = c->permitted = c->bounding;
@@ -534,7 +550,19 @@ void identity_publish(struct tracee *t)
 		return;
 	if (t->credentials)
 		slot_of(t->credentials, &slot);
-	credentials_publish(shared, t->pid, t->credentials ? &slot : &initial_slot);
+	else
+		slot = initial_slot;
+	if (t->exec_loading)
+		slot.caps |= CRED_EXEC_LOADING;
+	credentials_publish(shared, t->pid, &slot);
+}
+
+void identity_exec_loading(struct tracee *t, bool loading)
+{
+	if (t->exec_loading == loading)
+		return;
+	t->exec_loading = loading;
+	identity_publish(t);
 }
 
 void identity_forget(pid_t pid)

@@ -90,6 +90,8 @@ void identity_after_exec(const struct session *session, struct tracee *t,
  */
 int identity_share(struct session *session, const char *path);
 void identity_publish(struct tracee *t);
+/* An exec's program is being loaded (from its execve until its first trapped syscall). */
+void identity_exec_loading(struct tracee *t, bool loading);
 void identity_forget(pid_t pid);
 void handle_chroot_enter(struct stop *stop);
 void handle_mknod_enter(struct stop *stop);

@@ -59,6 +59,7 @@ struct tracee {
 	uint64_t stack_start;    /* the kernel's initial stack pointer at its last exec */
 	uint64_t exec_argc;      /* and the argc the program got */
 	uint64_t next_argc;      /* the argc of the exec in flight */
+	bool exec_loading;       /* the shim maps its program: the view lets it read it (identity.c) */
 	bool shim_reports;       /* exec'd for a debugger: the loader-shim stops (int3) at the entry */
 	unsigned long extra_options; /* TRACEEXIT, TRACEVFORKDONE set for its guest debugger */
 	pid_t tgid;              /* its thread group, once asked (ptrace_emu.c) */

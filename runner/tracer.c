@@ -70,6 +70,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 
 	if (tracee_get_regs(t->pid, &stop.regs) < 0)
 		return; /* it died meanwhile */
+	if (t->exec_loading && t->pending != HANDLE_EXECVE)
+		identity_exec_loading(t, false); /* the program runs: its own reads are judged */
 	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
 	if (!stop.desc)
 		return;
@@ -253,6 +255,8 @@ static struct tracee *follow_exec(const struct session *session, struct tracee *
 	t->tgid = t->pid; /* the exec'ing thread is the leader now */
 	ptrace_emu_forget(old);
 	procfs_forget(session, old);
+	if (old->exec_loading)
+		identity_exec_loading(t, true);
 	if (old->credentials) {
 		talloc_free(t->credentials);
 		t->credentials = talloc_steal(t, old->credentials);

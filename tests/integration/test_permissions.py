@@ -29,6 +29,7 @@ echo data > sticky/roots; chmod 666 sticky/roots
 echo data > pub/nobodys; chown nobody pub/nobodys
 echo data > pub/grp; chgrp nogroup pub/grp; chmod 664 pub/grp
 mkdir pub/nobodydir; chown nobody pub/nobodydir
+mkdir pub/nox; echo data > pub/nox/f; chmod 744 pub/nox
 chmod 755 pub; chmod 700 priv; chmod 1777 sticky; chmod 555 ro
 """
 
@@ -75,6 +76,9 @@ t mkdir-own-dir mkdir pub/nobodydir/sub
 t move-dir-out-of-755 mv pub/nobodydir sticky/
 t link-own ln pub/nobodys sticky/link
 t mknod-device mknod sticky/null c 1 3
+t exec-only sh -c 'cp /bin/true sticky/xonly && chmod 111 sticky/xonly && sticky/xonly'
+t read-exec-only cat sticky/xonly
+t listed-no-search sh -c 'ls pub/nox >/dev/null && cat pub/nox/f'
 t new-owner sh -c 'mkdir sticky/made && stat -c "%U:%G" sticky/made'
 """
 
@@ -111,6 +115,9 @@ mkdir-own-dir ok
 move-dir-out-of-755 Permission denied
 link-own ok
 mknod-device Operation not permitted
+exec-only ok
+read-exec-only Permission denied
+listed-no-search Permission denied
 new-owner ok
 """
 
@@ -176,6 +183,7 @@ def test_dropped_identity_meets_the_kernels_permission_rules(tmp_path, trixie_ro
     # root is not judged there; everything else is.
     expected = EXPECTED.replace("list-700 Permission denied", "list-700 ok")
     expected = expected.replace("read-in-700 Permission denied", "read-in-700 ok")
+    expected = expected.replace("listed-no-search Permission denied", "listed-no-search ok")
     assert normalize(r.stdout) == expected, r
 
 
