@@ -118,4 +118,44 @@ static inline bool credentials_lookup(const struct credentials_table *t, int32_t
 	return out->tid == tid;
 }
 
+/* Is gid the caller's fsgid or one of its groups (the kernel's in_group_p)? */
+static inline bool credentials_in_group(const struct credentials_slot *who, uint32_t gid)
+{
+	if (who->fsgid == gid)
+		return true;
+	for (uint32_t i = 0; i < who->n_groups && i < CREDENTIALS_SLOT_GROUPS; i++)
+		if (who->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * The kernel's generic_permission for an object of this mode and owner:
+ * mask of 4 (read), 2 (write), 1 (execute/search); 0 or -13 (EACCES).
+ */
+static inline int credentials_permission(const struct credentials_slot *who, uint32_t mode,
+					 uint32_t uid, uint32_t gid, int mask)
+{
+	bool dir = (mode & 0170000) == 0040000;
+	uint32_t granted;
+
+	mask &= 7;
+	if (!who || !mask)
+		return 0;
+	if (who->fsuid == uid)
+		granted = (mode >> 6) & 7;
+	else if (credentials_in_group(who, gid))
+		granted = (mode >> 3) & 7;
+	else
+		granted = mode & 7;
+	if ((mask & ~(int)granted) == 0)
+		return 0;
+	/* The capabilities, as the kernel's capable_wrt_inode_uidgid allows them. */
+	if ((who->caps & CRED_DAC_OVERRIDE) && (dir || !(mask & 1) || (mode & 0111)))
+		return 0;
+	if ((who->caps & CRED_DAC_READ_SEARCH) && !(mask & 2) && (dir || !(mask & 1)))
+		return 0;
+	return -13;
+}
+
 #endif

@@ -53,12 +53,7 @@ const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
 
 bool caller_in_group(const struct credentials_slot *who, gid_t gid)
 {
-	if (who->fsgid == gid)
-		return true;
-	for (uint32_t i = 0; i < who->n_groups && i < CREDENTIALS_SLOT_GROUPS; i++)
-		if (who->groups[i] == gid)
-			return true;
-	return false;
+	return credentials_in_group(who, gid);
 }
 
 static bool is_owner(const struct credentials_slot *who, const struct stat *st)
@@ -68,28 +63,8 @@ static bool is_owner(const struct credentials_slot *who, const struct stat *st)
 
 int access_permission(const struct credentials_slot *who, const struct stat *st, int mask)
 {
-	mode_t mode = st->st_mode, granted;
-
-	mask &= R_OK | W_OK | X_OK;
-	if (!who || !mask)
-		return 0;
-	if (who->fsuid == st->st_uid)
-		granted = (mode >> 6) & 7;
-	else if (caller_in_group(who, st->st_gid))
-		granted = (mode >> 3) & 7;
-	else
-		granted = mode & 7;
-	if ((mask & ~(int)granted) == 0)
-		return 0;
-	/* The capabilities, as the kernel's capable_wrt_inode_uidgid allows them. */
-	if (who->caps & CRED_DAC_OVERRIDE) {
-		if (S_ISDIR(mode) || !(mask & X_OK) || (mode & 0111))
-			return 0;
-	}
-	if ((who->caps & CRED_DAC_READ_SEARCH) && !(mask & W_OK) &&
-	    (S_ISDIR(mode) || !(mask & X_OK)))
-		return 0;
-	return -EACCES;
+	return credentials_permission(who, st->st_mode, st->st_uid, st->st_gid,
+				      mask & (R_OK | W_OK | X_OK));
 }
 
 int access_inode(struct fs *fs, const struct credentials_slot *who, struct inode *inode, int mask)
@@ -144,7 +119,15 @@ int access_setattr(struct fs *fs, const struct credentials_slot *who, struct ino
 	      (attr->st_gid == st.st_gid || caller_in_group(who, attr->st_gid))))
 		return -EPERM;
 	if (valid & FUSE_SET_ATTR_MODE) {
-		if (!is_owner(who, &st))
+		/*
+		 * A write or truncate by another clears set-id bits (the kernel's
+		 * file_remove_privs, sent as a mode change): allowed to a writer.
+		 */
+		mode_t now = st.st_mode & 07777, asked = attr->st_mode & 07777;
+		bool clearing = asked != now && (asked | S_ISUID | S_ISGID) == (now | S_ISUID | S_ISGID) &&
+				(asked & now) == asked;
+		if (!is_owner(who, &st) &&
+		    !(clearing && (has_handle || access_permission(who, &st, W_OK) == 0)))
 			return -EPERM;
 		gid_t group = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : st.st_gid;
 		/* The kernel drops setgid when the owner is not in the file's group. */

@@ -82,11 +82,11 @@ static int record_mode(struct fs *fs, const struct credentials_slot *who, struct
 		ov.mode |= S_ISGID;
 	if (real_mode(fs, mode & 07777, dir) == ov.mode && ov.uid == uid && ov.gid == gid)
 		return 0;
-	if (type != S_IFLNK) {
+	if (type == S_IFREG || type == S_IFDIR) {
 		r = meta_store_new(fs, parent, dirfd, name, &ov);
 		return r == -ENOTSUP ? 0 : r;
 	}
-	/* A symlink carries no user xattrs: the side store, or the inode's memory. */
+	/* Symlinks, fifos, sockets carry no user xattrs: the side store, or the inode's memory. */
 	r = fs_lookup_child(fs, parent, name, &inode);
 	if (r < 0)
 		return r;
@@ -136,6 +136,7 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	struct inode *parent = inode_from_id(fs, parent_id);
 	struct credentials_slot buf;
 	const struct credentials_slot *who = caller_of(fs, req, &buf);
+	struct inode *held = NULL;
 	int dirfd, r;
 
 	r = prepare_create(fs, who, parent, name, &dirfd);
@@ -154,6 +155,8 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 		}
 	} else if (r == 0 && S_ISREG(mode)) {
 		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFREG, NULL);
+	} else if (r == 0) {
+		r = record_mode(fs, who, parent, dirfd, name, mode, mode & S_IFMT, &held);
 	}
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
@@ -161,6 +164,8 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	} else {
 		reply_new_entry(req, fs, parent, name);
 	}
+	if (held)
+		inode_unref(fs, held, 1);
 }
 
 static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode)

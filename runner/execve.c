@@ -20,6 +20,7 @@
 #include <talloc.h>
 #include <unistd.h>
 
+#include "credentials.h"
 #include "exec.h"
 #include "loadscript.h"
 #include "log.h"
@@ -155,6 +156,42 @@ fail:
 	return 0;
 }
 
+/*
+ * A fake identity is judged as the kernel judges it (do_open_execat's
+ * MAY_EXEC on the file named and on its interpreter, with the fake owners
+ * and modes of the view: the tracer's own check was its host uid's), and a
+ * set-id program gives it its owner, as bprm_fill_uid does (not under a
+ * guest debugger: LSM_UNSAFE_PTRACE).
+ */
+static int judge_exec(struct stop *stop, struct exec_plan *plan, const struct exec_request *request)
+{
+	struct tracee *t = stop->tracee;
+	struct credentials_slot who;
+	char named[PATH_MAX];
+	struct stat st;
+
+	if (!stop->session->fake_identity)
+		return 0;
+	identity_slot(stop->session, t, &who);
+	if (plan->n_prefix > 0 &&
+	    translate_for_tracer(stop->session, t->pid, request->dirfd, request->path, named,
+				 sizeof(named)) >= 0 &&
+	    stat(named, &st) == 0 &&
+	    credentials_permission(&who, st.st_mode, st.st_uid, st.st_gid, X_OK) < 0)
+		return -EACCES;
+	if (stat(plan->program.host_path, &st) < 0)
+		return 0;
+	if (credentials_permission(&who, st.st_mode, st.st_uid, st.st_gid, X_OK) < 0)
+		return -EACCES;
+	if (t->traced)
+		return 0;
+	plan->set_uid = (st.st_mode & S_ISUID) != 0;
+	plan->set_gid = (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+	plan->file_uid = st.st_uid;
+	plan->file_gid = st.st_gid;
+	return 0;
+}
+
 void handle_execve_enter(struct stop *stop)
 {
 	struct tracee *t = stop->tracee;
@@ -199,16 +236,11 @@ void handle_execve_enter(struct stop *stop)
 		stop_skip(stop, err);
 		return;
 	}
-	/*
-	 * Set-id programs give a fake identity their owner, as the kernel's
-	 * bprm_fill_uid does (not under a guest debugger: LSM_UNSAFE_PTRACE).
-	 */
-	struct stat st;
-	if (stop->session->fake_identity && !t->traced && stat(plan->program.host_path, &st) == 0) {
-		plan->set_uid = (st.st_mode & S_ISUID) != 0;
-		plan->set_gid = (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
-		plan->file_uid = st.st_uid;
-		plan->file_gid = st.st_gid;
+	err = judge_exec(stop, plan, &request);
+	if (err < 0) {
+		talloc_free(plan);
+		stop_skip(stop, err);
+		return;
 	}
 
 	unsigned long shim = scratch_push(t->pid, &stop->scratch, stop->session->shim_path,

@@ -557,6 +557,23 @@ void identity_publish(struct tracee *t)
 	credentials_publish(shared, t->pid, &slot);
 }
 
+void identity_slot(const struct session *session, struct tracee *t,
+		   struct credentials_slot *slot)
+{
+	struct credentials c;
+
+	if (t->credentials) {
+		slot_of(t->credentials, slot);
+		return;
+	}
+	if (shared) {
+		*slot = initial_slot;
+		return;
+	}
+	initial_credentials(session, &c);
+	slot_of(&c, slot);
+}
+
 void identity_exec_loading(struct tracee *t, bool loading)
 {
 	if (t->exec_loading == loading)

@@ -418,9 +418,15 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	if (session.fake_identity) {
 		char *table = talloc_asprintf(ctx, "%s/credentials", run_dir);
 		int err = identity_share(&session, table);
+		if (err < 0 && !session.fake_root) {
+			/* A guest user the view could not judge would be root there. */
+			log_error("cannot share the guest's identities with the view (%s): %s", table,
+				  strerror(-err));
+			goto out;
+		}
 		if (err < 0)
 			log_warn("cannot share the guest's identities with the view (%s): %s; "
-				 "permissions go unchecked",
+				 "what a dropped identity does goes unjudged",
 				 table, strerror(-err));
 		else
 			session.credentials = table;

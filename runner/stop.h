@@ -90,6 +90,10 @@ void identity_after_exec(const struct session *session, struct tracee *t,
  */
 int identity_share(struct session *session, const char *path);
 void identity_publish(struct tracee *t);
+struct credentials_slot;
+/* t's fake credentials as the view judges them (fake identity only). */
+void identity_slot(const struct session *session, struct tracee *t,
+		   struct credentials_slot *slot);
 /* An exec's program is being loaded (from its execve until its first trapped syscall). */
 void identity_exec_loading(struct tracee *t, bool loading);
 void identity_forget(pid_t pid);

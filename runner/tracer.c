@@ -83,7 +83,7 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_root && !stop.want_exit &&
 		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 && xattr_refused(&stop) &&
-		    identity_capable(&stop, CAP_FOWNER))
+		    (t->saved[3] == EOPNOTSUPP || identity_capable(&stop, CAP_FOWNER)))
 			exit_handler = HANDLE_CHOWN;
 		break;
 	case HANDLE_CHOWN:

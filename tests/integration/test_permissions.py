@@ -30,6 +30,8 @@ echo data > pub/nobodys; chown nobody pub/nobodys
 echo data > pub/grp; chgrp nogroup pub/grp; chmod 664 pub/grp
 mkdir pub/nobodydir; chown nobody pub/nobodydir
 mkdir pub/nox; echo data > pub/nox/f; chmod 744 pub/nox
+cp /bin/true pub/rootonly; chmod 700 pub/rootonly
+echo data > sticky/suidfile; chmod 4666 sticky/suidfile
 chmod 755 pub; chmod 700 priv; chmod 1777 sticky; chmod 555 ro
 """
 
@@ -79,6 +81,9 @@ t mknod-device mknod sticky/null c 1 3
 t exec-only sh -c 'cp /bin/true sticky/xonly && chmod 111 sticky/xonly && sticky/xonly'
 t read-exec-only cat sticky/xonly
 t listed-no-search sh -c 'ls pub/nox >/dev/null && cat pub/nox/f'
+t exec-root-only pub/rootonly
+t write-set-uid-file sh -c 'echo more >> sticky/suidfile && [ "$(stat -c %a sticky/suidfile)" = 666 ]'
+t fifo-is-its-makers sh -c 'mkfifo sticky/fifo && [ "$(stat -c %U:%G sticky/fifo)" = nobody:nogroup ]'
 t new-owner sh -c 'mkdir sticky/made && stat -c "%U:%G" sticky/made'
 """
 
@@ -118,6 +123,9 @@ mknod-device Operation not permitted
 exec-only ok
 read-exec-only Permission denied
 listed-no-search Permission denied
+exec-root-only Permission denied
+write-set-uid-file ok
+fifo-is-its-makers ok
 new-owner ok
 """
 
