@@ -333,8 +333,17 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * not looked up: entries without a node, so the kernel makes no dentry
 	 * through which a later path walk would skip the LOOKUP that judges it.
 	 */
-	bool names_only = plus && access_inode(fs, caller_of(fs, req, &who), dir, X_OK) < 0;
+	const struct credentials_slot *caller = caller_of(fs, req, &who);
+	bool names_only = plus && access_inode(fs, caller, dir, X_OK) < 0;
 
+	/*
+	 * Opened without OPENDIR (fake root): reading is judged instead, unless
+	 * the kernel answers from a listing it cached for another identity.
+	 */
+	if (listing && off == 0 && (r = access_inode(fs, caller, dir, R_OK)) < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
 	if (listing) {
 		r = dir_listing_get(fs, dir, off, &dh);
 		if (r < 0) {
