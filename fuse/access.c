@@ -51,11 +51,6 @@ const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
 											 : NULL;
 }
 
-bool caller_in_group(const struct credentials_slot *who, gid_t gid)
-{
-	return credentials_in_group(who, gid);
-}
-
 static bool is_owner(const struct credentials_slot *who, const struct stat *st)
 {
 	return who->fsuid == st->st_uid || (who->caps & CRED_FOWNER);
@@ -116,7 +111,7 @@ int access_setattr(struct fs *fs, const struct credentials_slot *who, struct ino
 		return -EPERM;
 	if ((valid & FUSE_SET_ATTR_GID) && !(who->caps & CRED_CHOWN) &&
 	    !(who->fsuid == st.st_uid &&
-	      (attr->st_gid == st.st_gid || caller_in_group(who, attr->st_gid))))
+	      (attr->st_gid == st.st_gid || credentials_in_group(who, attr->st_gid))))
 		return -EPERM;
 	if (valid & FUSE_SET_ATTR_MODE) {
 		/*
@@ -131,7 +126,7 @@ int access_setattr(struct fs *fs, const struct credentials_slot *who, struct ino
 			return -EPERM;
 		gid_t group = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : st.st_gid;
 		/* The kernel drops setgid when the owner is not in the file's group. */
-		if (!caller_in_group(who, group) && !(who->caps & CRED_FSETID))
+		if (!credentials_in_group(who, group) && !(who->caps & CRED_FSETID))
 			attr->st_mode &= ~(mode_t)S_ISGID;
 	}
 	/* truncate(2) needs write permission; ftruncate(2) an fd open for writing. */
@@ -194,18 +189,4 @@ int access_link(struct fs *fs, const struct credentials_slot *who, struct inode 
 	    access_permission(who, &st, R_OK | W_OK) < 0)
 		return -EPERM;
 	return 0;
-}
-
-bool caller_new_owner(struct fs *fs, const struct credentials_slot *who, struct inode *dir,
-		      uid_t *uid, gid_t *gid)
-{
-	struct stat st;
-
-	if (!who)
-		return false;
-	*uid = who->fsuid;
-	*gid = who->fsgid;
-	if (fs_stat_inode(fs, dir, &st) == 0 && (st.st_mode & S_ISGID))
-		*gid = st.st_gid;
-	return true;
 }

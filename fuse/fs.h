@@ -301,7 +301,6 @@ void meta_forget(struct fs *fs, struct inode *inode);
 int access_open_table(struct fs *fs, const char *path);
 const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
 					 struct credentials_slot *buf);
-bool caller_in_group(const struct credentials_slot *who, gid_t gid);
 int access_permission(const struct credentials_slot *who, const struct stat *st, int mask);
 /* mask: R_OK, W_OK, X_OK on the inode's guest-visible owner and mode. */
 int access_inode(struct fs *fs, const struct credentials_slot *who, struct inode *inode, int mask);
@@ -314,9 +313,6 @@ int access_xattr(struct fs *fs, const struct credentials_slot *who, struct inode
 		 const char *name, int mask);
 /* A hard link to the inode (protected_hardlinks). */
 int access_link(struct fs *fs, const struct credentials_slot *who, struct inode *inode);
-/* Who owns what the caller creates in dir: false when it is no guest process. */
-bool caller_new_owner(struct fs *fs, const struct credentials_slot *who, struct inode *dir,
-		      uid_t *uid, gid_t *gid);
 
 /* hints.c: the xattr hints table (common/xattr_hints.h). */
 int hints_create(struct fs *fs, const char *path);

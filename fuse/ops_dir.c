@@ -58,7 +58,7 @@ static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
  * of the invoking user's files there (and a mode the real file cannot have)
  * is recorded.
  */
-/* *held (symlinks): the inode that keeps the record, until the reply holds it too. */
+/* *held (not files nor directories): the inode keeping the record until the reply holds it. */
 static int record_mode(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
 		       int dirfd, const char *name, mode_t mode, mode_t type, struct inode **held)
 {
@@ -73,12 +73,10 @@ static int record_mode(struct fs *fs, const struct credentials_slot *who, struct
 	if (!fs->opts->fake_root)
 		return 0;
 	fs_default_owner(fs, parent->bind != NULL, &uid, &gid);
-	ov.uid = 0;
-	ov.gid = 0;
-	if (!caller_new_owner(fs, who, parent, &ov.uid, &ov.gid) &&
-	    fs_stat_inode(fs, parent, &st) == 0 && (st.st_mode & S_ISGID))
-		ov.gid = st.st_gid;
-	if (dir && fs_stat_inode(fs, parent, &st) == 0 && (st.st_mode & S_ISGID))
+	bool setgid = fs_stat_inode(fs, parent, &st) == 0 && (st.st_mode & S_ISGID);
+	ov.uid = who ? who->fsuid : 0;
+	ov.gid = setgid ? st.st_gid : who ? who->fsgid : 0;
+	if (dir && setgid)
 		ov.mode |= S_ISGID;
 	if (real_mode(fs, mode & 07777, dir) == ov.mode && ov.uid == uid && ov.gid == gid)
 		return 0;

@@ -56,9 +56,16 @@ void handle_mknod_enter(struct stop *stop)
 	mode_t mode = (mode_t)stop_arg(stop, at ? 2 : 1);
 	char guest[PATH_MAX];
 
-	/* A device node needs CAP_MKNOD: a dropped identity meets the kernel's EPERM. */
-	if (!stop->session->fake_root || !(S_ISCHR(mode) || S_ISBLK(mode)) ||
-	    !identity_capable(stop, CAP_MKNOD)) {
+	if (!(S_ISCHR(mode) || S_ISBLK(mode))) {
+		handle_path_enter(stop);
+		return;
+	}
+	/* A device node needs CAP_MKNOD in the fake identity (groot itself may be root). */
+	if (stop->session->fake_identity && !identity_capable(stop, CAP_MKNOD)) {
+		stop_skip(stop, -EPERM);
+		return;
+	}
+	if (!stop->session->fake_root) {
 		handle_path_enter(stop);
 		return;
 	}
