@@ -119,7 +119,8 @@ int access_setattr(struct fs *fs, const struct credentials_slot *who, struct ino
 		 * file_remove_privs, sent as a mode change): allowed to a writer.
 		 */
 		mode_t now = st.st_mode & 07777, asked = attr->st_mode & 07777;
-		bool clearing = asked != now && (asked | S_ISUID | S_ISGID) == (now | S_ISUID | S_ISGID) &&
+		bool clearing = asked != now &&
+				(asked | S_ISUID | S_ISGID) == (now | S_ISUID | S_ISGID) &&
 				(asked & now) == asked;
 		if (!is_owner(who, &st) &&
 		    !(clearing && (has_handle || access_permission(who, &st, W_OK) == 0)))
