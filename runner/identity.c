@@ -542,16 +542,22 @@ int identity_share(struct session *session, const char *path)
 	return 0;
 }
 
+/* t's slot when the table exists (initial_slot is set then). */
+static void shared_slot_of(const struct tracee *t, struct credentials_slot *slot)
+{
+	if (t->credentials)
+		slot_of(t->credentials, slot);
+	else
+		*slot = initial_slot;
+}
+
 void identity_publish(struct tracee *t)
 {
 	struct credentials_slot slot;
 
 	if (!shared || !t)
 		return;
-	if (t->credentials)
-		slot_of(t->credentials, &slot);
-	else
-		slot = initial_slot;
+	shared_slot_of(t, &slot);
 	if (t->exec_loading)
 		slot.caps |= CRED_EXEC_LOADING;
 	credentials_publish(shared, t->pid, &slot);
@@ -562,16 +568,12 @@ void identity_slot(const struct session *session, struct tracee *t,
 {
 	struct credentials c;
 
-	if (t->credentials) {
-		slot_of(t->credentials, slot);
-		return;
-	}
 	if (shared) {
-		*slot = initial_slot;
+		shared_slot_of(t, slot);
 		return;
 	}
 	initial_credentials(session, &c);
-	slot_of(&c, slot);
+	slot_of(t->credentials ? t->credentials : &c, slot);
 }
 
 void identity_exec_loading(struct tracee *t, bool loading)
