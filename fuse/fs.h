@@ -433,6 +433,9 @@ void fill_read_ops(struct fuse_lowlevel_ops *ops);
 void fill_write_ops(struct fuse_lowlevel_ops *ops);
 void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 double timeout_of(struct fs *fs, struct inode *inode);
+bool fs_dir_guarded(struct fs *fs, struct inode *dir);
+void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e);
+void inval_children(struct fs *fs, struct inode *dir);
 /* Build an entry reply for a fresh reference (dropped again on failure). */
 int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);
 int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int flags, bool *opened);

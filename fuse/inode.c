@@ -531,3 +531,52 @@ char *inode_guest_path(struct fs *fs, struct inode *inode)
 		strcpy(path, "/");
 	return path;
 }
+
+/*
+ * Drop the kernel's cached names under 'dir' that we know of (fs_dir_guarded
+ * says why). Called after the reply that changed the directory: each
+ * invalidation waits for the directory's lock.
+ */
+void inval_children(struct fs *fs, struct inode *dir)
+{
+	struct inode **found = NULL;
+	size_t n = 0, cap = 0;
+
+	for (unsigned b = 0; b < TABLE_SIZE; b++) {
+		pthread_mutex_t *m = stripe_of(b);
+
+		if (!__atomic_load_n(&buckets[b], __ATOMIC_RELAXED))
+			continue; /* read again under the lock */
+		pthread_mutex_lock(m);
+		for (struct inode *cur = buckets[b]; cur; cur = cur->hash_next) {
+			if (cur->parent != dir)
+				continue;
+			if (n == cap) {
+				size_t more = cap ? cap * 2 : 32;
+				struct inode **grown = realloc(found, more * sizeof(*found));
+
+				if (!grown)
+					break;
+				found = grown;
+				cap = more;
+			}
+			cur->refs++;
+			found[n++] = cur;
+		}
+		pthread_mutex_unlock(m);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *name = NULL;
+
+		pthread_rwlock_rdlock(&fs->tree_lock);
+		if (found[i]->parent == dir && found[i]->name)
+			name = strdup(found[i]->name);
+		pthread_rwlock_unlock(&fs->tree_lock);
+		if (name)
+			fuse_lowlevel_notify_inval_entry(fs->se, inode_id(fs, dir), name,
+							 strlen(name));
+		free(name);
+		inode_unref(fs, found[i], 1);
+	}
+	free(found);
+}

@@ -121,6 +121,8 @@ static void reply_new_entry(fuse_req_t req, struct fs *fs, struct inode *parent,
 	dir_listing_invalidate(parent);
 	if (r == 0)
 		r = make_entry(fs, inode, &e);
+	if (r == 0)
+		entry_guard(fs, parent, &e);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -248,6 +250,8 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 		r = fs_lookup_child(fs, parent, name, &inode);
 	if (r == 0)
 		r = make_entry(fs, inode, &e);
+	if (r == 0)
+		entry_guard(fs, parent, &e);
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -574,6 +578,13 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	dir_listing_invalidate(from);
 	dir_listing_invalidate(to);
 	fuse_reply_err(req, -r);
+	/*
+	 * The kernel moves the cached dentry with its timeout: drop it when it
+	 * lands in a guarded directory (fs_dir_guarded). After the reply: the
+	 * invalidation waits for the directory lock the rename holds till then.
+	 */
+	if (r == 0 && fs_dir_guarded(fs, to))
+		fuse_lowlevel_notify_inval_entry(fs->se, newparent, newname, strlen(newname));
 }
 
 void fill_dir_ops(struct fuse_lowlevel_ops *ops)

@@ -23,6 +23,29 @@ double timeout_of(struct fs *fs, struct inode *inode)
 	return inode->bind ? fs->bind_timeout : fs->timeout;
 }
 
+/*
+ * Search permission is asked of us only at LOOKUP: without
+ * default_permissions the kernel has no MAY_EXEC request, and it walks a
+ * cached dentry without asking. So when identities are judged, names under a
+ * directory that someone may not search are not cached: each walk through
+ * one comes back as a LOOKUP, judged for the walker (docs/groot-fs.md).
+ */
+bool fs_dir_guarded(struct fs *fs, struct inode *dir)
+{
+	struct stat st;
+
+	if (!fs->credentials || !dir)
+		return false;
+	return fs_stat_inode(fs, dir, &st) < 0 || (st.st_mode & 0111) != 0111;
+}
+
+/* An entry reply for a name in 'parent': not cached when the directory is guarded. */
+void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e)
+{
+	if (fs_dir_guarded(fs, parent))
+		e->entry_timeout = 0;
+}
+
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
@@ -115,11 +138,14 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 		/* Negative entry: the kernel need not ask again until we create the name. */
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = fs->timeout;
+		entry_guard(fs, parent, &e);
 		fuse_reply_entry(req, &e);
 		return;
 	}
 	if (r == 0)
 		r = make_entry_from(fs, inode, &e, &backing);
+	if (r == 0)
+		entry_guard(fs, parent, &e);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -329,12 +355,14 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct credentials_slot who;
 	int r;
 	/*
-	 * Without search permission on the directory, its names are listed but
-	 * not looked up: entries without a node, so the kernel makes no dentry
-	 * through which a later path walk would skip the LOOKUP that judges it.
+	 * Without search permission on the directory, or in a directory someone
+	 * else may not search, its names are listed but not looked up: entries
+	 * without a node, so the kernel makes no dentry through which a later
+	 * path walk would skip the LOOKUP that judges it.
 	 */
 	const struct credentials_slot *caller = caller_of(fs, req, &who);
-	bool names_only = plus && access_inode(fs, caller, dir, X_OK) < 0;
+	bool names_only =
+	    plus && (access_inode(fs, caller, dir, X_OK) < 0 || fs_dir_guarded(fs, dir));
 
 	/*
 	 * Opened without OPENDIR (fake root): reading is judged instead, unless

@@ -314,10 +314,14 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 
 	if (r == 0)
 		r = fs_stat_inode(fs, inode, &st);
-	if (r < 0)
+	if (r < 0) {
 		fuse_reply_err(req, -r);
-	else
-		fuse_reply_attr(req, &st, timeout_of(fs, inode));
+		return;
+	}
+	fuse_reply_attr(req, &st, timeout_of(fs, inode));
+	/* A directory someone may no longer search: its cached names must come back to us. */
+	if ((valid & FUSE_SET_ATTR_MODE) && inode->type == S_IFDIR && fs_dir_guarded(fs, inode))
+		inval_children(fs, inode);
 }
 
 static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *name, char *path)
