@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* groot-fast.so: the prefix-only calls (stat, access, open, opendir, fopen, writes). */
+#include "credentials.h"
 #include "internal.h"
 
 /* ---- stat ---- */
@@ -77,6 +78,54 @@ static int needs_mode(int flags)
 }
 
 /*
+ * Under fake root the view sees no opens (shim/fast.h): a thread without
+ * CAP_DAC_OVERRIDE (su, a daemon dropping to its user) opens through the
+ * tracer, which judges the open. Its slot in the credentials table says,
+ * mapped on first use: NULL until then, NO_TABLE when it cannot be had.
+ */
+static const struct credentials_table *table;
+#define NO_TABLE ((const struct credentials_table *)-1L)
+
+static const struct credentials_table *map_table(void)
+{
+	const struct credentials_table *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
+	struct credentials_table header;
+	long fd, map;
+
+	if (t)
+		return t;
+	t = NO_TABLE;
+	fd = gate(__NR_openat, AT_FDCWD_, (long)config->credentials, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd >= 0) {
+		if (gate(__NR_pread64, fd, (long)&header, sizeof(header), 0, 0, 0) ==
+			(long)sizeof(header) &&
+		    header.magic == CREDENTIALS_MAGIC) {
+			map = raw(__NR_mmap, 0, (long)credentials_table_size(header.slots),
+				  1 /* PROT_READ */, 1 /* MAP_SHARED */, fd, 0);
+			if ((unsigned long)map < -4096UL)
+				t = (const void *)map;
+		}
+		raw(__NR_close, fd, 0, 0, 0, 0, 0);
+	}
+	/* Two threads may race here: the loser's mapping stays, unused (address space only). */
+	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
+	return t;
+}
+
+static int open_needs_tracer(void)
+{
+	const struct credentials_table *t;
+	struct credentials_slot who;
+
+	if (!config || !config->credentials[0])
+		return 0;
+	t = map_table();
+	return t == NO_TABLE ||
+	       !credentials_lookup(t, (int32_t)raw(__NR_gettid, 0, 0, 0, 0, 0, 0), &who) ||
+	       !(who.caps & CRED_DAC_OVERRIDE);
+}
+
+/*
  * open(2) without the tracer: prefixed through the gate, or a path with ".."
  * resolved beneath the view's root. NOT_HANDLED: the tracer's case (a
  * direct bind, a ".." that leaves the view).
@@ -87,6 +136,8 @@ static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 	long args[5] = {fd, (long)path, flags, mode, 0};
 	const char *p;
 
+	if (open_needs_tracer())
+		return NOT_HANDLED;
 	p = fast_path(path, buf);
 	if (p)
 		return gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);

@@ -8,13 +8,16 @@
 #include "ptrace_emu.h"
 #include "stop.h"
 #include "translate.h"
+#include "credentials.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest)
 {
@@ -229,6 +232,55 @@ static bool syscall_writes(struct stop *stop)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
+/*
+ * Under fake root the view sees no opens (groot-fs without OPEN: faster, and
+ * root may open anything), so an identity without CAP_DAC_OVERRIDE (su, a
+ * daemon dropping to its user) is judged here, as the kernel's may_open
+ * judges: read and/or write permission on the object as the view shows it.
+ * groot-fast.so sends such threads' opens here (shim/fast.h). What the
+ * kernel refuses on its own (a missing file, O_EXCL, a directory opened
+ * for writing, a symlink with O_NOFOLLOW) is left to it. 'path': what the
+ * kernel will be given (host, or through /proc for a relative one).
+ */
+static int judge_open(struct stop *stop, const char *path)
+{
+	const char *name = stop->desc->name;
+	struct credentials_slot who;
+	unsigned long flags;
+	struct stat st;
+	int mask;
+
+	if (!stop->session->fake_root || identity_capable(stop, CAP_DAC_OVERRIDE))
+		return 0;
+	if (!strcmp(name, "open"))
+		flags = stop_arg(stop, 1);
+	else if (!strcmp(name, "openat"))
+		flags = stop_arg(stop, 2);
+	else if (!strcmp(name, "openat2")) {
+		if (tracee_read(stop->tracee->pid, stop_arg(stop, 2), &flags, sizeof(flags)) < 0)
+			return 0;
+	} else {
+		return 0;
+	}
+	if ((flags & O_PATH) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return 0;
+	mask = (flags & O_ACCMODE) == O_RDONLY ? R_OK
+	       : (flags & O_ACCMODE) == O_WRONLY ? W_OK
+						  : R_OK | W_OK;
+	if (flags & O_TRUNC)
+		mask |= W_OK;
+	if ((mask & W_OK) && (flags & O_TMPFILE) == O_TMPFILE)
+		return 0; /* a new file in that directory: its own rules */
+	if (fstatat(AT_FDCWD, path, &st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
+	    S_ISLNK(st.st_mode) || (S_ISDIR(st.st_mode) && (mask & W_OK)))
+		return 0;
+	identity_slot(stop->session, stop->tracee, &who);
+	if (mask == R_OK && (who.caps & CRED_DAC_READ_SEARCH) &&
+	    (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+		return 0;
+	return credentials_permission(&who, st.st_mode, st.st_uid, st.st_gid, mask);
+}
+
 static bool in_read_only_direct(const struct stop *stop, const char *guest)
 {
 	const struct direct_bind *d = find_direct_bind(stop->session, guest);
@@ -295,6 +347,17 @@ void handle_path_enter(struct stop *stop)
 		}
 		if (stop->session->trace)
 			trace_syscall(stop, guest, r ? host : guest);
+		if (stop->session->fake_root && !strncmp(stop->desc->name, "open", 4)) {
+			char probe[PATH_MAX];
+			int denied = r ? judge_open(stop, host)
+				       : path_for_tracer(pid, dirfd, guest, probe, sizeof(probe)) == 0
+					 ? judge_open(stop, probe)
+					 : 0;
+			if (denied < 0) {
+				stop_skip(stop, denied);
+				return;
+			}
+		}
 		/* Opening a device recorded by fake-root mknod: the host's node of that number. */
 		const char *device = NULL;
 		if (stop->session->recorded_devices && *stop->session->recorded_devices &&

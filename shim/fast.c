@@ -74,7 +74,7 @@ static int fill(const struct loadscript *script, char *preload, size_t size)
 		return -1;
 	if (next_string(&cursor, end, fast.hints, sizeof(fast.hints)) < 0)
 		return -1;
-	if (next_string(&cursor, end, fast.mode, sizeof(fast.mode)) < 0)
+	if (next_string(&cursor, end, fast.credentials, sizeof(fast.credentials)) < 0)
 		return -1;
 	/* guest\0host\0 pairs, then the empty string: copied whole. */
 	for (;;) {

@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define GROOT_FAST_MAGIC 0x3154534146544f52ULL /* "ROTFAST1" as a little-endian u64 */
-#define GROOT_FAST_VERSION 1
+#define GROOT_FAST_VERSION 2
 #define GROOT_FAST_ENV_MAX 8192	    /* the whole LD_PRELOAD=... entry */
 #define GROOT_FAST_PATH_MAX 4096    /* PATH_MAX */
 #define GROOT_FAST_DIRECTS_MAX 8192 /* guest\0host\0 pairs, then \0 */
@@ -40,9 +40,10 @@
  * NUL-terminated strings, in order: the LD_PRELOAD path of groot-fast.so as
  * the guest's ld.so must open it; the view's mountpoint; the host path of
  * groot-shim; the host path of the view's xattr hints table
- * (common/xattr_hints.h), or an empty string; "root" under fake root (then
- * creations go to the tracer: runner/owner.c), else an empty string; then
- * for every direct bind its
+ * (common/xattr_hints.h), or an empty string; under fake root the host path
+ * of the credentials table (common/credentials.h: the view does not see
+ * opens then, so a thread without CAP_DAC_OVERRIDE opens through the tracer,
+ * which judges them), else an empty string; then for every direct bind its
  * guest path and its host path; then an empty string.
  */
 
@@ -58,8 +59,8 @@ struct groot_fast {
 	uint64_t original;	      /* the guest's own LD_PRELOAD entry (char *), or 0 */
 	char mount[GROOT_FAST_PATH_MAX];
 	char shim[GROOT_FAST_PATH_MAX];
-	char hints[GROOT_FAST_PATH_MAX]; /* "" = none */
-	char mode[16];			 /* "root" under fake root, else "" (for the record) */
+	char hints[GROOT_FAST_PATH_MAX];       /* "" = none */
+	char credentials[GROOT_FAST_PATH_MAX]; /* "" = opens are the view's to judge */
 	char directs[GROOT_FAST_DIRECTS_MAX];
 };
 

@@ -182,22 +182,31 @@ def native_ground_truth():
 
 
 @pytest.mark.root_subset
-def test_dropped_identity_meets_the_kernels_permission_rules(tmp_path, trixie_rootfs):
+@pytest.mark.parametrize("binds", [True, False], ids=["view-sees-opens", "tracer-judges-opens"])
+def test_dropped_identity_meets_the_kernels_permission_rules(tmp_path, trixie_rootfs, binds):
+    """With binds the view keeps OPEN and judges opens; without, under fake
+    root, it never sees them, and the tracer judges a dropped identity's."""
     p = write_profile(tmp_path, trixie_rootfs, name="perm",
                       extra="  upper: ephemeral\nuser: root\n")
-    script = tmp_path / "perm.sh"
-    script.write_text(f"#!/bin/sh\nset -e\nmkdir -p /srv/p\nsh /scene.sh /srv/p\n"
-                      "exec setpriv --reuid=nobody --regid=nogroup --clear-groups sh /ops.sh /srv/p\n")
-    (tmp_path / "scene.sh").write_text(SCENE)
-    (tmp_path / "ops.sh").write_text(OPERATIONS)
-    os.chmod(tmp_path, 0o755)
-    for f in ("perm.sh", "scene.sh", "ops.sh"):
-        os.chmod(tmp_path / f, 0o755)
-    p.write_text(p.read_text() + f"binds:\n  - {tmp_path}/scene.sh:/scene.sh:ro\n"
-                 f"  - {tmp_path}/ops.sh:/ops.sh:ro\n  - {tmp_path}/perm.sh:/perm.sh:ro\n")
-    r = run_groot("run", p, "--", "sh", "/perm.sh")
+    drop = "setpriv --reuid=nobody --regid=nogroup --clear-groups"
+    if binds:
+        script = tmp_path / "perm.sh"
+        script.write_text(f"#!/bin/sh\nset -e\nmkdir -p /srv/p\nsh /scene.sh /srv/p\n"
+                          f"exec {drop} sh /ops.sh /srv/p\n")
+        (tmp_path / "scene.sh").write_text(SCENE)
+        (tmp_path / "ops.sh").write_text(OPERATIONS)
+        os.chmod(tmp_path, 0o755)
+        for f in ("perm.sh", "scene.sh", "ops.sh"):
+            os.chmod(tmp_path / f, 0o755)
+        p.write_text(p.read_text() + f"binds:\n  - {tmp_path}/scene.sh:/scene.sh:ro\n"
+                     f"  - {tmp_path}/ops.sh:/ops.sh:ro\n  - {tmp_path}/perm.sh:/perm.sh:ro\n")
+        r = run_groot("run", p, "--", "sh", "/perm.sh")
+    else:
+        r = run_groot("run", p, "--", "sh", "-c",
+                      'set -e; mkdir -p /srv/p; sh -c "$1" scene /srv/p; '
+                      f'exec {drop} sh -c "$2" ops /srv/p', "perm", SCENE, OPERATIONS)
     assert r.returncode == 0, r
-    if as_root() and shutil.which("setpriv"):
+    if as_root() and shutil.which("setpriv") and binds:
         assert native_ground_truth() == EXPECTED
     # Names root looked up (made, moved, listed) under a directory nobody may
     # not search are judged all the same: the view lets the kernel cache none.
