@@ -36,11 +36,15 @@ struct rule {
 	unsigned arg;
 };
 
-/* prctl: the capability options fake root emulates (identity.c); the rest run free. */
+/*
+ * prctl: the dumpable flag, always (identity.c: handle_dumpable), and the
+ * capability options a fake identity emulates; the rest run free.
+ */
 static const uint32_t prctl_trapped[] = {
-	PR_GET_KEEPCAPS, PR_SET_KEEPCAPS,   PR_CAPBSET_READ, PR_CAPBSET_DROP,
-	PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT,
+	PR_GET_DUMPABLE,   PR_SET_DUMPABLE,   PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_READ,
+	PR_CAPBSET_DROP,   PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT,
 };
+#define PRCTL_DUMPABLE_ONLY 2 /* the first two */
 /* getsockopt: SO_PEERCRED (its optname, argument 2; the level is checked by the tracer). */
 static const uint32_t getsockopt_trapped[] = {SO_PEERCRED};
 
@@ -114,7 +118,8 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 
 		if (!d)
 			continue;
-		if (handler_is_identity(d->handler) && !options->fake_identity)
+		if (handler_is_identity(d->handler) && !options->fake_identity &&
+		    strcmp(d->name, "prctl") != 0)
 			continue;
 		if (d->handler == HANDLE_UNAME && !options->fake_uname)
 			continue;
@@ -125,7 +130,9 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0, 0};
 		if (!strcmp(d->name, "prctl")) {
 			rules[n].arg0 = prctl_trapped;
-			rules[n].n_arg0 = sizeof(prctl_trapped) / sizeof(prctl_trapped[0]);
+			rules[n].n_arg0 = options->fake_identity
+					      ? sizeof(prctl_trapped) / sizeof(prctl_trapped[0])
+					      : PRCTL_DUMPABLE_ONLY;
 		} else if (!strcmp(d->name, "getsockopt")) {
 			rules[n].arg0 = getsockopt_trapped;
 			rules[n].n_arg0 = 1;

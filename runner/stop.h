@@ -70,6 +70,8 @@ const char *proc_exe_of(const struct stop *stop, const char *guest);
 /* The pid a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names (0: none), and the rest. */
 pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest);
 void handle_identity_enter(struct stop *stop);
+/* prctl(PR_SET_DUMPABLE / PR_GET_DUMPABLE), emulated; false for any other call. */
+bool handle_dumpable(struct stop *stop);
 void handle_peercred_enter(struct stop *stop);
 void handle_peercred_exit(struct stop *stop);
 /* Fake identity: its real and effective uid and gid (for the auxv); false without one. */

@@ -68,6 +68,7 @@ struct tracee {
 	long wait_result;        /* with wait_has_result */
 	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
 	unsigned proc_copies;    /* its /proc files procfs.c made copies of (bit per file) */
+	bool undumpable;         /* PR_SET_DUMPABLE 0, kept by us (identity.c: handle_dumpable) */
 	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
 

@@ -132,7 +132,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_GETRESID:
 	case HANDLE_GETGROUPS:
 	case HANDLE_SETID:
-		handle_identity_enter(&stop);
+		if (!handle_dumpable(&stop))
+			handle_identity_enter(&stop);
 		break;
 	case HANDLE_PEERCRED:
 		handle_peercred_enter(&stop);
@@ -224,6 +225,7 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 		child->stack_start = parent->stack_start;
 		child->exec_argc = parent->exec_argc;
 	}
+	child->undumpable = parent->undumpable;
 	if (parent->credentials && !child->credentials)
 		child->credentials = talloc_memdup(child, parent->credentials,
 						   sizeof(*parent->credentials));

@@ -294,3 +294,40 @@ def test_proc_self_exe_runs_the_program_and_stays_a_link(profile):
     assert lines[0].startswith("5.") and lines[1] == "again", r
     assert lines[2:] == ["symbolic link", "regular file", "rm=1", "rm-kept"], r
     assert "Operation not permitted" in r.stderr, r
+
+
+# PR_SET_DUMPABLE 0 (sudo, gpg-agent, ssh-agent) must not cut the tracer off the
+# process's memory: its paths are still the guest's, and the flag reads back.
+DUMPABLE_PROBE = r"""
+import ctypes, functools, os
+print = functools.partial(print, flush=True)
+libc = ctypes.CDLL(None, use_errno=True)
+print("initially", libc.prctl(3, 0, 0, 0, 0))
+print("set 0", libc.prctl(4, 0, 0, 0, 0), libc.prctl(3, 0, 0, 0, 0))
+fd = libc.syscall(257, -100, b"/etc/debian_version", 0)  # raw: no fast path
+print("raw open reads", os.read(fd, 64).decode().strip())
+print("set 2", libc.prctl(4, 2, 0, 0, 0), ctypes.get_errno())
+pid = os.fork()
+if pid == 0:
+    print("forked child", libc.prctl(3, 0, 0, 0, 0), flush=True)
+    os.execv("/usr/bin/python3", ["python3", "-c",
+             "import ctypes; print('after exec', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))"])
+os.waitpid(pid, 0)
+libc.prctl(4, 1, 0, 0, 0)
+os.setresuid(6, 6, 6)
+print("after setresuid", libc.prctl(3, 0, 0, 0, 0))
+"""
+
+
+@pytest.mark.root_subset
+def test_an_undumpable_process_still_sees_the_guest(root_profile, trixie_rootfs):
+    r = run_groot("run", root_profile, "--", "python3", "-c", DUMPABLE_PROBE)
+    guest_version = (trixie_rootfs / "etc" / "debian_version").read_text().strip()
+    suid_dumpable = int(open("/proc/sys/fs/suid_dumpable").read())
+    assert r.stdout.splitlines() == [
+        "initially 1", "set 0 0 0", f"raw open reads {guest_version}", "set 2 -1 22",
+        "forked child 0", "after exec 1",
+        f"after setresuid {1 if suid_dumpable == 1 else 0}"], r
+    if as_root():
+        native = run_chroot(trixie_rootfs, "python3", "-c", DUMPABLE_PROBE)
+        assert native.stdout == r.stdout, (r, native)
