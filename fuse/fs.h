@@ -456,6 +456,12 @@ static inline struct fs *req_fs(fuse_req_t req)
  */
 static inline int backing_open_flags(struct fs *fs, int flags)
 {
+	/*
+	 * O_DIRECT is the kernel's business with the guest (it sends the
+	 * guest's I/O to us uncached); our buffers are not aligned for the
+	 * backing file's own direct I/O, which would say EINVAL.
+	 */
+	flags &= ~O_DIRECT;
 	if (fs->writeback) {
 		if ((flags & O_ACCMODE) == O_WRONLY)
 			flags = (flags & ~O_ACCMODE) | O_RDWR;

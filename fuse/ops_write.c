@@ -84,7 +84,7 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
-	flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW);
+	flags = fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
 	fd = inode_open(inode, backing_open_flags(fs, flags));
 	if (fd < 0 && errno == EACCES && backing_open_flags(fs, flags) != flags)
 		fd = inode_open(inode, flags & ~O_APPEND); /* a write-only file: no read-around then */
