@@ -531,6 +531,28 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	reply_read(req, fd, opened, size, off);
 }
 
+/* SEEK_DATA and SEEK_HOLE (the kernel answers the others): the backing file's holes. */
+static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	bool opened;
+	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_RDONLY, &opened);
+	off_t r;
+
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	r = lseek(fd, off, whence);
+	if (r < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, r);
+	if (opened)
+		close(fd);
+}
+
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct fs *fs = req_fs(req);
@@ -735,6 +757,7 @@ void fill_read_ops(struct fuse_lowlevel_ops *ops)
 	ops->readdirplus = fs_readdirplus;
 	ops->releasedir = fs_releasedir;
 	ops->read = fs_read;
+	ops->lseek = fs_lseek;
 	ops->release = fs_release;
 	ops->flush = fs_flush;
 	ops->statfs = fs_statfs;

@@ -343,3 +343,30 @@ def test_o_direct_reads_and_writes(tmp_path, trixie_rootfs, user):
                   " stat -c %s /tmp/f && dd if=/tmp/f iflag=direct bs=4096 status=none |"
                   " cmp - /tmp/f && echo same")
     assert (r.returncode, r.stdout) == (0, "16384\nsame\n"), r
+
+
+SPARSE_PROBE = r"""
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+os.pwrite(fd, b"x", 100 * 1024 * 1024)
+os.pwrite(fd, b"y", 8192 * 4)
+print("data", os.lseek(fd, 0, os.SEEK_DATA), "hole", os.lseek(fd, 0, os.SEEK_HOLE),
+      "data after", os.lseek(fd, 40000, os.SEEK_DATA))
+try:
+    os.lseek(fd, 200 * 1024 * 1024, os.SEEK_DATA)
+except OSError as e:
+    print("past the end", e.errno)
+"""
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_seek_data_and_hole_find_the_holes(tmp_path, trixie_rootfs, user):
+    """tar --sparse, cp and backup tools ask where a file's holes are."""
+    p = write_profile(tmp_path, trixie_rootfs, name="sparse",
+                      extra=f"  upper: ephemeral\nuser: {user}\n")
+    r = run_groot("run", p, "--", "python3", "-c", SPARSE_PROBE, "/tmp/sparse")
+    # Ground truth: the same calls on the host, on the file system the upper layer is on.
+    native = subprocess.run(["python3", "-c", SPARSE_PROBE, str(tmp_path / "sparse")],
+                            capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == native.stdout, (r, native.stdout)
+    assert r.stdout.startswith("data 32768 hole 0"), r
