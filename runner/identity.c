@@ -13,12 +13,14 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <talloc.h>
 #include <unistd.h>
 
@@ -707,6 +709,39 @@ void identity_after_exec(const struct session *session, struct tracee *t,
 	c->gid[3] = c->gid[1];
 	c->securebits &= ~(unsigned)SECBIT_KEEP_CAPS;
 	identity_publish(t);
+}
+
+/*
+ * A signal's si_uid is its sender's real uid (for SIGCHLD: the child's),
+ * which the kernel knows as the host's: a guest sender's is its fake one.
+ * For a waitid result (siginfo in the guest's memory) or a signal about to
+ * be delivered (PTRACE_GETSIGINFO at its delivery stop).
+ */
+bool identity_fix_siginfo_uid(const struct session *session, siginfo_t *info)
+{
+	static uid_t host = (uid_t)-1;
+	bool from_process = info->si_code == SI_USER || info->si_code == SI_TKILL ||
+			    info->si_code == SI_QUEUE || (info->si_signo == SIGCHLD && info->si_code > 0);
+
+	if (host == (uid_t)-1)
+		host = getuid();
+	if (!session->fake_identity || !from_process || info->si_uid != host)
+		return false;
+	struct tracee *sender = info->si_pid > 0 ? tracee_get(info->si_pid) : NULL;
+	uid_t uid = sender && sender->credentials ? sender->credentials->uid[0] : session->fake_uid;
+	if (uid == info->si_uid)
+		return false;
+	info->si_uid = uid;
+	return true;
+}
+
+void identity_fix_delivery(const struct session *session, struct tracee *t)
+{
+	siginfo_t info;
+
+	if (session->fake_identity && ptrace(PTRACE_GETSIGINFO, t->pid, NULL, &info) == 0 &&
+	    identity_fix_siginfo_uid(session, &info))
+		ptrace(PTRACE_SETSIGINFO, t->pid, NULL, &info);
 }
 
 /*

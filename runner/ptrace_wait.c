@@ -212,8 +212,12 @@ void handle_wait_enter(struct stop *stop)
 	pid_t debugger;
 
 	self->wait_state = WAIT_NONE;
-	if (!ptrace_emu_active())
-		return; /* no guest debugger anywhere: the kernel's wait */
+	if (!ptrace_emu_active()) {
+		/* No guest debugger anywhere: the kernel's wait; a waitid's si_uid is fixed after. */
+		stop->want_exit = REG_SYSCALL(&stop->regs) == SYS_waitid && stop_arg(stop, 2) &&
+				  stop->session->fake_identity;
+		return;
+	}
 	debugger = emu_thread_group(self->pid);
 	struct wait_call w = wait_call_of(stop);
 	long result;
@@ -247,8 +251,18 @@ void handle_wait_exit(struct stop *stop)
 	struct tracee *self = stop->tracee;
 	long result = (long)REG_RESULT(&stop->regs);
 	long nr = self->wait_was_waitid ? SYS_waitid : SYS_wait4;
-	pid_t debugger = emu_thread_group(self->pid);
+	pid_t debugger;
 
+	if (self->wait_state == WAIT_NONE) {
+		siginfo_t info;
+		/* The kernel's own waitid (handle_wait_enter): its child's fake real uid. */
+		if (result == 0 && REG_SYSCALL(&stop->regs) == SYS_waitid &&
+		    tracee_read(self->pid, stop_arg(stop, 2), &info, sizeof(info)) == 0 &&
+		    info.si_pid > 0 && identity_fix_siginfo_uid(stop->session, &info))
+			tracee_write(self->pid, stop_arg(stop, 2), &info, sizeof(info));
+		return;
+	}
+	debugger = emu_thread_group(self->pid);
 	switch (self->wait_state) {
 	case WAIT_REAL: {
 		/* The options as the guest gave them. */

@@ -3,6 +3,7 @@
 #ifndef GROOT_STOP_H
 #define GROOT_STOP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/user.h>
 
@@ -70,6 +71,10 @@ const char *proc_exe_of(const struct stop *stop, const char *guest);
 /* The pid a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names (0: none), and the rest. */
 pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest);
 void handle_identity_enter(struct stop *stop);
+/* A signal's si_uid: the fake real uid of a guest sender (true when changed). */
+bool identity_fix_siginfo_uid(const struct session *session, siginfo_t *info);
+/* The same for the signal t is about to be delivered (its signal-delivery-stop). */
+void identity_fix_delivery(const struct session *session, struct tracee *t);
 /* prctl(PR_SET_DUMPABLE / PR_GET_DUMPABLE), emulated; false for any other call. */
 bool handle_dumpable(struct stop *stop);
 void handle_peercred_enter(struct stop *stop);

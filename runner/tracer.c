@@ -663,6 +663,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				ptrace_emu_wait_signalled(t);
 			if (pid == first && sig < 32)
 				clock_gettime(CLOCK_MONOTONIC, &direct_delivery[sig]);
+			identity_fix_delivery(session, t);
 			resume(t, sig); /* a signal for the guest: deliver it */
 		}
 	}

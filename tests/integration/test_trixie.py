@@ -370,3 +370,44 @@ def test_seek_data_and_hole_find_the_holes(tmp_path, trixie_rootfs, user):
                             capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout == native.stdout, (r, native.stdout)
     assert r.stdout.startswith("data 32768 hole 0"), r
+
+
+SIGINFO_PROBE = r"""
+cd /tmp && cat > siginfo.c <<'X'
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static volatile int uid = -1, got;
+static void handler(int s, siginfo_t *info, void *context) { uid = info->si_uid; got = 1; }
+int main(void)
+{
+	struct sigaction sa = {.sa_sigaction = handler, .sa_flags = SA_SIGINFO};
+	siginfo_t info;
+	pid_t child;
+
+	sigaction(SIGCHLD, &sa, 0);
+	sigaction(SIGUSR1, &sa, 0);
+	if (!(child = fork()))
+		_exit(0);
+	while (!got)
+		pause();
+	printf("SIGCHLD handler si_uid %d\n", uid);
+	waitid(P_PID, child, &info, WEXITED);
+	printf("waitid si_uid %d\n", info.si_uid);
+	got = 0;
+	kill(getpid(), SIGUSR1);
+	while (!got)
+		pause();
+	printf("kill si_uid %d\n", uid);
+	return 0;
+}
+X
+cc -o siginfo siginfo.c && ./siginfo
+"""
+
+
+@pytest.mark.root_subset
+def test_signals_name_the_senders_fake_uid(root_profile, trixie_rootfs):
+    r = run_groot("run", root_profile, "--", "sh", "-c", SIGINFO_PROBE)
+    assert r.stdout == "SIGCHLD handler si_uid 0\nwaitid si_uid 0\nkill si_uid 0\n", r
