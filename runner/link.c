@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * link/linkat under fake root. With fs.protected_hardlinks = 1 the kernel
+ * link/linkat under a fake identity. With fs.protected_hardlinks = 1 the kernel
  * lets only a file's owner hard-link it when it is not a regular file, or
  * is setuid, or setgid and group-executable (may_linkat), before the view
  * sees the request. In the view such files belong to the fake root, not to
@@ -8,15 +8,19 @@
  * tree with symlinks, fail where they succeed for a real root. The tracer
  * makes the link itself: the file handed to the invoking user in the view's
  * fake metadata for the moment of the link, then its owner, group and mode
- * put back. Every other link goes to the kernel untouched.
+ * put back; the fake identity's own checks come first (link_refused), as the
+ * view cannot make them for a link the tracer makes. Every other link goes
+ * to the kernel untouched.
  */
 #include "stop.h"
 #include "translate.h"
+#include "credentials.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +51,37 @@ static bool unsafe_link_source(const struct stat *st)
 }
 
 /*
+ * What the kernel would refuse the tracee's fake identity: an existing new
+ * name (EEXIST), may_linkat's owner rule (EPERM), then may_create's write
+ * and search permission on the new name's directory (EACCES).
+ */
+static long link_refused(struct stop *stop, const struct stat *source, const char *new_host)
+{
+	char dir[PATH_MAX];
+	struct credentials_slot who;
+	struct stat st;
+	size_t n = strlen(new_host);
+
+	if (fstatat(AT_FDCWD, new_host, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	if (n >= sizeof(dir))
+		return 0;
+	identity_slot(stop->session, stop->tracee, &who);
+	if (source->st_uid != who.fsuid && !(who.caps & CRED_FOWNER))
+		return -EPERM;
+	memcpy(dir, new_host, n + 1);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	slash[slash == dir] = '\0';
+	if (stat(dir, &st) < 0)
+		return 0;
+	return credentials_permission(&who, st.st_mode, st.st_uid, st.st_gid, W_OK | X_OK);
+}
+
+/*
  * Returns 1 when the link is not one the tracer must make (the caller goes
  * on with plain path translation), or the syscall's result.
  */
@@ -73,6 +108,10 @@ static long emulate_link(struct stop *stop, bool at)
 	if (fstatat(AT_FDCWD, old_host, &st, follow) < 0 || !unsafe_link_source(&st) ||
 	    st.st_uid == getuid())
 		return 1;
+	/* The link is ours, so the fake identity's checks are too (do_linkat's order). */
+	long refused = link_refused(stop, &st, new_host);
+	if (refused)
+		return refused;
 	/* The view records the owner (and the kernel drops setid bits on chown). */
 	if (fchownat(AT_FDCWD, old_host, getuid(), (gid_t)-1, follow) < 0)
 		return 1;
@@ -93,7 +132,7 @@ void handle_link_enter(struct stop *stop)
 {
 	bool at = stop->desc->paths[0].arg == 1;
 
-	if (stop->session->fake_root && hardlinks_protected()) {
+	if (stop->session->fake_identity && hardlinks_protected()) {
 		long result = emulate_link(stop, at);
 		if (result != 1) {
 			stop_skip(stop, result);

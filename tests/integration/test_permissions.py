@@ -35,6 +35,7 @@ echo data > sticky/suidfile; chmod 4666 sticky/suidfile
 chmod 755 pub; chmod 700 priv; chmod 1777 sticky; chmod 555 ro
 mkdir moved; echo data > moved/f; cat moved/f >/dev/null; mv moved priv/
 mkdir later; echo data > later/f; cat later/f >/dev/null; chmod 700 later
+mkfifo pub/rootfifo
 """
 
 # Each operation as nobody: its name and "ok", or the error's last words.
@@ -89,6 +90,8 @@ t fifo-is-its-makers sh -c 'mkfifo sticky/fifo && [ "$(stat -c %U:%G sticky/fifo
 t new-owner sh -c 'mkdir sticky/made && stat -c "%U:%G" sticky/made'
 t read-moved-into-700 cat priv/moved/f
 t read-after-chmod-700 cat later/f
+t link-roots-fifo ln pub/rootfifo sticky/rootfifo
+t link-own-fifo-into-755 sh -c 'mkfifo sticky/ownfifo && ln sticky/ownfifo pub/ownfifo'
 """
 
 EXPECTED = """\
@@ -133,6 +136,8 @@ fifo-is-its-makers ok
 new-owner ok
 read-moved-into-700 Permission denied
 read-after-chmod-700 Permission denied
+link-roots-fifo Operation not permitted
+link-own-fifo-into-755 Permission denied
 """
 
 
