@@ -121,6 +121,8 @@ struct inode {
 	enum { OVERRIDE_UNKNOWN, OVERRIDE_NONE, OVERRIDE_PRESENT } override_state;
 	struct override_stat override;
 	bool override_in_store; /* it came from a side store, not an xattr */
+	/* Its override lives only here (no xattr, no store): a reference of its own keeps it. */
+	bool override_pinned;
 	bool legacy_xattr;	/* the object carries an override xattr (read when no entry) */
 	/* Loaded with it: has the object any xattr the guest sees? (valid unless UNKNOWN) */
 	bool guest_xattrs;

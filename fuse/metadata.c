@@ -312,7 +312,7 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 {
 	char path[PROC_FD_PATH_MAX];
 	struct side_store *store;
-	bool in_store = false;
+	bool in_store = false, memory_only = false, pin = false;
 	int r = -EROFS;
 
 	pthread_mutex_lock(&inode->lock);
@@ -342,9 +342,28 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 		inode->override = *ov;
 		inode->override_state = OVERRIDE_PRESENT;
 		inode->override_in_store = in_store;
+		memory_only = !in_store && !xattr_capable_type(inode->type);
+		if (memory_only && !inode->override_pinned)
+			inode->override_pinned = pin = true;
 		r = 0;
 	}
 	pthread_mutex_unlock(&inode->lock);
+	/*
+	 * A FIFO, socket or symlink without a side store: the kernel may forget
+	 * the inode (memory pressure, drop_caches) and the record with it, so it
+	 * keeps a reference for the mount's life. A record that is not an xattr
+	 * on the object leaves its ctime alone: a chown to nobody moves it, as
+	 * the real change would have.
+	 */
+	if (pin)
+		inode_ref(inode);
+	if (r == 0 && (in_store || memory_only)) {
+		int fd = inode_fd(inode);
+		if (fd >= 0 && fchownat(fd, "", (uid_t)-1, (gid_t)-1,
+					AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			log_debug("cannot touch the ctime of a recorded object: %s",
+				  strerror(errno));
+	}
 	return r;
 }
 
@@ -404,10 +423,21 @@ void meta_unlinked(struct fs *fs, struct inode *inode)
 	struct side_store *store = store_of(fs, inode);
 	struct stat st;
 
+	bool unpin = false;
+
 	/* Its number may soon name another object (a copy-up with xattrs). */
 	pthread_mutex_lock(&inode->lock);
 	hints_withdraw(fs, inode);
+	if (inode->override_pinned) {
+		/* Its last name gone: the record may go with the kernel's inode (meta_store). */
+		int fd = inode_own_fd(inode);
+		unpin = fd < 0 || (fstat(fd, &st) == 0 && st.st_nlink == 0);
+		if (unpin)
+			inode->override_pinned = false;
+	}
 	pthread_mutex_unlock(&inode->lock);
+	if (unpin)
+		inode_unref(fs, inode, 1);
 
 	if (!store || !side_store_has(store, inode->key_ino))
 		return;

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import as_root, run_chroot, run_groot, write_profile
+from conftest import GROOT, as_root, run_chroot, run_groot, write_profile
 
 pytestmark = pytest.mark.trixie
 
@@ -411,3 +411,38 @@ cc -o siginfo siginfo.c && ./siginfo
 def test_signals_name_the_senders_fake_uid(root_profile, trixie_rootfs):
     r = run_groot("run", root_profile, "--", "sh", "-c", SIGINFO_PROBE)
     assert r.stdout == "SIGCHLD handler si_uid 0\nwaitid si_uid 0\nkill si_uid 0\n", r
+
+
+RECORDS = r"""
+mkdir -p /tmp/ev && cd /tmp/ev && chmod 777 .
+setpriv --reuid 65534 --regid 65534 --clear-groups sh -c 'mkfifo p; ln -s x l; chmod 0477 p'
+mkfifo p2; chown 123:456 p2; ln -s y l2; chown -h 7:8 l2
+a=$(stat -c %Z p2); sleep 1.1; chown 124 p2; chown -h 9 l2
+[ "$(stat -c %Z p2)" -gt "$a" ] && [ "$(stat -c %Z l2)" -gt "$a" ] && echo ctime moved
+stat -c '%n %u %g %a' p l p2 l2
+echo ready; read line; cd /tmp/ev
+stat -c '%n %u %g %a' p l p2 l2
+"""
+
+
+@pytest.mark.root_subset
+def test_fake_owners_of_fifos_and_symlinks_survive_eviction(root_profile):
+    """FIFOs and symlinks carry no xattr: their records live in the view,
+    which must keep them when the kernel forgets the inodes; a chown of
+    them moves their ctime, as a real one would."""
+    proc = subprocess.Popen([str(GROOT), "run", str(root_profile), "--", "sh", "-c", RECORDS],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:
+        if line.strip() == "ready":
+            break
+        lines.append(line.strip())
+    if as_root():  # the kernel forgets every unused inode of the view
+        subprocess.run(["sync"])
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+    out, err = proc.communicate("go\n", timeout=60)
+    expected = ["p 65534 65534 477", "l 65534 65534 777", "p2 124 456 644", "l2 9 8 777"]
+    assert lines == ["ctime moved"] + expected, (lines, err)
+    assert out.split("\n")[:4] == expected, (out, err)
