@@ -25,26 +25,49 @@ static long emulate_device_node(struct stop *stop, int dirfd, const char *guest,
 				dev_t device)
 {
 	const struct credentials *c = stop->tracee->credentials;
-	char host[PATH_MAX], record[96];
+	char host[PATH_MAX], base_path[64], record[96];
 	pid_t pid = stop->tracee->pid;
-	int r = translate_for_tracer(stop->session, pid, dirfd, guest, host, sizeof(host));
+	int r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
+	int base = AT_FDCWD;
+	const char *name = host;
 
 	if (r < 0)
 		return r;
+	if (r == 0 && guest[0] != '/') {
+		/* Relative and unchanged: from the tracee's directory, at any length the kernel takes. */
+		if (dirfd == AT_FDCWD)
+			snprintf(base_path, sizeof(base_path), "/proc/%d/cwd", (int)pid);
+		else
+			snprintf(base_path, sizeof(base_path), "/proc/%d/fd/%d", (int)pid, dirfd);
+		base = open(base_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (base < 0)
+			return errno == ENOENT || errno == ENOTDIR ? -errno : -EBADF;
+		name = guest;
+	} else if (r == 0) {
+		r = path_for_tracer(pid, dirfd, guest, host, sizeof(host));
+		if (r < 0)
+			return r;
+	}
 	mode_t permissions = mode & 07777 & ~tracee_proc_octal(pid, "status", "Umask:", 022);
-	int fd = open(host, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	close(fd);
+	int fd = openat(base, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		r = -errno;
+		if (base >= 0)
+			close(base);
+		return r;
+	}
 	snprintf(record, sizeof(record), "%u:%u:%04o:%s-%u-%u", c ? c->uid[3] : 0, c ? c->gid[3] : 0,
 		 (unsigned)permissions, S_ISBLK(mode) ? "block" : "char", major(device),
 		 minor(device));
-	if (setxattr(host, OVERRIDE_XATTR, record, strlen(record), 0) < 0) {
-		int err = errno;
-		unlink(host);
-		/* Not in the view (a direct bind): what the host says about devices. */
-		return err == ENOTSUP || err == EPERM ? -EPERM : -err;
-	}
+	r = fsetxattr(fd, OVERRIDE_XATTR, record, strlen(record), 0) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		unlinkat(base, name, 0);
+	if (base >= 0)
+		close(base);
+	/* Not in the view (a direct bind): what the host says about devices. */
+	if (r < 0)
+		return r == -ENOTSUP || r == -EPERM ? -EPERM : r;
 	if (stop->session->recorded_devices)
 		(*stop->session->recorded_devices)++;
 	return 0;

@@ -446,3 +446,14 @@ def test_fake_owners_of_fifos_and_symlinks_survive_eviction(root_profile):
     expected = ["p 65534 65534 477", "l 65534 65534 777", "p2 124 456 644", "l2 9 8 777"]
     assert lines == ["ctime moved"] + expected, (lines, err)
     assert out.split("\n")[:4] == expected, (out, err)
+
+
+def test_fake_root_mknod_at_a_long_relative_path(root_profile):
+    """A device node is recorded by the tracer: at any length the kernel takes."""
+    r = run_groot("run", root_profile, "--", "bash", "-c",
+                  'cd /tmp && n=$(printf "%0250d" 0) && p=$n && '
+                  'while [ ${#p} -lt 3800 ]; do mkdir -p $p; p=$p/$n; done; '
+                  'f="${p%/*}/$(printf "%0200d" 1)"; echo ${#f}; mknod "$f" c 1 3 && '
+                  'stat -c "%F %t:%T" "$f"')
+    assert r.stdout.split("\n")[1:3] == ["character special file 1:3", ""], r
+    assert int(r.stdout.split("\n")[0]) > 3900, r
