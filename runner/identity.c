@@ -592,53 +592,6 @@ void identity_forget(pid_t pid)
 		credentials_publish(shared, pid, NULL);
 }
 
-/* fs.suid_dumpable: what the kernel makes a process's dumpable flag when its ids change. */
-static bool changes_make_undumpable(void)
-{
-	static int value = -1;
-
-	if (value < 0) {
-		FILE *f = fopen("/proc/sys/fs/suid_dumpable", "re");
-		value = 0;
-		if (f) {
-			if (fscanf(f, "%d", &value) != 1)
-				value = 0;
-			fclose(f);
-		}
-	}
-	return value != 1;
-}
-
-/*
- * PR_SET_DUMPABLE 0 would lock the tracer out of the process's memory
- * (process_vm_readv and PTRACE_PEEKDATA need a dumpable mm, or
- * CAP_SYS_PTRACE), so every path it names afterwards would reach the kernel
- * untranslated: sudo, gpg-agent and ssh-agent set it. The flag is kept here
- * instead: PR_GET_DUMPABLE reports it, fork copies it, exec clears it, and
- * fake id changes set it as the kernel's commit_creds would.
- */
-bool handle_dumpable(struct stop *stop)
-{
-	int option = (int)stop_arg(stop, 0);
-	unsigned long value = stop_arg(stop, 1);
-
-	if (strcmp(stop->desc->name, "prctl") != 0)
-		return false;
-	if (option == PR_GET_DUMPABLE) {
-		stop_skip(stop, stop->tracee->undumpable ? 0 : 1);
-		return true;
-	}
-	if (option != PR_SET_DUMPABLE)
-		return false;
-	if (value > 1) {
-		stop_skip(stop, -EINVAL);
-		return true;
-	}
-	stop->tracee->undumpable = value == 0;
-	stop_skip(stop, 0);
-	return true;
-}
-
 void handle_identity_enter(struct stop *stop)
 {
 	struct credentials *c = credentials_of(stop, stop->tracee);
@@ -658,7 +611,7 @@ void handle_identity_enter(struct stop *stop)
 	if (c && (c->uid[1] != before.uid[1] || c->gid[1] != before.gid[1] ||
 		  c->uid[3] != before.uid[3] || c->gid[3] != before.gid[3] ||
 		  (before.permitted & ~c->permitted)) &&
-	    changes_make_undumpable())
+	    id_change_makes_undumpable())
 		stop->tracee->undumpable = true;
 }
 
@@ -688,12 +641,12 @@ void identity_after_exec(const struct session *session, struct tracee *t,
 	if (plan && plan->set_uid && plan->file_uid != c->uid[1]) {
 		c->uid[1] = plan->file_uid;
 		c->ambient = 0;
-		t->undumpable = changes_make_undumpable();
+		t->undumpable = id_change_makes_undumpable();
 	}
 	if (plan && plan->set_gid && plan->file_gid != c->gid[1]) {
 		c->gid[1] = plan->file_gid;
 		c->ambient = 0;
-		t->undumpable = changes_make_undumpable();
+		t->undumpable = id_change_makes_undumpable();
 	}
 	bool root = !(c->securebits & SECBIT_NOROOT) && (c->uid[0] == 0 || c->uid[1] == 0);
 	if (root) {

@@ -75,8 +75,10 @@ void handle_identity_enter(struct stop *stop);
 bool identity_fix_siginfo_uid(const struct session *session, siginfo_t *info);
 /* The same for the signal t is about to be delivered (its signal-delivery-stop). */
 void identity_fix_delivery(const struct session *session, struct tracee *t);
-/* prctl(PR_SET_DUMPABLE / PR_GET_DUMPABLE), emulated; false for any other call. */
+/* prctl(PR_SET_DUMPABLE / PR_GET_DUMPABLE), emulated; false for any other call (dumpable.c). */
 bool handle_dumpable(struct stop *stop);
+/* Does a change of fake ids make a process undumpable (fs.suid_dumpable != 1)? */
+bool id_change_makes_undumpable(void);
 void handle_peercred_enter(struct stop *stop);
 void handle_peercred_exit(struct stop *stop);
 /* Fake identity: its real and effective uid and gid (for the auxv); false without one. */
