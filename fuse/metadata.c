@@ -351,13 +351,14 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 	/*
 	 * A FIFO, socket or symlink without a side store: the kernel may forget
 	 * the inode (memory pressure, drop_caches) and the record with it, so it
-	 * keeps a reference for the mount's life. A record that is not an xattr
-	 * on the object leaves its ctime alone: a chown to nobody moves it, as
-	 * the real change would have.
+	 * keeps a reference for the mount's life. Such a record leaves the
+	 * object's ctime alone: a chown to nobody moves it, as the real change
+	 * would have. (Not for a file whose record is in a side store: any
+	 * chown by a non-root caller clears the file's real set-id bits.)
 	 */
 	if (pin)
 		inode_ref(inode);
-	if (r == 0 && (in_store || memory_only)) {
+	if (r == 0 && memory_only) {
 		int fd = inode_fd(inode);
 		if (fd >= 0 && fchownat(fd, "", (uid_t)-1, (gid_t)-1,
 					AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
