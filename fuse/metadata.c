@@ -358,7 +358,7 @@ int meta_store(struct fs *fs, struct inode *inode, const struct override_stat *o
 	 */
 	if (pin)
 		inode_ref(inode);
-	if (r == 0 && memory_only) {
+	if (r == 0 && memory_only && !inode->bind) {
 		int fd = inode_fd(inode);
 		if (fd >= 0 && fchownat(fd, "", (uid_t)-1, (gid_t)-1,
 					AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)

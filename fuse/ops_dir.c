@@ -575,15 +575,18 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	struct credentials_slot buf;
 	int r = do_rename(fs, caller_of(fs, req, &buf), from, name, to, newname, flags);
 
-	dir_listing_invalidate(from);
-	dir_listing_invalidate(to);
-	fuse_reply_err(req, -r);
 	/*
 	 * The kernel moves the cached dentry with its timeout: drop it when it
 	 * lands in a guarded directory (fs_dir_guarded). After the reply: the
-	 * invalidation waits for the directory lock the rename holds till then.
+	 * invalidation waits for the directory lock the rename holds till then
+	 * (RENAME is answered by a worker, not the loop's thread).
 	 */
-	if (r == 0 && fs_dir_guarded(fs, to))
+	bool guarded = r == 0 && fs_dir_guarded(fs, to);
+
+	dir_listing_invalidate(from);
+	dir_listing_invalidate(to);
+	fuse_reply_err(req, -r);
+	if (guarded)
 		fuse_lowlevel_notify_inval_entry(fs->se, newparent, newname, strlen(newname));
 }
 

@@ -537,9 +537,15 @@ static void fs_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 {
 	struct fs *fs = req_fs(req);
 	bool opened;
-	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_RDONLY, &opened);
+	int fd;
 	off_t r;
 
+	if (fs->writeback) {
+		/* Dirty pages the backing file has not seen: the kernel's answer (all data). */
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fd = file_fd(fs, inode_from_id(fs, ino), fi, O_RDONLY, &opened);
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
 		return;

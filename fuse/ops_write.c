@@ -300,6 +300,21 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 	return 0;
 }
 
+/* inval_children off the loop thread: it waits for the directory's lock. */
+struct inval_job {
+	struct fs *fs;
+	struct inode *dir;
+};
+
+static void run_inval(void *arg)
+{
+	struct inval_job *job = arg;
+
+	inval_children(job->fs, job->dir);
+	inode_unref(job->fs, job->dir, 1);
+	free(job);
+}
+
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		       struct fuse_file_info *fi)
 {
@@ -307,6 +322,9 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	struct inode *inode = inode_from_id(fs, ino);
 	struct stat st;
 	struct credentials_slot who;
+	struct inval_job *job = NULL;
+	bool dir_mode = (valid & FUSE_SET_ATTR_MODE) && inode->type == S_IFDIR && fs->credentials;
+	bool was_guarded = dir_mode && fs_dir_guarded(fs, inode);
 	int r = access_setattr(fs, caller_of(fs, req, &who), inode, valid, attr, fi != NULL);
 
 	if (r == 0)
@@ -318,10 +336,15 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fuse_reply_attr(req, &st, timeout_of(fs, inode));
 	/* A directory someone may no longer search: its cached names must come back to us. */
-	if ((valid & FUSE_SET_ATTR_MODE) && inode->type == S_IFDIR && fs_dir_guarded(fs, inode))
-		inval_children(fs, inode);
+	if (dir_mode && !was_guarded && (st.st_mode & 0111) != 0111 &&
+	    (job = malloc(sizeof(*job))) != NULL) {
+		inode_ref(inode);
+		*job = (struct inval_job){fs, inode};
+	}
+	fuse_reply_attr(req, &st, timeout_of(fs, inode));
+	if (job && !loop_defer(run_inval, job))
+		run_inval(job);
 }
 
 static int prepare_xattr_change(struct fs *fs, struct inode *inode, const char *name, char *path)

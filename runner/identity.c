@@ -607,10 +607,10 @@ void handle_identity_enter(struct stop *stop)
 	if (strncmp(stop->desc->name, "get", 3) == 0)
 		return;
 	identity_publish(stop->tracee); /* set*id, capset, prctl: the view judges by them */
-	/* commit_creds: a new euid, egid, fsuid or fsgid, or fewer capabilities. */
+	/* commit_creds: a new euid, egid, fsuid or fsgid, or capabilities gained. */
 	if (c && (c->uid[1] != before.uid[1] || c->gid[1] != before.gid[1] ||
 		  c->uid[3] != before.uid[3] || c->gid[3] != before.gid[3] ||
-		  (before.permitted & ~c->permitted)) &&
+		  (c->permitted & ~before.permitted)) &&
 	    id_change_makes_undumpable())
 		stop->tracee->undumpable = true;
 }

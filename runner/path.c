@@ -238,10 +238,22 @@ static bool syscall_writes(struct stop *stop)
  * daemon dropping to its user) is judged here, as the kernel's may_open
  * judges: read and/or write permission on the object as the view shows it.
  * groot-fast.so sends such threads' opens here (shim/fast.h). What the
- * kernel refuses on its own (a missing file, O_EXCL, a directory opened
- * for writing, a symlink with O_NOFOLLOW) is left to it. 'path': what the
+ * kernel refuses on its own first (a missing file, O_EXCL, a directory
+ * opened for writing or with O_CREAT, O_DIRECTORY on a non-directory, a
+ * symlink with O_NOFOLLOW) is left to it, and so is what is not in the view. 'path': what the
  * kernel will be given (host, or through /proc for a relative one).
  */
+/* The view's st_dev: what is not on it (direct binds, /proc, /dev) the host judges. */
+static dev_t view_device(const struct session *session)
+{
+	static dev_t dev;
+	struct stat st;
+
+	if (!dev && stat(session->mount, &st) == 0)
+		dev = st.st_dev;
+	return dev;
+}
+
 static int judge_open(struct stop *stop, const char *path)
 {
 	const char *name = stop->desc->name;
@@ -272,7 +284,9 @@ static int judge_open(struct stop *stop, const char *path)
 	if ((mask & W_OK) && (flags & O_TMPFILE) == O_TMPFILE)
 		return 0; /* a new file in that directory: its own rules */
 	if (fstatat(AT_FDCWD, path, &st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) < 0 ||
-	    S_ISLNK(st.st_mode) || (S_ISDIR(st.st_mode) && (mask & W_OK)))
+	    st.st_dev != view_device(stop->session) || S_ISLNK(st.st_mode) ||
+	    (S_ISDIR(st.st_mode) && ((mask & W_OK) || (flags & O_CREAT))) ||
+	    (!S_ISDIR(st.st_mode) && (flags & O_DIRECTORY)))
 		return 0;
 	identity_slot(stop->session, stop->tracee, &who);
 	if (mask == R_OK && (who.caps & CRED_DAC_READ_SEARCH) &&
