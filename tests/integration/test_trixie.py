@@ -386,19 +386,26 @@ int main(void)
 	siginfo_t info;
 	pid_t child;
 
+	sigset_t blocked, none;
+
+	sigemptyset(&none);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGCHLD);
+	sigaddset(&blocked, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &blocked, 0); /* no wakeup lost between the test and the wait */
 	sigaction(SIGCHLD, &sa, 0);
 	sigaction(SIGUSR1, &sa, 0);
 	if (!(child = fork()))
 		_exit(0);
 	while (!got)
-		pause();
+		sigsuspend(&none);
 	printf("SIGCHLD handler si_uid %d\n", uid);
 	waitid(P_PID, child, &info, WEXITED);
 	printf("waitid si_uid %d\n", info.si_uid);
 	got = 0;
 	kill(getpid(), SIGUSR1);
 	while (!got)
-		pause();
+		sigsuspend(&none);
 	printf("kill si_uid %d\n", uid);
 	return 0;
 }
