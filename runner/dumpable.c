@@ -3,6 +3,7 @@
  * The guest's dumpable flag, kept by the tracer: PR_SET_DUMPABLE 0 on the
  * real process would lock the tracer out of its memory.
  */
+#include "helpers.h"
 #include "stop.h"
 
 #include <errno.h>
@@ -15,15 +16,8 @@ bool id_change_makes_undumpable(void)
 {
 	static int value = -1;
 
-	if (value < 0) {
-		FILE *f = fopen("/proc/sys/fs/suid_dumpable", "re");
-		value = 0;
-		if (f) {
-			if (fscanf(f, "%d", &value) != 1)
-				value = 0;
-			fclose(f);
-		}
-	}
+	if (value < 0)
+		value = (int)read_sysctl("fs/suid_dumpable", 0);
 	return value != 1;
 }
 

@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,4 +74,20 @@ int make_directories(const char *path, unsigned int mode)
 	if (mkdir(buffer, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+long read_sysctl(const char *name, long fallback)
+{
+	char path[128];
+	long value = fallback;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return fallback;
+	if (fscanf(f, "%ld", &value) != 1)
+		value = fallback;
+	fclose(f);
+	return value;
 }

@@ -14,6 +14,9 @@
 char *find_helper(TALLOC_CTX *ctx, const char *name, const char *build_subdir,
 		  const char *env_override);
 
+/* /proc/sys/NAME (e.g. "fs/suid_dumpable") as an integer, or fallback when unreadable. */
+long read_sysctl(const char *name, long fallback);
+
 /* mkdir -p: create path and its missing parents. Returns 0 or -errno. */
 int make_directories(const char *path, unsigned int mode);
 

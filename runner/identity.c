@@ -6,6 +6,7 @@
  */
 #include "credentials.h"
 #include "exec.h"
+#include "helpers.h"
 #include "stop.h"
 
 #include <errno.h>
@@ -43,13 +44,9 @@ static uint64_t all_capabilities(void)
 	static uint64_t all;
 
 	if (!all) {
-		int last = CAP_LAST_CAP;
-		FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-		if (f) {
-			if (fscanf(f, "%d", &last) != 1 || last < 0 || last > 63)
-				last = CAP_LAST_CAP;
-			fclose(f);
-		}
+		long last = read_sysctl("kernel/cap_last_cap", CAP_LAST_CAP);
+		if (last < 0 || last > 63)
+			last = CAP_LAST_CAP;
 		all = last == 63 ? ~(uint64_t)0 : BIT(last + 1) - 1;
 	}
 	return all;
@@ -507,17 +504,13 @@ static void slot_of(const struct credentials *c, struct credentials_slot *slot)
 
 int identity_share(struct session *session, const char *path)
 {
-	unsigned long pid_max = 4194304;
-	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	long pid_max = read_sysctl("kernel/pid_max", 4194304);
 	struct credentials c;
 	void *map;
 	int fd;
 
-	if (f) {
-		if (fscanf(f, "%lu", &pid_max) != 1 || pid_max < 2 || pid_max > (1ul << 22))
-			pid_max = 4194304;
-		fclose(f);
-	}
+	if (pid_max < 2 || pid_max > (1l << 22))
+		pid_max = 4194304;
 	uint64_t size = credentials_table_size((uint32_t)pid_max);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

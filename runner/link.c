@@ -12,6 +12,7 @@
  * view cannot make them for a link the tracer makes. Every other link goes
  * to the kernel untouched.
  */
+#include "helpers.h"
 #include "stop.h"
 #include "translate.h"
 #include "credentials.h"
@@ -29,16 +30,8 @@ static bool hardlinks_protected(void)
 {
 	static int protected = -1;
 
-	if (protected < 0) {
-		FILE *f = fopen("/proc/sys/fs/protected_hardlinks", "re");
-		int value = 0;
-		if (f) {
-			if (fscanf(f, "%d", &value) != 1)
-				value = 0;
-			fclose(f);
-		}
-		protected = value == 1;
-	}
+	if (protected < 0)
+		protected = read_sysctl("fs/protected_hardlinks", 0) == 1;
 	return protected;
 }
 

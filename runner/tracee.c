@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "tracee.h"
+#include "helpers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,15 +24,11 @@ static struct tracee *all; /* every tracee, for the rare walks (signals, orphane
 
 int tracees_init(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
-	unsigned long pid_max = 4194304;
+	long pid_max = read_sysctl("kernel/pid_max", 4194304);
 
-	if (f) {
-		if (fscanf(f, "%lu", &pid_max) != 1)
-			pid_max = 4194304;
-		fclose(f);
-	}
-	table_size = pid_max + 1;
+	if (pid_max < 1)
+		pid_max = 4194304;
+	table_size = (size_t)pid_max + 1;
 	table = calloc(table_size, sizeof(*table));
 	return table ? 0 : -ENOMEM;
 }
