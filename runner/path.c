@@ -203,6 +203,24 @@ static bool follows_last_link(struct stop *stop, int path_index)
 	return true;
 }
 
+/* open, openat, openat2: their flags into *flags and 1; 0 for another syscall; -1 unreadable. */
+static int open_flags(struct stop *stop, unsigned long *flags)
+{
+	const char *name = stop->desc->name;
+
+	if (!strcmp(name, "open"))
+		*flags = stop_arg(stop, 1);
+	else if (!strcmp(name, "openat"))
+		*flags = stop_arg(stop, 2);
+	else if (!strcmp(name, "openat2"))
+		return tracee_read(stop->tracee->pid, stop_arg(stop, 2), flags, sizeof(*flags)) < 0
+			   ? -1
+			   : 1;
+	else
+		return 0;
+	return 1;
+}
+
 /* Would this syscall modify what its path names? (for read-only direct binds) */
 static bool syscall_writes(struct stop *stop)
 {
@@ -215,15 +233,11 @@ static bool syscall_writes(struct stop *stop)
 	};
 	const char *name = stop->desc->name;
 	unsigned long flags;
+	int r = open_flags(stop, &flags);
 
-	if (!strcmp(name, "open"))
-		flags = stop_arg(stop, 1);
-	else if (!strcmp(name, "openat"))
-		flags = stop_arg(stop, 2);
-	else if (!strcmp(name, "openat2")) {
-		if (tracee_read(stop->tracee->pid, stop_arg(stop, 2), &flags, sizeof(flags)) < 0)
-			return false;
-	} else {
+	if (r < 0)
+		return false;
+	if (r == 0) {
 		for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
 			if (!strcmp(name, writers[i]))
 				return true;
@@ -232,17 +246,6 @@ static bool syscall_writes(struct stop *stop)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
-/*
- * Under fake root the view sees no opens (groot-fs without OPEN: faster, and
- * root may open anything), so an identity without CAP_DAC_OVERRIDE (su, a
- * daemon dropping to its user) is judged here, as the kernel's may_open
- * judges: read and/or write permission on the object as the view shows it.
- * groot-fast.so sends such threads' opens here (shim/fast.h). What the
- * kernel refuses on its own first (a missing file, O_EXCL, a directory
- * opened for writing or with O_CREAT, O_DIRECTORY on a non-directory, a
- * symlink with O_NOFOLLOW) is left to it, and so is what is not in the view. 'path': what the
- * kernel will be given (host, or through /proc for a relative one).
- */
 /* The view's st_dev: what is not on it (direct binds, /proc, /dev) the host judges. */
 static dev_t view_device(const struct session *session)
 {
@@ -254,26 +257,28 @@ static dev_t view_device(const struct session *session)
 	return dev;
 }
 
+/*
+ * Under fake root the view sees no opens (groot-fs without OPEN: faster, and
+ * root may open anything), so an identity without CAP_DAC_OVERRIDE (su, a
+ * daemon dropping to its user) is judged here, as the kernel's may_open
+ * judges: read and/or write permission on the object as the view shows it.
+ * groot-fast.so sends such threads' opens here (shim/fast.h). What the
+ * kernel refuses on its own first (a missing file, O_EXCL, a directory
+ * opened for writing or with O_CREAT, O_DIRECTORY on a non-directory, a
+ * symlink with O_NOFOLLOW) is left to it, and so is what is not in the view.
+ * 'path': what the kernel will be given (host, or through /proc for a
+ * relative one).
+ */
 static int judge_open(struct stop *stop, const char *path)
 {
-	const char *name = stop->desc->name;
 	struct credentials_slot who;
 	unsigned long flags;
 	struct stat st;
 	int mask;
 
-	if (!stop->session->fake_root || identity_capable(stop, CAP_DAC_OVERRIDE))
+	if (!stop->session->fake_root || identity_capable(stop, CAP_DAC_OVERRIDE) ||
+	    open_flags(stop, &flags) <= 0)
 		return 0;
-	if (!strcmp(name, "open"))
-		flags = stop_arg(stop, 1);
-	else if (!strcmp(name, "openat"))
-		flags = stop_arg(stop, 2);
-	else if (!strcmp(name, "openat2")) {
-		if (tracee_read(stop->tracee->pid, stop_arg(stop, 2), &flags, sizeof(flags)) < 0)
-			return 0;
-	} else {
-		return 0;
-	}
 	if ((flags & O_PATH) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		return 0;
 	mask = (flags & O_ACCMODE) == O_RDONLY ? R_OK
