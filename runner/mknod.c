@@ -35,10 +35,9 @@ static long emulate_device_node(struct stop *stop, int dirfd, const char *guest,
 		return r;
 	if (r == 0 && guest[0] != '/') {
 		/* Relative and unchanged: from the tracee's directory, at any length the kernel takes. */
-		if (dirfd == AT_FDCWD)
-			snprintf(base_path, sizeof(base_path), "/proc/%d/cwd", (int)pid);
-		else
-			snprintf(base_path, sizeof(base_path), "/proc/%d/fd/%d", (int)pid, dirfd);
+		r = path_for_tracer(pid, dirfd, "", base_path, sizeof(base_path));
+		if (r < 0)
+			return r;
 		base = open(base_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (base < 0)
 			return errno == ENOENT || errno == ENOTDIR ? -errno : -EBADF;
