@@ -588,12 +588,12 @@ void identity_forget(pid_t pid)
 void handle_identity_enter(struct stop *stop)
 {
 	struct credentials *c = credentials_of(stop, stop->tracee);
-	struct credentials before;
-	long r;
+	/* What commit_creds compares: euid, egid, fsuid, fsgid and the permitted set. */
+	unsigned int ids[4] = {c ? c->uid[1] : 0, c ? c->gid[1] : 0, c ? c->uid[3] : 0,
+			       c ? c->gid[3] : 0};
+	uint64_t permitted = c ? c->permitted : 0;
+	long r = c ? emulate(stop, c) : -ENOMEM;
 
-	if (c)
-		before = *c;
-	r = c ? emulate(stop, c) : -ENOMEM;
 	if (r == AS_IS)
 		return;
 	stop_skip(stop, r);
@@ -601,9 +601,9 @@ void handle_identity_enter(struct stop *stop)
 		return;
 	identity_publish(stop->tracee); /* set*id, capset, prctl: the view judges by them */
 	/* commit_creds: a new euid, egid, fsuid or fsgid, or capabilities gained. */
-	if (c && (c->uid[1] != before.uid[1] || c->gid[1] != before.gid[1] ||
-		  c->uid[3] != before.uid[3] || c->gid[3] != before.gid[3] ||
-		  (c->permitted & ~before.permitted)) &&
+	if (c &&
+	    (c->uid[1] != ids[0] || c->gid[1] != ids[1] || c->uid[3] != ids[2] ||
+	     c->gid[3] != ids[3] || (c->permitted & ~permitted)) &&
 	    id_change_makes_undumpable())
 		stop->tracee->undumpable = true;
 }
