@@ -151,7 +151,7 @@ static int trace(struct tracee *t, pid_t tracer, bool seized, unsigned long opti
 /* How groot resumes t: the debugger's wishes and groot's own pending exit stop. */
 int ptrace_emu_resume_request(const struct tracee *t)
 {
-	if (t->pending != HANDLE_NONE || (t->traced && t->traced->mode == PTRACE_SYSCALL) ||
+	if (t->pending != HANDLE_NONE || t->deferred == DEFER_EXIT || (t->traced && t->traced->mode == PTRACE_SYSCALL) ||
 	    t->wait_state == WAIT_PAUSE_ENTRY || t->wait_state == WAIT_PAUSED)
 		return PTRACE_SYSCALL;
 	if (t->traced && t->traced->mode == PTRACE_SINGLESTEP && !t->shim_reports)

@@ -204,6 +204,19 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
  * groot shell: the prompt names the profile. Debian's bashrc puts
  * $debian_chroot in front of its prompt; PS1 covers other shells.
  */
+/*
+ * Lookups by user notification (notify.c): not under a fake identity (the
+ * view and the tracer judge the caller, not notify.c's thread), not with
+ * --trace (every call printed by the ptrace side), and not when
+ * GROOT_NO_NOTIFY is set (to compare).
+ */
+static bool notify_allowed(const struct session *session)
+{
+	const char *off = getenv("GROOT_NO_NOTIFY");
+
+	return !session->fake_identity && !session->trace && !(off && *off);
+}
+
 static char **with_shell_prompt(TALLOC_CTX *ctx, char **envp, const char *name)
 {
 	size_t n = 0;
@@ -455,7 +468,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 			   .fake_uname = session.hostname || session.release || session.version ||
 					 session.machine,
 			   .shim_start = GROOT_SHIM_BASE,
-			   .shim_end = GROOT_SHIM_BASE + GROOT_SHIM_SIZE},
+			   .shim_end = GROOT_SHIM_BASE + GROOT_SHIM_SIZE,
+			   .notify = notify_allowed(&session)},
 		.view_pid = view.pid,
 	};
 	/* Like a shell waiting for its job: ^C and ^\ are for the guest. */

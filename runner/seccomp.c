@@ -8,8 +8,10 @@
  */
 #include "seccomp.h"
 #include "syscalls.h"
+#include "notify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct rule {
 	const uint32_t *arg0; /* if set: the action only for these values of argument 'arg' */
 	unsigned n_arg0;
 	unsigned arg;
+	int notify_flags; /* >= 0: by user notification (see notified) */
 };
 
 /*
@@ -47,6 +50,13 @@ static const uint32_t prctl_trapped[] = {
 #define PRCTL_DUMPABLE_ONLY 2 /* the first two */
 /* getsockopt: SO_PEERCRED (its optname, argument 2; the level is checked by the tracer). */
 static const uint32_t getsockopt_trapped[] = {SO_PEERCRED};
+
+#define NOTIFY_ALWAYS 6 /* notified(): no flags to look at */
+/*
+ * Opens notify.c leaves to the tracer: creations (the caller's umask and
+ * identity), O_TMPFILE, and O_PATH (an O_PATH file cannot be handed over).
+ */
+#define NOTIFY_TRACED_FLAGS (O_CREAT | __O_TMPFILE | O_PATH)
 
 struct emitter {
 	struct sock_filter *prog;
@@ -71,6 +81,21 @@ static void emit_search(struct emitter *e, const struct rule *rules, size_t lo, 
 		for (size_t i = lo; i < hi; i++) {
 			const struct rule *r = &rules[i];
 			unsigned n = r->n_arg0;
+			if (r->notify_flags >= 0) {
+				/* Deferred by notify.c (argument 5 marked): traced. Creating: traced. */
+				bool flags = r->notify_flags != NOTIFY_ALWAYS;
+				emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->number, 0, flags ? 6 : 4);
+				emit(e, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[5]), 0, 0);
+				emit(e, BPF_JMP | BPF_JEQ | BPF_K, NOTIFY_DEFER_MAGIC, flags ? 3 : 1, 0);
+				if (flags) {
+					emit(e, BPF_LD | BPF_W | BPF_ABS,
+					     offsetof(struct seccomp_data, args[r->notify_flags]), 0, 0);
+					emit(e, BPF_JMP | BPF_JSET | BPF_K, NOTIFY_TRACED_FLAGS, 1, 0);
+				}
+				emit(e, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);
+				emit(e, BPF_RET | BPF_K, r->action, 0, 0);
+				continue;
+			}
 			if (!r->arg0) {
 				emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->number, 0, 1);
 				emit(e, BPF_RET | BPF_K, r->action, 0, 0);
@@ -96,6 +121,18 @@ static void emit_search(struct emitter *e, const struct rule *rules, size_t lo, 
 	if (!e->overflow)
 		e->prog[jump].k = e->length - (jump + 1);
 	emit_search(e, rules, mid, hi);
+}
+
+/*
+ * By user notification (notify.c: notify_answers), when the session allows
+ * it: -1 for not, else the argument holding the open flags
+ * (NOTIFY_TRACED_FLAGS), or NOTIFY_ALWAYS.
+ */
+static int notified(const struct syscall_desc *d)
+{
+	if (!notify_answers(d->number))
+		return -1;
+	return !strcmp(d->name, "open") ? 1 : !strcmp(d->name, "openat") ? 2 : NOTIFY_ALWAYS;
 }
 
 static int compare_rules(const void *a, const void *b)
@@ -127,7 +164,9 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 			continue; /* fchown: only its EPERM matters, and only under fake root */
 		if (d->handler == HANDLE_ENOSYS)
 			action = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
-		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0, 0};
+		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0, 0, -1};
+		if (options->notify)
+			rules[n].notify_flags = notified(d);
 		if (!strcmp(d->name, "prctl")) {
 			rules[n].arg0 = prctl_trapped;
 			rules[n].n_arg0 = options->fake_identity
@@ -168,16 +207,31 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 	return e.overflow ? -ENOSPC : (int)e.length;
 }
 
-int install_seccomp_filter(const struct filter_options *options)
+int install_seccomp_filter(const struct filter_options *options, int *listener)
 {
 	struct sock_filter insns[1024];
 	int n = build_seccomp_filter(options, insns, 1024);
 
+	*listener = -1;
 	if (n < 0)
 		return n;
 	struct sock_fprog prog = {(unsigned short)n, insns};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
+	if (options->notify) {
+		int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				      SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (fd >= 0) {
+			*listener = fd;
+			return 0;
+		}
+		if (errno != EINVAL)
+			return -errno;
+		/* A kernel without listeners (before 5.0): everything by ptrace. */
+		struct filter_options traced = *options;
+		traced.notify = false;
+		return install_seccomp_filter(&traced, listener);
+	}
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		return -errno;
 	return 0;

@@ -69,6 +69,12 @@ struct tracee {
 	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
 	unsigned proc_copies;    /* its /proc files procfs.c made copies of (bit per file) */
 	bool undumpable;         /* PR_SET_DUMPABLE 0, kept by us (identity.c: handle_dumpable) */
+	/*
+	 * A syscall notify.c sent to the ptrace side: interrupted, marked in
+	 * argument 5 for its restart, traced, and the mark taken off at its exit.
+	 */
+	enum { DEFER_NONE, DEFER_ARMED, DEFER_EXIT } deferred;
+	unsigned long long deferred_arg; /* argument 5 as the guest had it */
 	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
 

@@ -5,9 +5,11 @@
  * a stopped guest stays stopped under PTRACE_LISTEN until it is continued.
  */
 #include "tracer.h"
+#include "notify.h"
 #include "stop.h"
 
 #include <errno.h>
+#include <sys/syscall.h>
 #include <linux/capability.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -70,6 +72,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 
 	if (tracee_get_regs(t->pid, &stop.regs) < 0)
 		return; /* it died meanwhile */
+	if (t->deferred == DEFER_ARMED)
+		t->deferred = DEFER_EXIT; /* the filter looks again after us: keep the mark till the exit */
 	if (t->exec_loading && t->pending != HANDLE_EXECVE)
 		identity_exec_loading(t, false); /* the program runs: its own reads are judged */
 	stop.desc = syscall_lookup((long)REG_SYSCALL(&stop.regs));
@@ -296,7 +300,7 @@ static struct tracee *handle_exec_event(const struct session *session, struct tr
 	return t;
 }
 
-static _Noreturn void start_first_tracee(const struct launch *launch, int sync_fd)
+static _Noreturn void start_first_tracee(const struct launch *launch, int sync_fd, int report_fd)
 {
 	char byte;
 	int err;
@@ -304,7 +308,6 @@ static _Noreturn void start_first_tracee(const struct launch *launch, int sync_f
 	/* Wait until the tracer has seized us: every guest syscall must be seen. */
 	if (read(sync_fd, &byte, 1) != 1)
 		_exit(GROOT_EXIT_FAILURE);
-	close(sync_fd);
 	/* The runner ignores ^C while it waits; the guest must not inherit that. */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
@@ -313,12 +316,23 @@ static _Noreturn void start_first_tracee(const struct launch *launch, int sync_f
 			  strerror(errno));
 		_exit(GROOT_EXIT_FAILURE);
 	}
-	err = install_seccomp_filter(&launch->filter);
+	int listener;
+	err = install_seccomp_filter(&launch->filter, &listener);
 	if (err < 0) {
 		log_error("cannot install the seccomp filter: %s (is seccomp allowed here?)",
 			  strerror(-err));
 		_exit(GROOT_EXIT_FAILURE);
 	}
+	if (launch->filter.notify) {
+		/* The tracer takes the listener (pidfd_getfd), then says go on. */
+		if (write(report_fd, &listener, sizeof(listener)) != sizeof(listener) ||
+		    read(sync_fd, &byte, 1) != 1)
+			_exit(GROOT_EXIT_FAILURE);
+		if (listener >= 0)
+			close(listener);
+	}
+	close(sync_fd);
+	close(report_fd);
 	/* execvp searches the PATH of the current environment: make it the guest's. */
 	environ = (char **)launch->envp;
 	execvp(launch->argv[0], launch->argv);
@@ -505,12 +519,13 @@ static void hang_up_orphaned_groups(void)
 
 int tracer_run(const struct session *session, const struct launch *launch)
 {
-	int sync_pipe[2], exit_status = GROOT_EXIT_FAILURE;
+	int sync_pipe[2], report_pipe[2], exit_status = GROOT_EXIT_FAILURE;
 	struct sigaction saved[sizeof(forwarded_signals) / sizeof(int)];
 	bool first_alive = true;
 	pid_t first;
 
-	if (tracees_init() < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0) {
+	if (tracees_init() < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 ||
+	    pipe2(report_pipe, O_CLOEXEC) < 0) {
 		log_error("cannot set up the tracer: %s", strerror(errno));
 		return GROOT_EXIT_FAILURE;
 	}
@@ -521,9 +536,11 @@ int tracer_run(const struct session *session, const struct launch *launch)
 	}
 	if (first == 0) {
 		close(sync_pipe[1]);
-		start_first_tracee(launch, sync_pipe[0]);
+		close(report_pipe[0]);
+		start_first_tracee(launch, sync_pipe[0], report_pipe[1]);
 	}
 	close(sync_pipe[0]);
+	close(report_pipe[1]);
 	if (ptrace(PTRACE_SEIZE, first, NULL, (void *)(long)TRACE_OPTIONS) < 0) {
 		int err = errno;
 		kill(first, SIGKILL);
@@ -538,16 +555,22 @@ int tracer_run(const struct session *session, const struct launch *launch)
 	catch_signals(saved);
 	if (write(sync_pipe[1], "g", 1) != 1)
 		log_warn("cannot start the guest: %s", strerror(errno));
+	if (launch->filter.notify && !notify_take_listener(session, first, report_pipe[0]))
+		kill(first, SIGKILL);
+	else if (launch->filter.notify && write(sync_pipe[1], "g", 1) != 1)
+		log_warn("cannot start the guest: %s", strerror(errno));
+	close(report_pipe[0]);
 	close(sync_pipe[1]);
 
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, __WALL);
+		int wait_errno = errno;
 
 		if (__atomic_load_n(&signals_received, __ATOMIC_SEQ_CST))
 			forward_signals(first, first_alive);
 		if (pid < 0) {
-			if (errno == EINTR)
+			if (wait_errno == EINTR)
 				continue;
 			break; /* ECHILD: nothing left */
 		}
@@ -608,6 +631,11 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			if (t->pending == HANDLE_NONE &&
 			    (t->wait_state == WAIT_PAUSE_ENTRY || t->wait_state == WAIT_PAUSED))
 				t->pending = HANDLE_WAIT; /* a guest debugger's emulated wait, in pause() */
+			if (t->deferred == DEFER_EXIT && op != PTRACE_SYSCALL_INFO_ENTRY)
+				notify_disarm(t);
+			else if (launch->filter.notify && op != PTRACE_SYSCALL_INFO_ENTRY &&
+				 notify_take_deferred(pid))
+				notify_mark_deferred(t);
 			if (t->pending != HANDLE_NONE && op != PTRACE_SYSCALL_INFO_ENTRY)
 				handle_exit(session, t);
 			if (op && ptrace_emu_syscall_stop(t, op))
@@ -638,6 +666,11 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			if (ptrace_emu_exit_event(t, event))
 				continue;
 			resume(t, 0);
+		} else if (event == PTRACE_EVENT_STOP && !is_group_stop_signal(sig) &&
+			   launch->filter.notify && notify_take_deferred(pid) &&
+			   !(t->traced && t->traced->interrupt)) {
+			notify_mark_deferred(t);
+			resume(t, 0);
 		} else if (event == PTRACE_EVENT_STOP) {
 			if ((t->traced || t->interrupted) && ptrace_emu_event_stop(t, sig))
 				continue;
@@ -657,6 +690,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				resume(t, 0);
 			}
 		} else {
+			if (t->deferred == DEFER_ARMED)
+				notify_disarm(t); /* a handler may return EINTR: not with our mark */
 			if ((t->traced || t->shim_reports) && ptrace_emu_signal_stop(session, t, sig))
 				continue;
 			if (t->wait_state == WAIT_PAUSE_ENTRY)

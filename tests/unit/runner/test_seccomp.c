@@ -14,6 +14,9 @@
 #include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/ioctl.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +37,8 @@ static int in_filtered_child(bool fake_identity, long (*probe)(void))
 						 .fake_uname = fake_identity,
 						 .shim_start = 0x600000000000UL,
 						 .shim_end = 0x600000100000UL};
-		int err = install_seccomp_filter(&options);
+		int listener;
+		int err = install_seccomp_filter(&options, &listener);
 		int seen = err < 0 ? 1000 - err : (probe() < 0 ? errno : 0);
 		if (write(pipefd[1], &seen, sizeof(seen)) < 0)
 			_exit(1);
@@ -46,6 +50,85 @@ static int in_filtered_child(bool fake_identity, long (*probe)(void))
 	close(pipefd[0]);
 	waitpid(pid, NULL, 0);
 	return result;
+}
+
+/* A listener's answer to every notification: an errno no real call here gives. */
+#define NOTIFIED EHWPOISON
+
+static void *answer_all(void *arg)
+{
+	int listener = *(int *)arg;
+
+	for (;;) {
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+			return NULL;
+		struct seccomp_notif_resp resp = {.id = req.id, .error = -NOTIFIED};
+		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+/*
+ * Run probe() under the filter of a session that answers lookups by user
+ * notification (runner/notify.c), a thread of its own answering: the errno
+ * seen, NOTIFIED for a notified call, ENOSYS for a traced one.
+ */
+static int in_notifying_child(long (*probe)(void))
+{
+	int pipefd[2], result = -1;
+
+	if (pipe(pipefd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct filter_options options = {.shim_start = 0x600000000000UL,
+						 .shim_end = 0x600000100000UL,
+						 .notify = true};
+		static int listener;
+		pthread_t thread;
+		int err = install_seccomp_filter(&options, &listener);
+		int seen = err < 0 || listener < 0
+				   ? 2000
+				   : pthread_create(&thread, NULL, answer_all, &listener) != 0
+					 ? 3000
+					 : (probe() < 0 ? errno : 0);
+		if (write(pipefd[1], &seen, sizeof(seen)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &result, sizeof(result)) != sizeof(result))
+		result = -1;
+	close(pipefd[0]);
+	waitpid(pid, NULL, 0);
+	return result;
+}
+
+static long probe_open_created(void)
+{
+	return syscall(SYS_openat, AT_FDCWD, "/nonexistent-dir/x", O_WRONLY | O_CREAT, 0644);
+}
+static long probe_open_path(void)
+{
+	return syscall(SYS_openat, AT_FDCWD, "/", O_PATH);
+}
+static long probe_open_legacy(void)
+{
+	return syscall(SYS_open, "/", O_RDONLY);
+}
+static long probe_open_deferred(void)
+{
+	/* Argument 5 marked: what notify.c sends back to the ptrace side. */
+	return syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY, 0, 0, NOTIFY_DEFER_MAGIC);
+}
+static long probe_statx(void)
+{
+	return syscall(SYS_statx, AT_FDCWD, "/", 0, 0, NULL);
+}
+static long probe_faccessat2(void)
+{
+	return syscall(SYS_faccessat2, AT_FDCWD, "/", F_OK, 0);
 }
 
 static long probe_getpid(void)
@@ -147,6 +230,19 @@ int main(void)
 	is_int(in_filtered_child(true, probe_capget), ENOSYS, "capget is trapped under fake root");
 	is_int(in_filtered_child(false, probe_io_uring), ENOSYS, "io_uring_setup is refused");
 	is_int(in_filtered_child(false, probe_x32), ENOSYS, "x32 syscalls are refused");
+
+	is_int(in_notifying_child(probe_openat), NOTIFIED, "notify: openat is notified");
+	is_int(in_notifying_child(probe_open_legacy), NOTIFIED, "notify: open is notified");
+	is_int(in_notifying_child(probe_stat), NOTIFIED, "notify: newfstatat is notified");
+	is_int(in_notifying_child(probe_statx), NOTIFIED, "notify: statx is notified");
+	is_int(in_notifying_child(probe_faccessat2), NOTIFIED, "notify: faccessat2 is notified");
+	is_int(in_notifying_child(probe_open_created), ENOSYS, "notify: O_CREAT is traced");
+	is_int(in_notifying_child(probe_open_path), ENOSYS, "notify: O_PATH is traced");
+	is_int(in_notifying_child(probe_open_deferred), ENOSYS,
+	       "notify: a call marked in argument 5 is traced");
+	is_int(in_notifying_child(probe_renameat2), ENOSYS, "notify: renameat2 is still traced");
+	is_int(in_notifying_child(probe_wait4), ENOSYS, "notify: wait4 is still traced");
+	is_int(in_notifying_child(probe_getpid), 0, "notify: getpid runs free");
 
 	/* Every table entry with a path names a sane register. */
 	bool sane = true;

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* Syscalls answered by seccomp user notification (notify.c). */
+#ifndef GROOT_NOTIFY_H
+#define GROOT_NOTIFY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct session;
+
+/*
+ * In the tracer's thread, from the handler of signal_number: interrupt the
+ * threads whose syscall was deferred to the ptrace side (async-signal-safe).
+ */
+void notify_interrupt_deferred(void);
+
+/* Is syscall nr one the filter may send here (seccomp.c: notified)? */
+bool notify_answers(long nr);
+
+/* At an interrupt stop of tid: was it deferred (and is no longer)? */
+bool notify_take_deferred(pid_t tid);
+
+struct tracee;
+
+/*
+ * In the tracer, after it let the first tracee go: take the listener the
+ * tracee installed (its fd number comes on report_fd, -1 for none) and
+ * start answering. false: the guest must not run (no one would answer).
+ */
+bool notify_take_listener(const struct session *session, pid_t first, int report_fd);
+
+/*
+ * The interrupt of a deferred syscall has come (an interrupt stop, or the
+ * syscall's exit stop under PTRACE_SYSCALL): mark argument 5 for the
+ * filter's trace rule, so that its restart comes to the ptrace side.
+ */
+void notify_mark_deferred(struct tracee *t);
+
+/* A deferred syscall's argument 5 back as the guest had it (its exit, or a signal first). */
+void notify_disarm(struct tracee *t);
+
+#endif
