@@ -34,6 +34,7 @@
 #include "tracee.h"
 #include "translate.h"
 #include "log.h"
+#include "ptrace_emu.h"
 
 #include <errno.h>
 #include <sys/user.h>
@@ -436,6 +437,8 @@ bool notify_answers(long nr)
 	case SYS_access:
 	case SYS_faccessat:
 	case SYS_faccessat2:
+	case SYS_wait4:
+	case SYS_waitid:
 		return true;
 	default:
 		return false;
@@ -463,7 +466,11 @@ static void handle(const struct seccomp_notif *req)
 		handle_access(req);
 		break;
 	default:
-		let_through(req); /* not ours to answer (the filter sends no other) */
+		/* wait4, waitid: a guest debugger's are emulated (ptrace_wait.c), else the kernel's. */
+		if (ptrace_emu_active())
+			defer(req);
+		else
+			let_through(req);
 		break;
 	}
 }
