@@ -220,8 +220,15 @@ void handle_getcwd_exit(struct stop *stop)
 		return;
 	if (tracee_read_string(pid, buffer, host, sizeof(host)) < 0)
 		return;
-	if (detranslate_path(stop->session, host, guest, sizeof(guest)) < 0)
+	const struct direct_bind *d = stop->tracee->cwd_bind;
+	if (d && !strncmp(host, d->host, d->host_length) &&
+	    (host[d->host_length] == '/' || !host[d->host_length])) {
+		if (snprintf(guest, sizeof(guest), "%s%s", d->guest, host + d->host_length) >=
+		    (int)sizeof(guest))
+			return;
+	} else if (detranslate_path(stop->session, host, guest, sizeof(guest)) < 0) {
 		return;
+	}
 	size_t length = strlen(guest) + 1;
 	if (length > size) {
 		REG_RESULT(&stop->regs) = (unsigned long long)-ERANGE;

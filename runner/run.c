@@ -325,7 +325,8 @@ static bool is_directory(const char *path)
  * host's cwd, and a missing one is a warning (and /).
  */
 static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *request,
-				     const struct session *session)
+				     const struct session *session,
+				     const struct direct_bind **bind)
 {
 	const struct profile *p = request->profile;
 	const char *workdir = request->workdir ? request->workdir : p->workdir;
@@ -344,7 +345,8 @@ static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *
 	char *guest = talloc_asprintf(ctx, "%s%s/.", workdir[0] == '/' ? "" : "/", workdir);
 	const char *result = host;
 	int err;
-	if (find_direct_bind(session, guest)) {
+	*bind = find_direct_bind(session, guest);
+	if (*bind) {
 		err = translate_path(session, getpid(), AT_FDCWD, guest, host, sizeof(host));
 		if (err == 0)
 			result = guest; /* the same path on the host */
@@ -454,7 +456,8 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	if (fast)
 		fast_path_prepare(ctx, &session);
 
-	const char *workdir_host = initial_directory(ctx, request, &session);
+	const struct direct_bind *workdir_bind;
+	const char *workdir_host = initial_directory(ctx, request, &session, &workdir_bind);
 	if (!workdir_host)
 		goto out;
 	char **envp = profile_build_environ(ctx, p, environ);
@@ -462,6 +465,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 		envp = with_shell_prompt(ctx, envp, p->name ? p->name : "groot");
 	struct launch launch = {
 		.workdir = workdir_host,
+		.workdir_bind = workdir_bind,
 		.argv = guest_command(ctx, request),
 		.envp = envp,
 		.filter = {.fake_identity = session.fake_identity,

@@ -70,6 +70,12 @@ struct tracee {
 	unsigned proc_copies;    /* its /proc files procfs.c made copies of (bit per file) */
 	bool undumpable;         /* PR_SET_DUMPABLE 0, kept by us (identity.c: handle_dumpable) */
 	/*
+	 * The direct bind its cwd was entered through (-w, inherited), when
+	 * several binds show one host directory: getcwd names it, as PRoot
+	 * does. A chdir forgets it.
+	 */
+	const struct direct_bind *cwd_bind;
+	/*
 	 * A syscall notify.c sent to the ptrace side: interrupted, marked in
 	 * argument 5 for its restart, traced, and the mark taken off at its exit.
 	 */

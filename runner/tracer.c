@@ -83,6 +83,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 
 	switch (stop.desc->handler) {
 	case HANDLE_PATH:
+		if (t->cwd_bind && REG_SYSCALL(&stop.regs) == SYS_chdir)
+			t->cwd_bind = NULL;
 		handle_path_enter(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_root && !stop.want_exit &&
@@ -230,6 +232,7 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 		child->exec_argc = parent->exec_argc;
 	}
 	child->undumpable = parent->undumpable;
+	child->cwd_bind = parent->cwd_bind;
 	if (parent->credentials && !child->credentials)
 		child->credentials = talloc_memdup(child, parent->credentials,
 						   sizeof(*parent->credentials));
@@ -551,7 +554,10 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				       : "");
 		return GROOT_EXIT_FAILURE;
 	}
-	identity_publish(tracee_add(first));
+	struct tracee *first_tracee = tracee_add(first);
+	if (first_tracee)
+		first_tracee->cwd_bind = launch->workdir_bind;
+	identity_publish(first_tracee);
 	catch_signals(saved);
 	if (write(sync_pipe[1], "g", 1) != 1)
 		log_warn("cannot start the guest: %s", strerror(errno));

@@ -10,6 +10,8 @@
 
 struct launch {
 	const char *workdir;      /* host path the first tracee starts in */
+	/* The direct bind it lies in (getcwd names it through this one), or NULL. */
+	const struct direct_bind *workdir_bind;
 	char *const *argv;        /* the guest command; argv[0] searched in the guest's PATH */
 	char *const *envp;        /* the guest environment */
 	struct filter_options filter;

@@ -199,6 +199,21 @@ def test_cwd_in_a_bind_of_the_hosts_root(tmp_path):
     assert (r.returncode, r.stdout) == (0, "/hostfs/usr\n/etc\n"), r
 
 
+@pytest.mark.parametrize("first", ["a", "b"])
+def test_workdir_in_one_of_two_binds_of_a_directory(rootfs, tmp_path, first):
+    """One host directory bound at /a and at /b: -w names the one it was given, in
+    either order of the binds; after a cd, the first bind given names it (as PRoot,
+    which keeps -w as given and names a chdir's directory by its bindings)."""
+    d = tmp_path / "shared"
+    d.mkdir()
+    second = "b" if first == "a" else "a"
+    binds = ["-b", f"{d}:/{first}", "-b", f"{d}:/{second}"]
+    for workdir in ("/a", "/b"):
+        r = run_groot("proot", "-r", rootfs, *binds, "-w", workdir, "sh", "-c",
+                      "/bin/pwd; cd /b && /bin/pwd; cd /a && /bin/pwd")
+        assert (r.returncode, r.stdout) == (0, f"{workdir}\n/{first}\n/{first}\n"), r
+
+
 def test_the_auxv_carries_the_fake_ids(trixie_rootfs):
     """getauxval(AT_UID...) agrees with getuid() under -i and -0 (the loader-shim writes
     the fake ids where the kernel wrote the host's)."""
