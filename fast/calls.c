@@ -7,7 +7,7 @@
 
 EXPORT int fstatat(int fd, const char *path, void *st, int flags)
 {
-	return (int)result(path_call(__NR_newfstatat, 1, fd, (long)path, (long)st, flags, 0));
+	return (int)result(lookup_call(__NR_newfstatat, 1, fd, (long)path, (long)st, flags, 0));
 }
 EXPORT int fstatat64(int fd, const char *path, void *st, int flags) __attribute__((alias("fstatat")));
 
@@ -53,7 +53,7 @@ EXPORT int __lxstat64(int version, const char *path, void *st) __attribute__((al
 
 EXPORT int statx(int fd, const char *path, int flags, unsigned int mask, void *stx)
 {
-	return (int)result(path_call(__NR_statx, 1, fd, (long)path, flags, mask, (long)stx));
+	return (int)result(lookup_call(__NR_statx, 1, fd, (long)path, flags, mask, (long)stx));
 }
 
 /* ---- access ---- */
@@ -61,8 +61,8 @@ EXPORT int statx(int fd, const char *path, int flags, unsigned int mask, void *s
 EXPORT int faccessat(int fd, const char *path, int mode, int flags)
 {
 	if (flags == 0)
-		return (int)result(path_call(__NR_faccessat, 1, fd, (long)path, mode, 0, 0));
-	return (int)result(path_call(__NR_faccessat2, 1, fd, (long)path, mode, flags, 0));
+		return (int)result(lookup_call(__NR_faccessat, 1, fd, (long)path, mode, 0, 0));
+	return (int)result(lookup_call(__NR_faccessat2, 1, fd, (long)path, mode, flags, 0));
 }
 
 EXPORT int access(const char *path, int mode)
@@ -139,6 +139,10 @@ static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 	if (open_needs_tracer())
 		return NOT_HANDLED;
 	p = fast_path(path, buf);
+	if (!p && (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC | O_PATH))) {
+		const char *bind;
+		p = fast_lookup_path(path, buf, &bind); /* reading in a direct bind */
+	}
 	if (p)
 		return gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);
 	return beneath_call(__NR_openat, args);

@@ -86,7 +86,7 @@ static int has_dotdot(const char *p)
 }
 
 /* Does path start with the component prefix of length n? */
-static int under(const char *path, const char *prefix, size_t n)
+int under(const char *path, const char *prefix, size_t n)
 {
 	if (n == 1 && prefix[0] == '/')
 		return path[0] == '/'; /* a bind of the host's root holds every absolute path */
@@ -140,6 +140,39 @@ const char *fast_path(const char *path, char *buf)
 		return NULL;
 	copy(buf, config->mount, config->mount_length);
 	copy(buf + config->mount_length, path, n + 1);
+	return buf;
+}
+
+/*
+ * fast_path() for lookups (stat, access, readlink, an open for reading):
+ * also a path in a direct bind, as the tracer translates it (the bind's
+ * host path and the rest), but /proc's, which the tracer rewrites.
+ * *bind: the direct bind's guest string, or NULL for the view.
+ */
+const char *fast_lookup_path(const char *path, char *buf, const char **bind)
+{
+	size_t guest_length, n;
+	const char *host, *p = fast_path(path, buf);
+
+	*bind = NULL;
+	if (p || !config || !path || path[0] != '/')
+		return p;
+	while (path[1] == '/')
+		path++;
+	if (has_dotdot(path) || !(*bind = direct_of(path, 0, &guest_length, &host)) ||
+	    under(path, "/proc", 5)) {
+		*bind = NULL;
+		return NULL;
+	}
+	n = length_of(host);
+	if (n == guest_length && same(host, path, n))
+		return path; /* the same path on the host */
+	if (n + length_of(path + guest_length) >= PATH_MAX_) {
+		*bind = NULL;
+		return NULL;
+	}
+	copy(buf, host, n);
+	copy(buf + n, path + guest_length, length_of(path + guest_length) + 1);
 	return buf;
 }
 
@@ -312,6 +345,19 @@ long path_call(long nr, int at, long a, long b, long c, long d, long e)
 			return r;
 		return raw(nr, args[0], args[1], args[2], args[3], args[4], 0);
 	}
+	args[at] = (long)p;
+	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
+}
+
+/* path_call() for a lookup: one in a direct bind is fast too (fast_lookup_path). */
+long lookup_call(long nr, int at, long a, long b, long c, long d, long e)
+{
+	long args[5] = {a, b, c, d, e};
+	char buf[PATH_MAX_];
+	const char *bind, *p = fast_lookup_path((const char *)args[at], buf, &bind);
+
+	if (!p)
+		return path_call(nr, at, a, b, c, d, e);
 	args[at] = (long)p;
 	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
 }

@@ -54,11 +54,14 @@ long gate(long nr, long a, long b, long c, long d, long e, long f);
 long result(long r);
 
 /* The path to give the kernel through the gate (path, or buf = mountpoint + path), or NULL. */
+int under(const char *path, const char *prefix, size_t n);
 const char *fast_path(const char *path, char *buf);
+const char *fast_lookup_path(const char *path, char *buf, const char **bind);
 /* Host path → guest path without a copy (a pointer into host), or NULL: the tracer's case. */
 const char *guest_view(const char *host, size_t *length);
 /* One syscall whose argument `at` (or `at1` and `at2`) is a path: fast, or to the tracer. */
 long path_call(long nr, int at, long a, long b, long c, long d, long e);
+long lookup_call(long nr, int at, long a, long b, long c, long d, long e);
 long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e);
 /*
  * stat, statx, access, chdir or openat (args as the syscall's) of a path

@@ -6,6 +6,37 @@
 
 /* ---- readlink: the tracer's emulation, here ---- */
 
+/*
+ * The target of a link in a direct bind, as the tracer shows it
+ * (runner/emulate.c: link_target_shown): one in the view's mountpoint
+ * without it, one in the link's own bind through that bind's guest path,
+ * any other as it is. Into shown, or NULL.
+ */
+static const char *direct_target(const char *bind, const char *target, char *shown, size_t size,
+				 size_t *length)
+{
+	const char *host = bind + length_of(bind) + 1;
+	size_t guest_n = length_of(bind), host_n = length_of(host), n = length_of(target);
+
+	if (target[0] != '/') {
+		*length = n;
+		return target;
+	}
+	if (under(target, config->mount, config->mount_length))
+		return guest_view(target, length);
+	if (host_n == 1 || !under(target, host, host_n) ||
+	    (guest_n == host_n && same(bind, host, host_n))) {
+		*length = n;
+		return target;
+	}
+	if (guest_n + (n - host_n) + 1 > size)
+		return NULL;
+	copy(shown, bind, guest_n);
+	copy(shown + guest_n, target + host_n, n - host_n + 1);
+	*length = guest_n + (n - host_n);
+	return shown;
+}
+
 static long readlink_at(int fd, const char *path, char *buf, size_t size)
 {
 	/*
@@ -13,7 +44,7 @@ static long readlink_at(int fd, const char *path, char *buf, size_t size)
 	 * readlink): the prefixed path, then the target the kernel reads.
 	 */
 	char b[PATH_MAX_ + 1];
-	const char *p = fast_path(path, b), *guest;
+	const char *bind, *p = fast_lookup_path(path, b, &bind), *guest;
 	size_t used = p == b ? length_of(b) + 1 : 0, room = sizeof(b) - used, length;
 	char *target = b + used;
 	long n;
@@ -27,8 +58,15 @@ static long readlink_at(int fd, const char *path, char *buf, size_t size)
 	target[n] = '\0';
 	/* Maybe cut short, or the shim (a /proc/PID/exe), or another prefix: the tracer knows. */
 	if ((size_t)n >= room - 1 ||
-	    (n == (long)length_of(config->shim) && same(target, config->shim, (size_t)n)) ||
-	    !(guest = guest_view(target, &length)))
+	    (n == (long)length_of(config->shim) && same(target, config->shim, (size_t)n)))
+		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
+	if (bind) {
+		/* Its shown form may be longer than the target: built in the prefixed path's room. */
+		guest = direct_target(bind, target, b, target - b, &length);
+	} else {
+		guest = guest_view(target, &length);
+	}
+	if (!guest)
 		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
 	if (length > size)
 		length = size;

@@ -17,7 +17,9 @@
  *    realpath...): a path that is a plain prefix case (absolute, no "..",
  *    not under a direct bind; or relative without "..") is prefixed in the
  *    process and the syscall issued through groot_gate(), which lies in the
- *    shim's range, where the seccomp filter lets syscalls through;
+ *    shim's range, where the seccomp filter lets syscalls through; a lookup
+ *    (stat, access, readlink, an open for reading) in a direct bind other
+ *    than /proc is translated to the bind's host path the same way;
  *  - everything else (and every raw syscall, static program, other libc)
  *    is trapped and handled by the tracer as before.
  *

@@ -347,3 +347,52 @@ def test_dotdot_paths_resolve_beneath_the_root_without_the_tracer(profile):
     traps = [l for l in fast.stderr.splitlines() if re.match(r"\[\d+\] \w+\(", l)]
     assert not [l for l in traps if "/14/../" in l or "sub/../sub" in l], traps
     assert [l for l in traps if "/../../etc/passwd" in l], traps
+
+
+@pytest.fixture(scope="module")
+def direct_profile(tmp_path_factory, trixie_rootfs):
+    """Two direct binds of host trees with links of every kind: one at another guest
+    path (/mapped), one at its own path."""
+    tree = tmp_path_factory.mktemp("direct")
+    for name in ("mapped", "same"):
+        d = tree / name
+        (d / "sub").mkdir(parents=True)
+        (d / "file").write_text("data\n")
+        os.symlink("file", d / "rel")
+        os.symlink(str(d / "sub"), d / "abs-inside")
+        os.symlink("/etc/hostname", d / "abs-outside")
+        os.symlink(str(tree), d / "abs-parent")
+        os.symlink("loop-b", d / "loop-a")
+        os.symlink("loop-a", d / "loop-b")
+        os.symlink("sub/../file", d / "dotdot")
+    os.chmod(tree, 0o755)
+    path = tmp_path_factory.mktemp("profile") / "direct.yaml"
+    path.write_text(f"version: 1\nname: direct\nrootfs:\n  path: {trixie_rootfs}\n"
+                    f"  upper: ephemeral\nbinds:\n  - {tree / 'mapped'}:/mapped:direct\n"
+                    f"  - {tree / 'same'}:{tree / 'same'}:direct\n")
+    return path, tree
+
+
+def test_lookups_in_direct_binds_skip_the_tracer(direct_profile):
+    """stat, access, readlink, realpath and opens for reading of paths in a direct
+    bind: done in the process (groot-fast.so), shown as the tracer shows them."""
+    profile, tree = direct_profile
+    names = ["", "/file", "/rel", "/abs-inside", "/abs-outside", "/abs-parent", "/loop-a",
+             "/dotdot", "/sub", "/sub/", "/missing", "/file/x", "/rel/"]
+    cases = [f"/mapped{n}" for n in names] + [f"{tree}/same{n}" for n in names]
+    checker = CHECKER.split('os.chdir("/proc/self")')[0].replace('os.chdir("/tmp/fastcheck")', "")
+    script = "python3 -c '%s' " % checker.replace(chr(39), chr(34)) + " ".join(f"'{c}'" for c in cases)
+    fast = guest(profile, script, "--trace")
+    slow = guest(profile, script, "--trace", "--no-fast-path")
+    assert fast.returncode == 0 and slow.returncode == 0, (fast, slow)
+    assert fast.stdout == slow.stdout
+    lines = dict(l.split(" ", 1) for l in fast.stdout.splitlines())
+    # The tracer's rules: a link into its own bind is shown through the bind.
+    assert lines["'/mapped/abs-inside'"].split()[:2] == ["/mapped/sub", "/mapped/sub"], lines
+    assert lines[f"'{tree}/same/abs-inside'"].split()[1] == f"{tree}/same/sub", lines
+    assert lines["'/mapped/abs-outside'"].split()[1] == "/etc/hostname", lines
+    assert lines["'/mapped/loop-a'"].startswith("ELOOP"), lines
+    assert lines["'/mapped/file'"].split()[-2:] == ["ok", "True"], lines
+    slow_traps = len([l for l in slow.stderr.splitlines() if "/mapped" in l or "/same" in l])
+    fast_traps = len([l for l in fast.stderr.splitlines() if "/mapped" in l or "/same" in l])
+    assert slow_traps > 50 and fast_traps * 5 < slow_traps, (fast_traps, slow_traps)
