@@ -306,8 +306,12 @@ void handle_execve_exit(struct stop *stop)
 	uint64_t sp = REG_SP(&stop->regs);
 	plan->report_start = t->traced != NULL;
 	plan->fake_ids = identity_ids(stop, plan->ids);
-	/* A guest debugger must see the guest's own paths in the syscalls: no fast path. */
-	if (!t->traced && wants_fast_path(stop->session, plan)) {
+	plan->secure = t->exec_secure;
+	/*
+	 * A guest debugger must see the guest's own paths in the syscalls: no fast
+	 * path. Nor for a set-id program: its ld.so ignores LD_PRELOAD anyway.
+	 */
+	if (!t->traced && !plan->secure && wants_fast_path(stop->session, plan)) {
 		plan->fast_strings = stop->session->fast_strings;
 		plan->fast_size = stop->session->fast_size;
 	}

@@ -622,6 +622,7 @@ void identity_after_exec(const struct session *session, struct tracee *t,
 	struct credentials *c = t->credentials;
 
 	t->undumpable = false; /* begin_new_exec; a set-id program below */
+	t->exec_secure = false;
 	if (session->fake_identity && plan && (plan->set_uid || plan->set_gid) && !c) {
 		c = talloc(t, struct credentials);
 		if (!c)
@@ -654,6 +655,9 @@ void identity_after_exec(const struct session *session, struct tracee *t,
 	c->uid[3] = c->uid[1];
 	c->gid[3] = c->gid[1];
 	c->securebits &= ~(unsigned)SECBIT_KEEP_CAPS;
+	/* commoncap's bprm->secureexec: ids that differ, or capabilities a non-root gained. */
+	t->exec_secure = c->uid[1] != c->uid[0] || c->gid[1] != c->gid[0] ||
+			 (c->uid[0] != 0 && (c->permitted & ~c->ambient));
 	identity_publish(t);
 }
 

@@ -69,6 +69,7 @@ struct tracee {
 	bool orphaned_at_stop;   /* its group was orphaned (or hung up by us) when it stopped */
 	unsigned proc_copies;    /* its /proc files procfs.c made copies of (bit per file) */
 	bool undumpable;         /* PR_SET_DUMPABLE 0, kept by us (identity.c: handle_dumpable) */
+	bool exec_secure;        /* its last exec raised its privileges: AT_SECURE (identity.c) */
 	/*
 	 * The direct bind its cwd was entered through (-w, inherited), when
 	 * several binds show one host directory: getcwd names it, as PRoot

@@ -47,6 +47,8 @@ enum loadscript_flag {
 	LOADSCRIPT_REPORT_START = 1 << 2,
 	/* Fake identity: AT_UID, AT_EUID, AT_GID, AT_EGID from ids[] (what getauxval says). */
 	LOADSCRIPT_FAKE_IDS = 1 << 3,
+	/* A set-id exec of a fake identity: AT_SECURE 1, glibc's secure mode. */
+	LOADSCRIPT_SECURE = 1 << 4,
 };
 
 enum loadscript_object_flag {

@@ -37,6 +37,10 @@ void shim_fix_auxv(uint64_t initial_sp, const struct loadscript *script, uint64_
 		case AT_EXECFN:
 			p[1] = (uint64_t)execfn;
 			break;
+		case AT_SECURE:
+			if (script->flags & LOADSCRIPT_SECURE)
+				p[1] = 1;
+			break;
 		case AT_UID:
 		case AT_EUID:
 		case AT_GID:

@@ -91,6 +91,7 @@ struct exec_plan {
 	char comm[16];           /* the task name the kernel would set (TASK_COMM_LEN) */
 	bool report_start;
 	bool fake_ids;           /* LOADSCRIPT_FAKE_IDS: ids[] for the auxv */
+	bool secure;             /* LOADSCRIPT_SECURE: AT_SECURE 1 (a set-id exec) */
 	unsigned int ids[4];     /* uid, euid, gid, egid */       /* LOADSCRIPT_REPORT_START: a guest debugger waits for the exec */
 	bool executable_stack;   /* PT_GNU_STACK with PF_X (absent = not executable on x86_64) */
 	bool has_interp;

@@ -67,7 +67,8 @@ ssize_t exec_build_load_script(const struct exec_plan *plan, uint64_t where, uin
 	script->flags = (plan->has_interp ? LOADSCRIPT_HAS_INTERP : 0) |
 			(plan->executable_stack ? LOADSCRIPT_EXEC_STACK : 0) |
 			(plan->report_start ? LOADSCRIPT_REPORT_START : 0) |
-			(plan->fake_ids ? LOADSCRIPT_FAKE_IDS : 0);
+			(plan->fake_ids ? LOADSCRIPT_FAKE_IDS : 0) |
+			(plan->secure ? LOADSCRIPT_SECURE : 0);
 	memcpy(script->ids, plan->ids, sizeof(script->ids));
 	_Static_assert(sizeof(script->comm) == sizeof(plan->comm), "TASK_COMM_LEN");
 	memcpy(script->comm, plan->comm, sizeof(script->comm));

@@ -279,6 +279,33 @@ def test_set_user_id_program_gives_its_owner(tmp_path, trixie_rootfs):
     assert "Permission denied" in r.stdout, r
 
 
+def test_set_user_id_program_runs_in_secure_mode(tmp_path, trixie_rootfs):
+    """AT_SECURE: a set-user-ID program run by a guest user gets glibc's secure
+    mode, which drops TMPDIR and LD_LIBRARY_PATH from its environment, as
+    natively; the same program without the bit, or run by root, keeps them."""
+    maker = on_shared_upper(tmp_path, trixie_rootfs, "root")
+    r = run_groot("run", maker, "--", "sh", "-c",
+                  "cp /usr/bin/env /usr/local/bin/suid-env && chmod 4755 /usr/local/bin/suid-env")
+    assert r.returncode == 0, r
+    probe = "TMPDIR=/x LD_LIBRARY_PATH=/y {} | grep -c -E '^(TMPDIR|LD_LIBRARY_PATH)=' || true"
+    user = on_shared_upper(tmp_path, trixie_rootfs, "nobody")
+    r = run_groot("run", user, "--", "sh", "-c",
+                  "; ".join(probe.format(p) for p in ("suid-env", "env")))
+    root = run_groot("run", maker, "--", "sh", "-c", probe.format("suid-env"))
+    if as_root() and shutil.which("setpriv"):
+        top = reachable_by_nobody()
+        host_copy = top / "suid-env"
+        shutil.copy("/usr/bin/env", host_copy)
+        os.chmod(host_copy, 0o4755)
+        native = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                 "sh", "-c", probe.format(host_copy)],
+                                capture_output=True, text=True)
+        shutil.rmtree(top)
+        assert native.stdout.split() == ["0"], native
+    assert r.stdout.split() == ["0", "2"], r
+    assert root.stdout.split() == ["2"], root
+
+
 def test_guest_user_made_earlier_has_its_groups(tmp_path, trixie_rootfs):
     """A user added in an earlier run (persistent upper) is found, with the
     supplementary groups /etc/group gives it, and they count for access."""
