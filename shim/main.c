@@ -120,6 +120,7 @@ void shim_main(const struct loadscript *script)
 	}
 
 	shim_fix_auxv(script->initial_sp, script, program_bias, interp_bias, execfn_copy);
+	shim_place_brk(script);
 
 	memcpy(comm, script->comm, sizeof(comm));
 	comm[sizeof(comm) - 1] = '\0';

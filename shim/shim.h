@@ -30,6 +30,9 @@ uint64_t shim_load_object(const struct loadscript *script, const struct loadscri
 void shim_fix_auxv(uint64_t initial_sp, const struct loadscript *script, uint64_t program_bias,
 		   uint64_t interp_bias, const char *execfn);
 
+/* brk.c: an ET_EXEC program's brk after its own bss (PR_SET_MM_MAP). */
+void shim_place_brk(const struct loadscript *script);
+
 /* fast.c: the fast path's environment and data (fast.h); returns the program's stack pointer. */
 uint64_t shim_fast_setup(const struct loadscript *script, uint64_t initial_sp);
 

@@ -2,6 +2,7 @@
 """A real foreign guest: Debian trixie, through its own dynamic loader."""
 import os
 import stat
+import shutil
 import subprocess
 
 import pytest
@@ -464,3 +465,37 @@ def test_fake_root_mknod_at_a_long_relative_path(root_profile):
                   'stat -c "%F %t:%T" "$f"')
     assert r.stdout.split("\n")[1:3] == ["character special file 1:3", ""], r
     assert int(r.stdout.split("\n")[0]) > 3900, r
+
+
+BRK_PROBE = r"""
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+extern char end;
+int main(void) {
+	char *start = sbrk(0), *grown = sbrk(8 << 20);
+	if (grown == (void *)-1) { puts("sbrk failed"); return 1; }
+	memset(grown, 1, 8 << 20);
+	/* Within 1 MiB of the program's end (static glibc takes its TLS from the brk first). */
+	printf("%d %d\n", start >= &end && start - &end < (1 << 20), (char *)sbrk(0) - start >= (8 << 20));
+	return 0;
+}
+"""
+
+
+@pytest.mark.root_subset
+@pytest.mark.parametrize("link", ["-static", "-no-pie"])
+def test_a_fixed_address_program_has_its_brk_after_its_bss(profile, work, trixie_rootfs, link):
+    """An ET_EXEC program (static or dynamic, not position-independent): its heap
+    starts at its own end, as the kernel places it (without ASLR: setarch -R),
+    not after the loader-shim, and grows."""
+    (work / "brk.c").write_text(BRK_PROBE)
+    r = run_groot("run", profile, "--", "sh", "-c",
+                  f"gcc -O2 {link} -o /work/brk-{link[1:]} /work/brk.c && /work/brk-{link[1:]}")
+    assert r.returncode == 0, r
+    # The heap begins at the program's end, then grows by 8 MiB.
+    assert r.stdout.split() == ["1", "1"], r
+    if as_root() and shutil.which("setarch"):
+        native = subprocess.run(["setarch", "-R", str(work / f"brk-{link[1:]}")],
+                                capture_output=True, text=True)
+        assert native.stdout == r.stdout, native
