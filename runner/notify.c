@@ -216,6 +216,33 @@ static enum route route_path(const struct seccomp_notif *req, int dirfd, unsigne
 	return r ? ROUTE_HERE : ROUTE_KERNEL;
 }
 
+/*
+ * route_path(), and what it decides done: true when the call is this
+ * thread's to make on host, false when it was let through, deferred or
+ * answered (an error).
+ */
+static bool take_path(const struct seccomp_notif *req, int dirfd, unsigned long address, char *host,
+		      size_t size, bool writes)
+{
+	long error;
+
+	switch (route_path(req, dirfd, address, host, size, writes, &error)) {
+	case ROUTE_KERNEL:
+		let_through(req);
+		return false;
+	case ROUTE_TRACER:
+		defer(req);
+		return false;
+	case ROUTE_HERE:
+		break;
+	}
+	if (error) {
+		answer(req, error);
+		return false;
+	}
+	return true;
+}
+
 /* Hand fd over as the result of the caller's open; closes fd. */
 static void hand_over(const struct seccomp_notif *req, int fd, int flags)
 {
@@ -302,22 +329,9 @@ static void handle_open(const struct seccomp_notif *req, bool at)
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
 	int flags = (int)args[at ? 2 : 1], mode = (int)args[at ? 3 : 2];
 	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
-	long error;
 
-	switch (route_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), writes, &error)) {
-	case ROUTE_KERNEL:
-		let_through(req);
+	if (!take_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), writes))
 		return;
-	case ROUTE_TRACER:
-		defer(req);
-		return;
-	case ROUTE_HERE:
-		break;
-	}
-	if (error) {
-		answer(req, error);
-		return;
-	}
 	/*
 	 * Never wait here for a FIFO's other end, and never take a terminal as
 	 * this process's controlling one. A writer that found a reader would not
@@ -362,22 +376,9 @@ static void handle_stat(const struct seccomp_notif *req)
 	int nr = (int)req->data.nr;
 	bool at = nr == SYS_newfstatat || nr == SYS_statx;
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
-	long error;
 
-	switch (route_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), false, &error)) {
-	case ROUTE_KERNEL:
-		let_through(req);
+	if (!take_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), false))
 		return;
-	case ROUTE_TRACER:
-		defer(req);
-		return;
-	case ROUTE_HERE:
-		break;
-	}
-	if (error) {
-		answer(req, error);
-		return;
-	}
 	if (nr == SYS_statx) {
 		struct statx stx;
 		if (statx(AT_FDCWD, host, (int)args[2], (unsigned)args[3], &stx) < 0)
@@ -403,22 +404,9 @@ static void handle_access(const struct seccomp_notif *req)
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
 	int mode = (int)args[at ? 2 : 1];
 	int flags = nr == SYS_faccessat2 ? (int)args[3] : 0;
-	long error;
 
-	switch (route_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), false, &error)) {
-	case ROUTE_KERNEL:
-		let_through(req);
+	if (!take_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), false))
 		return;
-	case ROUTE_TRACER:
-		defer(req);
-		return;
-	case ROUTE_HERE:
-		break;
-	}
-	if (error) {
-		answer(req, error);
-		return;
-	}
 	/* faccessat2 checks its flags first; with none, the kernel's access. */
 	long r = flags ? syscall(SYS_faccessat2, AT_FDCWD, host, mode, flags & ~AT_EMPTY_PATH)
 		       : syscall(SYS_faccessat, AT_FDCWD, host, mode);
@@ -466,7 +454,8 @@ static void handle(const struct seccomp_notif *req)
 		handle_access(req);
 		break;
 	default:
-		/* wait4, waitid: a guest debugger's are emulated (ptrace_wait.c), else the kernel's. */
+		/* wait4, waitid: a guest debugger's are emulated (ptrace_wait.c), else the
+		 * kernel's. */
 		if (ptrace_emu_active())
 			defer(req);
 		else
