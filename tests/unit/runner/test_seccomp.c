@@ -24,34 +24,6 @@
 #include "syscalls.h"
 #include "tap.h"
 
-/* Run probe() in a child under the filter; returns the errno it saw (0 = success). */
-static int in_filtered_child(bool fake_identity, long (*probe)(void))
-{
-	int pipefd[2], result = -1;
-
-	if (pipe(pipefd) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		struct filter_options options = {.fake_identity = fake_identity,
-						 .fake_uname = fake_identity,
-						 .shim_start = 0x600000000000UL,
-						 .shim_end = 0x600000100000UL};
-		int listener;
-		int err = install_seccomp_filter(&options, &listener);
-		int seen = err < 0 ? 1000 - err : (probe() < 0 ? errno : 0);
-		if (write(pipefd[1], &seen, sizeof(seen)) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	if (read(pipefd[0], &result, sizeof(result)) != sizeof(result))
-		result = -1;
-	close(pipefd[0]);
-	waitpid(pid, NULL, 0);
-	return result;
-}
-
 /* A listener's answer to every notification: an errno no real call here gives. */
 #define NOTIFIED EHWPOISON
 
@@ -70,11 +42,12 @@ static void *answer_all(void *arg)
 }
 
 /*
- * Run probe() under the filter of a session that answers lookups by user
- * notification (runner/notify.c), a thread of its own answering: the errno
- * seen, NOTIFIED for a notified call, ENOSYS for a traced one.
+ * Run probe() in a child under the filter; returns the errno it saw (0 =
+ * success; ENOSYS for a traced call, with no tracer). With notify, as a
+ * session that answers lookups by user notification (runner/notify.c), a
+ * thread of the child answering: NOTIFIED for a notified call.
  */
-static int in_notifying_child(long (*probe)(void))
+static int in_child(bool fake_identity, bool notify, long (*probe)(void))
 {
 	int pipefd[2], result = -1;
 
@@ -82,17 +55,19 @@ static int in_notifying_child(long (*probe)(void))
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct filter_options options = {.shim_start = 0x600000000000UL,
+		struct filter_options options = {.fake_identity = fake_identity,
+						 .fake_uname = fake_identity,
+						 .shim_start = 0x600000000000UL,
 						 .shim_end = 0x600000100000UL,
-						 .notify = true};
+						 .notify = notify};
 		static int listener;
 		pthread_t thread;
 		int err = install_seccomp_filter(&options, &listener);
-		int seen = err < 0 || listener < 0
-				   ? 2000
-				   : pthread_create(&thread, NULL, answer_all, &listener) != 0
-					 ? 3000
-					 : (probe() < 0 ? errno : 0);
+		int seen = err < 0		    ? 1000 - err
+			   : notify && listener < 0 ? 2000
+			   : notify && pthread_create(&thread, NULL, answer_all, &listener) != 0
+			       ? 3000
+			       : (probe() < 0 ? errno : 0);
 		if (write(pipefd[1], &seen, sizeof(seen)) < 0)
 			_exit(1);
 		_exit(0);
@@ -103,6 +78,16 @@ static int in_notifying_child(long (*probe)(void))
 	close(pipefd[0]);
 	waitpid(pid, NULL, 0);
 	return result;
+}
+
+static int in_filtered_child(bool fake_identity, long (*probe)(void))
+{
+	return in_child(fake_identity, false, probe);
+}
+
+static int in_notifying_child(long (*probe)(void))
+{
+	return in_child(false, true, probe);
 }
 
 static long probe_open_created(void)
@@ -214,14 +199,18 @@ int main(void)
 	is_int(in_filtered_child(false, probe_openat), ENOSYS, "openat is trapped");
 	is_int(in_filtered_child(false, probe_stat), ENOSYS, "newfstatat is trapped");
 	is_int(in_filtered_child(false, probe_renameat2), ENOSYS, "renameat2 is trapped");
-	is_int(in_filtered_child(false, probe_ptrace), ENOSYS, "ptrace is trapped (guest debuggers)");
+	is_int(in_filtered_child(false, probe_ptrace), ENOSYS,
+	       "ptrace is trapped (guest debuggers)");
 	is_int(in_filtered_child(false, probe_wait4), ENOSYS, "wait4 is trapped");
 	is_int(in_filtered_child(false, probe_waitid), ENOSYS, "waitid is trapped");
-	is_int(in_filtered_child(false, probe_getuid), 0, "getuid is not trapped without fake root");
+	is_int(in_filtered_child(false, probe_getuid), 0,
+	       "getuid is not trapped without fake root");
 	is_int(in_filtered_child(true, probe_getuid), ENOSYS, "getuid is trapped under fake root");
-	is_int(in_filtered_child(false, probe_uname), 0, "uname is not trapped without a profile uname");
+	is_int(in_filtered_child(false, probe_uname), 0,
+	       "uname is not trapped without a profile uname");
 	is_int(in_filtered_child(true, probe_uname), ENOSYS, "uname is trapped with one");
-	is_int(in_filtered_child(true, probe_prctl_name), 0, "prctl(PR_SET_NAME) runs free under fake root");
+	is_int(in_filtered_child(true, probe_prctl_name), 0,
+	       "prctl(PR_SET_NAME) runs free under fake root");
 	is_int(in_filtered_child(true, probe_prctl_keepcaps), ENOSYS,
 	       "prctl(PR_GET_KEEPCAPS) is trapped under fake root");
 	is_int(in_filtered_child(true, probe_prctl_ambient), ENOSYS,
