@@ -136,7 +136,8 @@ static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 	long args[5] = {fd, (long)path, flags, mode, 0};
 	const char *p;
 
-	if (open_needs_tracer())
+	if (open_needs_tracer() ||
+	    (((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))) && read_only_binds()))
 		return NOT_HANDLED;
 	p = fast_path(path, buf);
 	if (!p && (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC | O_PATH))) {
@@ -328,7 +329,7 @@ EXPORT int chdir(const char *path)
 
 EXPORT int mkdirat(int fd, const char *path, unsigned int mode)
 {
-	return (int)result(path_call(__NR_mkdirat, 1, fd, (long)path, mode, 0, 0));
+	return (int)result(write_call(__NR_mkdirat, 1, fd, (long)path, mode, 0, 0));
 }
 
 EXPORT int mkdir(const char *path, unsigned int mode)
@@ -338,7 +339,7 @@ EXPORT int mkdir(const char *path, unsigned int mode)
 
 EXPORT int unlinkat(int fd, const char *path, int flags)
 {
-	return (int)result(path_call(__NR_unlinkat, 1, fd, (long)path, flags, 0, 0));
+	return (int)result(write_call(__NR_unlinkat, 1, fd, (long)path, flags, 0, 0));
 }
 
 EXPORT int unlink(const char *path)
@@ -353,17 +354,17 @@ EXPORT int rmdir(const char *path)
 
 EXPORT int remove(const char *path)
 {
-	long r = path_call(__NR_unlinkat, 1, AT_FDCWD_, (long)path, 0, 0, 0);
+	long r = write_call(__NR_unlinkat, 1, AT_FDCWD_, (long)path, 0, 0, 0);
 
 	if (r == -E_ISDIR)
-		r = path_call(__NR_unlinkat, 1, AT_FDCWD_, (long)path, AT_REMOVEDIR, 0, 0);
+		r = write_call(__NR_unlinkat, 1, AT_FDCWD_, (long)path, AT_REMOVEDIR, 0, 0);
 	return (int)result(r);
 }
 
 EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
 {
 	return (int)result(
-		path2_call(__NR_renameat, 1, 3, fd1, (long)from, fd2, (long)to, 0));
+		write2_call(__NR_renameat, 1, 3, fd1, (long)from, fd2, (long)to, 0));
 }
 
 EXPORT int rename(const char *from, const char *to)
@@ -373,7 +374,7 @@ EXPORT int rename(const char *from, const char *to)
 
 EXPORT int symlinkat(const char *target, int fd, const char *path)
 {
-	return (int)result(path_call(__NR_symlinkat, 2, (long)target, fd, (long)path, 0, 0));
+	return (int)result(write_call(__NR_symlinkat, 2, (long)target, fd, (long)path, 0, 0));
 }
 
 EXPORT int symlink(const char *target, const char *path)
@@ -383,7 +384,7 @@ EXPORT int symlink(const char *target, const char *path)
 
 EXPORT int chmod(const char *path, unsigned int mode)
 {
-	return (int)result(path_call(__NR_fchmodat, 1, AT_FDCWD_, (long)path, mode, 0, 0));
+	return (int)result(write_call(__NR_fchmodat, 1, AT_FDCWD_, (long)path, mode, 0, 0));
 }
 
 EXPORT int utimensat(int fd, const char *path, const void *times, int flags)
@@ -392,11 +393,11 @@ EXPORT int utimensat(int fd, const char *path, const void *times, int flags)
 		*__errno_location() = E_INVAL;
 		return -1;
 	}
-	return (int)result(path_call(__NR_utimensat, 1, fd, (long)path, (long)times, flags, 0));
+	return (int)result(write_call(__NR_utimensat, 1, fd, (long)path, (long)times, flags, 0));
 }
 
 EXPORT int truncate(const char *path, long length)
 {
-	return (int)result(path_call(__NR_truncate, 0, (long)path, length, 0, 0, 0));
+	return (int)result(write_call(__NR_truncate, 0, (long)path, length, 0, 0, 0));
 }
 EXPORT int truncate64(const char *path, long length) __attribute__((alias("truncate")));

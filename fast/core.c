@@ -362,6 +362,39 @@ long lookup_call(long nr, int at, long a, long b, long c, long d, long e)
 	return gate(nr, args[0], args[1], args[2], args[3], args[4], 0);
 }
 
+/*
+ * Is some direct bind read-only? The tracer's marker pair in the list
+ * (runner/fast_path.c). Then every change goes to the tracer: wherever a
+ * path leads (a relative one from a cwd in the bind, a symlink into it), the
+ * tracer finds out and answers EROFS.
+ */
+int read_only_binds(void)
+{
+	static int known = -1;
+
+	if (known < 0 && config) {
+		size_t guest_length;
+		const char *host;
+		known = direct_of(GROOT_FAST_READ_ONLY, 0, &guest_length, &host) != 0;
+	}
+	return known > 0;
+}
+
+/* path_call() for a change (mkdir, unlink, chmod...): the tracer's with read-only binds. */
+long write_call(long nr, int at, long a, long b, long c, long d, long e)
+{
+	if (read_only_binds())
+		return raw(nr, a, b, c, d, e, 0);
+	return path_call(nr, at, a, b, c, d, e);
+}
+
+long write2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e)
+{
+	if (read_only_binds())
+		return raw(nr, a, b, c, d, e, 0);
+	return path2_call(nr, at1, at2, a, b, c, d, e);
+}
+
 /* Two path arguments (rename): both must be fast, or the tracer sees the call. */
 long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e)
 {

@@ -62,6 +62,9 @@ const char *guest_view(const char *host, size_t *length);
 /* One syscall whose argument `at` (or `at1` and `at2`) is a path: fast, or to the tracer. */
 long path_call(long nr, int at, long a, long b, long c, long d, long e);
 long lookup_call(long nr, int at, long a, long b, long c, long d, long e);
+int read_only_binds(void);
+long write_call(long nr, int at, long a, long b, long c, long d, long e);
+long write2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e);
 long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e);
 /*
  * stat, statx, access, chdir or openat (args as the syscall's) of a path

@@ -61,6 +61,11 @@ int fast_path_prepare(TALLOC_CTX *ctx, struct session *session)
 		    session->fake_root && session->credentials ? session->credentials : "";
 		r = append(&blob, &size, table, strlen(table));
 	}
+	if (!r && session->has_read_only_direct) {
+		r = append(&blob, &size, GROOT_FAST_READ_ONLY, strlen(GROOT_FAST_READ_ONLY));
+		if (!r)
+			r = append(&blob, &size, GROOT_FAST_READ_ONLY, strlen(GROOT_FAST_READ_ONLY));
+	}
 	for (size_t i = 0; !r && i < session->n_directs; i++) {
 		const struct direct_bind *d = &session->directs[i];
 		r = append(&blob, &size, d->guest, d->guest_length);

@@ -33,6 +33,7 @@
 #include "session.h"
 #include "tracee.h"
 #include "translate.h"
+#include "helpers.h"
 #include "log.h"
 #include "ptrace_emu.h"
 
@@ -50,11 +51,15 @@
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef ERESTARTSYS
 #define ERESTARTSYS 512 /* the kernel's, seen by a tracer only */
+#endif
+#ifndef ERESTARTNOINTR
+#define ERESTARTNOINTR 513
 #endif
 
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
@@ -88,30 +93,32 @@ static void answer(const struct seccomp_notif *req, long result)
 }
 
 /*
- * Threads with a deferred syscall, until the tracer sees the interrupt:
- * written by this thread, taken by the main one (a lock-free set; more
- * threads deferred at once than slots only costs a retry).
+ * Per thread id (pid_max bytes, calloc'd: only touched pages are
+ * resident): DEFERRED from this thread's defer() until the tracer's thread
+ * takes it at the interrupt stop; WAITING while a FIFO open waits for its
+ * other end on a thread of its own (then a signal may end the call with
+ * EINTR, as natively).
  */
-#define DEFERRED_SLOTS 64
-static pid_t deferred[DEFERRED_SLOTS];
+enum { STATE_DEFERRED = 1, STATE_WAITING = 2 };
+static unsigned char *states;
+static size_t n_states;
+
+static unsigned char *state_of(pid_t tid)
+{
+	return states && tid > 0 && (size_t)tid < n_states ? &states[tid] : NULL;
+}
 
 /* To the ptrace side (see above): the tracer's main thread interrupts the caller. */
 static void defer(const struct seccomp_notif *req)
 {
-	pid_t tid = (pid_t)req->pid, none = 0;
-	size_t i;
+	pid_t tid = (pid_t)req->pid;
+	unsigned char *state = state_of(tid);
 
-	for (i = 0; i < DEFERRED_SLOTS; i++)
-		if (__atomic_load_n(&deferred[i], __ATOMIC_ACQUIRE) == tid ||
-		    __atomic_compare_exchange_n(&deferred[i], &none, tid, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			break;
-		else
-			none = 0;
-	if (i == DEFERRED_SLOTS || write(defer_pipe[1], &tid, sizeof(tid)) != sizeof(tid)) {
-		answer(req, -EINTR); /* cannot happen short of 64 at once: the caller retries */
+	if (!state || write(defer_pipe[1], &tid, sizeof(tid)) != sizeof(tid)) {
+		answer(req, -ENOMEM); /* cannot happen: no table, or a full pipe */
 		return;
 	}
+	__atomic_fetch_or(state, STATE_DEFERRED, __ATOMIC_ACQ_REL);
 	syscall(SYS_tgkill, getpid(), tracer_thread, defer_signal);
 }
 
@@ -127,14 +134,18 @@ void notify_interrupt_deferred(void)
 
 bool notify_take_deferred(pid_t tid)
 {
-	for (size_t i = 0; i < DEFERRED_SLOTS; i++) {
-		pid_t expected = tid;
-		if (__atomic_load_n(&deferred[i], __ATOMIC_RELAXED) == tid &&
-		    __atomic_compare_exchange_n(&deferred[i], &expected, 0, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			return true;
-	}
-	return false;
+	unsigned char *state = state_of(tid);
+
+	return state &&
+	       (__atomic_fetch_and(state, (unsigned char)~STATE_DEFERRED, __ATOMIC_ACQ_REL) &
+		STATE_DEFERRED);
+}
+
+bool notify_waits(pid_t tid)
+{
+	unsigned char *state = state_of(tid);
+
+	return state && (__atomic_load_n(state, __ATOMIC_ACQUIRE) & STATE_WAITING);
 }
 
 /*
@@ -184,7 +195,7 @@ enum route { ROUTE_KERNEL, ROUTE_HERE, ROUTE_TRACER };
  * the path cannot be taken at all (ENAMETOOLONG).
  */
 static enum route route_path(const struct seccomp_notif *req, int dirfd, unsigned long address,
-			     char *host, size_t size, bool writes, long *error)
+			     char *host, size_t size, bool writes, bool follow, long *error)
 {
 	char guest[PATH_MAX];
 	ssize_t length = tracee_read_string((pid_t)req->pid, address, guest, sizeof(guest));
@@ -201,12 +212,9 @@ static enum route route_path(const struct seccomp_notif *req, int dirfd, unsigne
 		g++;
 	if (!strncmp(g, "/proc/", 6) && proc_needs_tracer(g))
 		return ROUTE_TRACER;
-	if (session->has_read_only_direct && writes && g[0] == '/') {
-		const struct direct_bind *d = find_direct_bind(session, g);
-		if (d && d->read_only) {
-			*error = -EROFS;
-			return ROUTE_HERE;
-		}
+	if (writes && in_read_only_bind(session, (pid_t)req->pid, dirfd, guest, follow)) {
+		*error = -EROFS;
+		return ROUTE_HERE;
 	}
 	int r = translate_path(session, (pid_t)req->pid, dirfd, guest, host, size);
 	if (r < 0) {
@@ -221,12 +229,12 @@ static enum route route_path(const struct seccomp_notif *req, int dirfd, unsigne
  * thread's to make on host, false when it was let through, deferred or
  * answered (an error).
  */
-static bool take_path(const struct seccomp_notif *req, int dirfd, unsigned long address, char *host,
-		      size_t size, bool writes)
+static bool take_path(const struct seccomp_notif *req, int dirfd, unsigned long address,
+		      bool follow, char *host, size_t size, bool writes)
 {
 	long error;
 
-	switch (route_path(req, dirfd, address, host, size, writes, &error)) {
+	switch (route_path(req, dirfd, address, host, size, writes, follow, &error)) {
 	case ROUTE_KERNEL:
 		let_through(req);
 		return false;
@@ -267,40 +275,110 @@ static void hand_over(const struct seccomp_notif *req, int fd, int flags)
 	close(fd);
 }
 
+/*
+ * Where a path may resolve in the caller's own context, this thread's is
+ * wrong: a guest link into /proc/self (/etc/mtab), a magic link
+ * (/proc/PID/fd/N, reached through /dev/stdin), /dev/tty. The walk refuses
+ * magic links (RESOLVE_NO_MAGICLINKS: ELOOP) and what it reached is checked
+ * (procfs, the controlling terminal): those calls go to the ptrace side,
+ * where the caller's kernel resolves the path. Without openat2 (Linux < 5.6)
+ * only the object is checked.
+ */
+static dev_t proc_device;
+
+struct open_how_ {
+	uint64_t flags, mode, resolve;
+};
+#define RESOLVE_NO_MAGICLINKS_ 0x02
+
+static int open_here(const char *host, int flags)
+{
+	static bool no_openat2;
+	struct open_how_ how = {(uint64_t)(unsigned)flags, 0, RESOLVE_NO_MAGICLINKS_};
+
+	if (!no_openat2) {
+		long fd = syscall(SYS_openat2, AT_FDCWD, host, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return (int)fd;
+		no_openat2 = true;
+	}
+	return open(host, flags);
+}
+
+static bool callers_own(const struct stat *st)
+{
+	return st->st_dev == proc_device ||
+	       (S_ISCHR(st->st_mode) && st->st_rdev == makedev(5, 0)); /* /dev/tty */
+}
+
+/*
+ * A FIFO opened without O_NONBLOCK waits for its other end: on a thread of
+ * its own, as the caller would wait in its own open. Meanwhile the caller is
+ * WAITING (a signal may end its call with EINTR, as natively); when its call
+ * is gone (a signal, killed), notifier_main sees the notification invalid and
+ * wakes the thread (WAKE_SIGNAL), which gives up: no reader or writer is
+ * left behind for the other end to find.
+ */
+#define WAKE_SIGNAL (SIGRTMIN + 1)
+
 struct blocking_open {
 	struct seccomp_notif req;
 	char host[PATH_MAX];
-	int flags, mode;
-	int reader; /* our own end meanwhile (a reader waiting for a writer), or -1 */
+	int flags;
+	pthread_t thread;
+	struct blocking_open *next;
 };
 
-/*
- * A FIFO opened without O_NONBLOCK waits for its other end: not on this
- * thread. A reader keeps the non-blocking end it got meanwhile, so that a
- * writer's open (it comes here too) finds a reader, as it would find the
- * caller waiting in its own open.
- */
+static pthread_mutex_t waiting_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct blocking_open *waiting;
+
+static bool still_asked(const struct seccomp_notif *req)
+{
+	__u64 id = req->id;
+
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+static void on_wake(int sig)
+{
+	(void)sig;
+}
+
 static void *open_blocking(void *arg)
 {
 	struct blocking_open *b = arg;
-	int fd = open(b->host, b->flags | O_NOCTTY, b->mode);
+	unsigned char *state = state_of((pid_t)b->req.pid);
+	sigset_t wake;
+	int fd;
 
-	if (fd < 0)
-		answer(&b->req, -errno);
-	else
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	while ((fd = open_here(b->host, b->flags | O_NOCTTY)) < 0 && errno == EINTR &&
+	       still_asked(&b->req))
+		;
+	if (fd >= 0)
 		hand_over(&b->req, fd, b->flags);
-	if (b->reader >= 0)
-		close(b->reader);
+	else if (errno != EINTR)
+		answer(&b->req, -errno);
+	if (state)
+		__atomic_fetch_and(state, (unsigned char)~STATE_WAITING, __ATOMIC_ACQ_REL);
+	pthread_mutex_lock(&waiting_lock);
+	for (struct blocking_open **p = &waiting; *p; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	pthread_mutex_unlock(&waiting_lock);
 	free(b);
 	return NULL;
 }
 
-static void open_elsewhere(const struct seccomp_notif *req, const char *host, int flags, int mode,
-			   int reader)
+static void open_elsewhere(const struct seccomp_notif *req, const char *host, int flags)
 {
-	struct blocking_open *b = malloc(sizeof(*b));
+	struct blocking_open *b = calloc(1, sizeof(*b));
+	unsigned char *state = state_of((pid_t)req->pid);
 	pthread_attr_t attr;
-	pthread_t thread;
 
 	if (!b) {
 		answer(req, -ENOMEM);
@@ -309,17 +387,37 @@ static void open_elsewhere(const struct seccomp_notif *req, const char *host, in
 	b->req = *req;
 	snprintf(b->host, sizeof(b->host), "%s", host);
 	b->flags = flags;
-	b->mode = mode;
-	b->reader = reader;
+	if (state)
+		__atomic_fetch_or(state, STATE_WAITING, __ATOMIC_ACQ_REL);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&thread, &attr, open_blocking, b) != 0) {
+	pthread_mutex_lock(&waiting_lock);
+	if (pthread_create(&b->thread, &attr, open_blocking, b) != 0) {
+		pthread_mutex_unlock(&waiting_lock);
+		if (state)
+			__atomic_fetch_and(state, (unsigned char)~STATE_WAITING, __ATOMIC_ACQ_REL);
 		free(b);
 		answer(req, -EAGAIN);
-		if (reader >= 0)
-			close(reader);
+	} else {
+		b->next = waiting;
+		waiting = b;
+		pthread_mutex_unlock(&waiting_lock);
 	}
 	pthread_attr_destroy(&attr);
+}
+
+/* Wake the waiting opens whose caller is gone. Returns whether any is left. */
+static bool check_waiting(void)
+{
+	bool any;
+
+	pthread_mutex_lock(&waiting_lock);
+	for (struct blocking_open *b = waiting; b; b = b->next)
+		if (!still_asked(&b->req))
+			pthread_kill(b->thread, WAKE_SIGNAL);
+	any = waiting != NULL;
+	pthread_mutex_unlock(&waiting_lock);
+	return any;
 }
 
 static void handle_open(const struct seccomp_notif *req, bool at)
@@ -327,34 +425,43 @@ static void handle_open(const struct seccomp_notif *req, bool at)
 	char host[PATH_MAX];
 	const __u64 *args = req->data.args;
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
-	int flags = (int)args[at ? 2 : 1], mode = (int)args[at ? 3 : 2];
+	int flags = (int)args[at ? 2 : 1];
 	bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+	struct stat st;
 
-	if (!take_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), writes))
+	if (!take_path(req, dirfd, args[at ? 1 : 0], !(flags & O_NOFOLLOW), host, sizeof(host),
+		       writes))
 		return;
 	/*
-	 * Never wait here for a FIFO's other end, and never take a terminal as
-	 * this process's controlling one. A writer that found a reader would not
-	 * have waited; a reader, or a writer without one, waits on a thread of
-	 * its own.
+	 * Never wait here for a FIFO's other end (one is opened on a thread of
+	 * its own, as natively: both ends wait for each other), and never take a
+	 * terminal as this process's controlling one.
 	 */
 	bool may_wait = !(flags & (O_NONBLOCK | O_DIRECTORY));
-	int fd = open(host, flags | O_NOCTTY | (may_wait ? O_NONBLOCK : 0), mode);
+	if (may_wait &&
+	    fstatat(AT_FDCWD, host, &st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) == 0 &&
+	    S_ISFIFO(st.st_mode)) {
+		open_elsewhere(req, host, flags);
+		return;
+	}
+	int fd = open_here(host, flags | O_NOCTTY | (may_wait ? O_NONBLOCK : 0));
 	if (fd < 0) {
-		if (errno == ENXIO && may_wait)
-			open_elsewhere(req, host, flags, mode, -1); /* a writer, no reader yet */
+		if (errno == ELOOP || errno == EINVAL)
+			defer(
+			    req); /* a magic link, or flags openat2 refuses: the caller's kernel */
 		else
 			answer(req, -errno);
 		return;
 	}
+	if (fstat(fd, &st) == 0 && (callers_own(&st) || S_ISFIFO(st.st_mode))) {
+		close(fd);
+		if (S_ISFIFO(st.st_mode) && may_wait)
+			open_elsewhere(req, host, flags); /* it became one meanwhile */
+		else
+			defer(req);
+		return;
+	}
 	if (may_wait) {
-		struct stat st;
-		if ((flags & O_ACCMODE) == O_RDONLY && fstat(fd, &st) == 0 &&
-		    S_ISFIFO(st.st_mode)) {
-			open_elsewhere(req, host, flags, mode,
-				       fd); /* a reader waits for a writer */
-			return;
-		}
 		int now = fcntl(fd, F_GETFL);
 		if (now >= 0)
 			fcntl(fd, F_SETFL, now & ~O_NONBLOCK);
@@ -369,6 +476,23 @@ static long give_back(const struct seccomp_notif *req, unsigned long address, co
 	return tracee_write((pid_t)req->pid, address, data, size) < 0 ? -EFAULT : 0;
 }
 
+/*
+ * The object a lookup names, as an O_PATH fd (nofollow: lstat's), or -1
+ * after the call was answered or deferred.
+ */
+static int look_up(const struct seccomp_notif *req, const char *host, bool nofollow)
+{
+	int fd = open_here(host, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+
+	if (fd < 0) {
+		if (errno == ELOOP)
+			defer(req); /* maybe a magic link */
+		else
+			answer(req, -errno);
+	}
+	return fd;
+}
+
 static void handle_stat(const struct seccomp_notif *req)
 {
 	char host[PATH_MAX];
@@ -376,23 +500,39 @@ static void handle_stat(const struct seccomp_notif *req)
 	int nr = (int)req->data.nr;
 	bool at = nr == SYS_newfstatat || nr == SYS_statx;
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
+	int flags = nr == SYS_newfstatat || nr == SYS_statx
+			? (int)args[at ? (nr == SYS_statx ? 2 : 3) : 0]
+		    : nr == SYS_lstat ? AT_SYMLINK_NOFOLLOW
+				      : 0;
 
-	if (!take_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), false))
+	if (!take_path(req, dirfd, args[at ? 1 : 0], true, host, sizeof(host), false))
 		return;
-	if (nr == SYS_statx) {
-		struct statx stx;
-		if (statx(AT_FDCWD, host, (int)args[2], (unsigned)args[3], &stx) < 0)
-			answer(req, -errno);
-		else
-			answer(req, give_back(req, args[4], &stx, sizeof(stx)));
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) {
+		answer(req, -EINVAL);
 		return;
 	}
+	int fd = look_up(req, host, flags & AT_SYMLINK_NOFOLLOW);
+	if (fd < 0)
+		return;
 	struct stat st;
-	int flags = nr == SYS_newfstatat ? (int)args[3] : nr == SYS_lstat ? AT_SYMLINK_NOFOLLOW : 0;
-	if (fstatat(AT_FDCWD, host, &st, flags & ~AT_EMPTY_PATH) < 0)
+	if (nr == SYS_statx) {
+		struct statx stx;
+		long r = statx(fd, "", AT_EMPTY_PATH | (flags & AT_STATX_SYNC_TYPE),
+			       (unsigned)args[3], &stx);
+		if (r == 0 && (stx.stx_dev_major == major(proc_device) &&
+			       stx.stx_dev_minor == minor(proc_device))) {
+			defer(req);
+		} else {
+			answer(req, r < 0 ? -errno : give_back(req, args[4], &stx, sizeof(stx)));
+		}
+	} else if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0) {
 		answer(req, -errno);
-	else
+	} else if (st.st_dev == proc_device) {
+		defer(req);
+	} else {
 		answer(req, give_back(req, args[at ? 2 : 1], &st, sizeof(st)));
+	}
+	close(fd);
 }
 
 static void handle_access(const struct seccomp_notif *req)
@@ -404,13 +544,28 @@ static void handle_access(const struct seccomp_notif *req)
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
 	int mode = (int)args[at ? 2 : 1];
 	int flags = nr == SYS_faccessat2 ? (int)args[3] : 0;
+	struct stat st;
 
-	if (!take_path(req, dirfd, args[at ? 1 : 0], host, sizeof(host), false))
+	if (!take_path(req, dirfd, args[at ? 1 : 0], true, host, sizeof(host), false))
 		return;
-	/* faccessat2 checks its flags first; with none, the kernel's access. */
-	long r = flags ? syscall(SYS_faccessat2, AT_FDCWD, host, mode, flags & ~AT_EMPTY_PATH)
-		       : syscall(SYS_faccessat, AT_FDCWD, host, mode);
-	answer(req, r < 0 ? -errno : 0);
+	/* The kernel's own checks first: they come before the walk. */
+	if ((mode & ~(R_OK | W_OK | X_OK)) ||
+	    (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))) {
+		answer(req, -EINVAL);
+		return;
+	}
+	int fd = look_up(req, host, flags & AT_SYMLINK_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_dev == proc_device) {
+		defer(req);
+	} else {
+		/* The thread has the tracees' credentials: none of them can change its own here. */
+		long r =
+		    syscall(SYS_faccessat2, fd, "", mode, (flags & AT_EACCESS) | AT_EMPTY_PATH);
+		answer(req, r < 0 ? -errno : 0);
+	}
+	close(fd);
 }
 
 bool notify_answers(long nr)
@@ -466,14 +621,23 @@ static void handle(const struct seccomp_notif *req)
 
 static void *notifier_main(void *arg)
 {
+	bool any_waiting = false;
+
 	(void)arg;
 	for (;;) {
 		struct seccomp_notif req;
 		struct pollfd p = {.fd = listener, .events = POLLIN};
 
-		/* Waiting in poll, not in RECV: only poll's wakeup keeps us on the caller's CPU. */
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
+		/*
+		 * Waiting in poll, not in RECV: only poll's wakeup keeps us on the
+		 * caller's CPU. While FIFO opens wait, their callers are checked
+		 * every 100 ms.
+		 */
+		int n = poll(&p, 1, any_waiting ? 100 : -1);
+		if (any_waiting)
+			any_waiting = check_waiting();
+		if (n <= 0) {
+			if (n == 0 || errno == EINTR)
 				continue;
 			break;
 		}
@@ -486,6 +650,8 @@ static void *notifier_main(void *arg)
 			break;
 		}
 		handle(&req);
+		if (!any_waiting)
+			any_waiting = check_waiting();
 	}
 	return NULL;
 }
@@ -504,6 +670,16 @@ static int start(const struct session *s, int fd, int signal_number)
 	defer_signal = signal_number;
 	if (pipe2(defer_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
+	struct stat proc;
+	if (stat("/proc", &proc) == 0)
+		proc_device = proc.st_dev;
+	struct sigaction wake = {.sa_handler = on_wake}; /* no SA_RESTART: it ends an open */
+	sigemptyset(&wake.sa_mask);
+	sigaction(WAKE_SIGNAL, &wake, NULL);
+	n_states = (size_t)read_sysctl("kernel/pid_max", 4194304) + 1;
+	states = calloc(n_states, 1);
+	if (!states)
+		return -ENOMEM;
 	/* Linux 6.6+; without it the same, a little slower. */
 	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 0);
 	pthread_attr_init(&attr);
@@ -574,4 +750,26 @@ void notify_disarm(struct tracee *t)
 {
 	t->deferred = DEFER_NONE;
 	tracee_set_reg(t->pid, reg_arg_offset(5), t->deferred_arg);
+}
+
+void notify_signal_stop(struct tracee *t)
+{
+	struct user_regs_struct regs;
+
+	if (t->deferred == DEFER_ARMED)
+		notify_disarm(t); /* a handler may end the call with EINTR: not with our mark */
+	if (tracee_get_regs(t->pid, &regs) < 0 || (long)REG_RESULT(&regs) != -ERESTARTSYS)
+		return;
+	long nr = (long)REG_SYSCALL(&regs);
+	/*
+	 * A signal ended the caller's wait for our answer. Natively an open or
+	 * a stat of a file is not interrupted: the handler runs after it, and
+	 * a handler without SA_RESTART never sees EINTR from it. So the call
+	 * restarts whatever the handler (ERESTARTNOINTR). The waits stay
+	 * interruptible: wait4, waitid, and an open waiting for a FIFO's other
+	 * end.
+	 */
+	if (notify_answers(nr) && nr != SYS_wait4 && nr != SYS_waitid && !notify_waits(t->pid))
+		tracee_set_reg(t->pid, offsetof(struct user_regs_struct, rax),
+			       (unsigned long long)-ERESTARTNOINTR);
 }

@@ -20,6 +20,9 @@ bool notify_answers(long nr);
 /* At an interrupt stop of tid: was it deferred (and is no longer)? */
 bool notify_take_deferred(pid_t tid);
 
+/* Is tid's open waiting for a FIFO's other end (a signal may end it with EINTR)? */
+bool notify_waits(pid_t tid);
+
 struct tracee;
 
 /*
@@ -35,6 +38,13 @@ bool notify_take_listener(const struct session *session, pid_t first, int report
  * filter's trace rule, so that its restart comes to the ptrace side.
  */
 void notify_mark_deferred(struct tracee *t);
+
+/*
+ * At a signal-delivery stop: a notified lookup the signal interrupted
+ * restarts after the handler (never EINTR), and a deferred call loses its
+ * mark.
+ */
+void notify_signal_stop(struct tracee *t);
 
 /* A deferred syscall's argument 5 back as the guest had it (its exit, or a signal first). */
 void notify_disarm(struct tracee *t);

@@ -300,13 +300,6 @@ static int judge_open(struct stop *stop, const char *path)
 	return credentials_permission(&who, st.st_mode, st.st_uid, st.st_gid, mask);
 }
 
-static bool in_read_only_direct(const struct stop *stop, const char *guest)
-{
-	const struct direct_bind *d = find_direct_bind(stop->session, guest);
-
-	return d && d->read_only;
-}
-
 void handle_path_enter(struct stop *stop)
 {
 	char guest[PATH_MAX], host[PATH_MAX];
@@ -359,8 +352,8 @@ void handle_path_enter(struct stop *stop)
 			stop_skip(stop, r);
 			return;
 		}
-		if (stop->session->has_read_only_direct && guest[0] == '/' &&
-		    in_read_only_direct(stop, guest) && syscall_writes(stop)) {
+		if (stop->session->has_read_only_direct && syscall_writes(stop) &&
+		    in_read_only_bind(stop->session, pid, dirfd, guest, follows_last_link(stop, i))) {
 			stop_skip(stop, -EROFS);
 			return;
 		}

@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -213,7 +215,17 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 static bool notify_allowed(const struct session *session)
 {
 	const char *off = getenv("GROOT_NO_NOTIFY");
+	struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct caps[2] = {{0}};
 
+	/*
+	 * Nor when groot runs as root or with capabilities: a guest process
+	 * could change its own credentials (setuid, setgroups, capset), and the
+	 * notification thread's would no longer be its.
+	 */
+	if (geteuid() == 0 || syscall(SYS_capget, &header, caps) < 0 || caps[0].effective ||
+	    caps[1].effective || caps[0].permitted || caps[1].permitted)
+		return false;
 	return !session->fake_identity && !session->trace && !(off && *off);
 }
 

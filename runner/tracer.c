@@ -696,8 +696,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				resume(t, 0);
 			}
 		} else {
-			if (t->deferred == DEFER_ARMED)
-				notify_disarm(t); /* a handler may return EINTR: not with our mark */
+			if (launch->filter.notify)
+				notify_signal_stop(t);
 			if ((t->traced || t->shim_reports) && ptrace_emu_signal_stop(session, t, sig))
 				continue;
 			if (t->wait_state == WAIT_PAUSE_ENTRY)

@@ -170,3 +170,70 @@ int detranslate_path(const struct session *session, const char *host, char *out,
 	}
 	return concat(out, size, "", 0, host);
 }
+
+/* The host path an fd names (its /proc/self/fd link), into out. */
+static bool fd_path(int fd, char *out, size_t size)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, out, size - 1);
+	if (n < 0)
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+/* Is the host path in a read-only direct bind, and in no writable one (one host tree may be bound twice)? */
+static bool only_read_only_binds_hold(const struct session *session, const char *host)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+		if (d->host_length == 1 || !has_prefix_component(host, d->host, d->host_length))
+			continue;
+		if (!d->read_only)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+bool in_read_only_bind(const struct session *session, pid_t pid, int dirfd, const char *guest,
+		       bool follow)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	int fd;
+
+	if (!session->has_read_only_direct)
+		return false;
+	/* An absolute path names its bind: that bind's flag (the kernel's EROFS comes first). */
+	if (guest[0] == '/' && !path_has_dotdot(guest)) {
+		while (guest[1] == '/')
+			guest++;
+		const struct direct_bind *d = find_direct_bind(session, guest);
+		if (d)
+			return d->read_only;
+	}
+	if (translate_for_tracer(session, pid, dirfd, guest, path, sizeof(path)) < 0)
+		return false;
+	/* Else where the kernel will get to: the object itself, or a new name's directory. */
+	fd = open(path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		size_t n = strlen(path);
+		while (n > 1 && path[n - 1] == '/')
+			path[--n] = '\0';
+		char *slash = strrchr(path, '/');
+		if (!slash)
+			return false;
+		slash[slash == path ? 1 : 0] = '\0';
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return false; /* the kernel fails on its own */
+	}
+	bool known = fd_path(fd, real, sizeof(real));
+	close(fd);
+	return known && only_read_only_binds_hold(session, real);
+}

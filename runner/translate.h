@@ -39,6 +39,15 @@ const struct direct_bind *find_direct_bind(const struct session *session, const 
 const struct direct_bind *find_direct_bind_by_host(const struct session *session,
 						   const char *host);
 
+/*
+ * Does what the guest path names in tracee pid (the object, following a
+ * last symlink when follow; or a new name's directory) lie in a read-only
+ * direct bind? Relative paths, "..", "//" and symlinks included, as the
+ * kernel resolves them. Costs a few syscalls: for writes only.
+ */
+bool in_read_only_bind(const struct session *session, pid_t pid, int dirfd, const char *guest,
+		       bool follow);
+
 /* True when a path has a ".." component (the only case the kernel could climb above the root). */
 bool path_has_dotdot(const char *path);
 

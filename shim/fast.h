@@ -46,8 +46,11 @@
  * of the credentials table (common/credentials.h: the view does not see
  * opens then, so a thread without CAP_DAC_OVERRIDE opens through the tracer,
  * which judges them), else an empty string; then for every direct bind its
- * guest path and its host path; then an empty string.
+ * guest path and its host path (first the pair GROOT_FAST_READ_ONLY twice when
+ * some bind is read-only: a guest path no absolute path lies under); then
+ * an empty string.
  */
+#define GROOT_FAST_READ_ONLY "\001read-only"
 
 /* groot_gate(nr, a1..a6): the raw syscall, from inside the shim's range. */
 typedef long (*groot_gate_fn)(long nr, long a1, long a2, long a3, long a4, long a5, long a6);

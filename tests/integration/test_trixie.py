@@ -499,3 +499,27 @@ def test_a_fixed_address_program_has_its_brk_after_its_bss(profile, work, trixie
         native = subprocess.run(["setarch", "-R", str(work / f"brk-{link[1:]}")],
                                 capture_output=True, text=True)
         assert native.stdout == r.stdout, native
+
+
+@pytest.mark.parametrize("mode", ["default", "no-notify", "no-fast-path"])
+def test_a_read_only_bind_refuses_writes_however_named(tmp_path, trixie_rootfs, mode):
+    """EROFS for a change in a read-only direct bind whether its path is
+    absolute, relative to a cwd in the bind, through a symlink, with ".." or
+    "//": by the fast path, the notification thread and the tracer alike."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "f").write_text("data\n")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(ro, 0o777)
+    p = write_profile(tmp_path, trixie_rootfs, name="ro",
+                      extra=f"  upper: ephemeral\nbinds:\n  - {ro}:/rw:ro,direct\n")
+    script = ("cd /rw; echo x > f; echo x > ./new; mkdir d; cd /tmp; ln -s /rw /tmp/lrw; "
+              "echo x > /tmp/lrw/f; echo x > ../rw/f; echo x > //rw/f; touch /rw/t; "
+              "python3 -c 'import os; os.open(\"/tmp/lrw/f\", os.O_WRONLY)'; "
+              "cat /rw/f; ls /rw")
+    extra = ["--no-fast-path"] if mode == "no-fast-path" else []
+    env = {"GROOT_NO_NOTIFY": "1"} if mode != "default" else None
+    r = run_groot("run", *extra, p, "--", "bash", "-c", script, env=env)
+    assert r.stdout == "data\nf\n", r
+    assert r.stderr.count("Read-only file system") == 8, r
+    assert (ro / "f").read_text() == "data\n" and sorted(os.listdir(ro)) == ["f"]
