@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """groot against native chroot and PRoot, in one run, as ratios.
 
-Usage (as root, after make build): bench/bench.py [--rootfs DIR] [--runs N] [WORKLOAD...]
+Usage (as root, after make build): bench/bench.py [--rootfs DIR] [--runs N] [--user USER] [WORKLOAD...]
 Workloads: exec (300x /bin/true), walk (find /usr; ls -lR /usr), stat (stat of
 /usr/share's first levels), make (make -j2 of ~20 C files; needs gcc in the guest).
 Each command runs --runs times per runner; the best time counts (least noise).
@@ -63,22 +63,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rootfs", default=os.path.expanduser("~/.cache/groot/rootfs/debian-trixie"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--user", help="run groot and PRoot as this unprivileged user "
+                        "(rootless, as they are meant to run); native chroot stays root's")
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench.py needs root for the native chroot baseline")
     profile_dir = tempfile.mkdtemp(prefix="groot-bench-")
+    os.chmod(profile_dir, 0o755)
     profile = pathlib.Path(profile_dir) / "bench.yaml"
     upper = "ephemeral" if "make" in args.workloads else "none"
     profile.write_text(f"version: 1\nname: bench\nrootfs:\n  path: {args.rootfs}\n  upper: {upper}\n")
     project = make_project(args.rootfs) if "make" in args.workloads else None
+    as_user = ["runuser", "-u", args.user, "--"] if args.user else []
     runners = {
         "native": ["chroot", args.rootfs, "/bin/bash", "-c"],
-        "groot": [str(GROOT), "run", str(profile), "--", "/bin/bash", "-c"],
+        "groot": as_user + [str(GROOT), "run", str(profile), "--", "/bin/bash", "-c"],
     }
     if shutil.which("proot"):
-        runners["proot"] = ["proot", "-r", args.rootfs, "/bin/bash", "-c"]
-    print(f"# rootfs {args.rootfs}, best of {args.runs}, seconds")
+        runners["proot"] = as_user + ["proot", "-r", args.rootfs, "/bin/bash", "-c"]
+    print(f"# rootfs {args.rootfs}, best of {args.runs}, seconds"
+          + (f"; groot and PRoot as {args.user}" if args.user else "; everything as root"))
     print(f"{'workload':10} " + " ".join(f"{name:>9}" for name in runners) +
           "  groot/native  proot/groot")
     for workload in args.workloads:

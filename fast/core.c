@@ -143,6 +143,12 @@ const char *fast_path(const char *path, char *buf)
 	return buf;
 }
 
+/* The direct bind whose host side holds a host path most closely (its guest string), or NULL. */
+const char *direct_of_host(const char *host_path, size_t *guest_length, const char **host)
+{
+	return direct_of(host_path, 1, guest_length, host);
+}
+
 /*
  * fast_path() for lookups (stat, access, readlink, an open for reading):
  * also a path in a direct bind, as the tracer translates it (the bind's

@@ -55,6 +55,7 @@ long result(long r);
 
 /* The path to give the kernel through the gate (path, or buf = mountpoint + path), or NULL. */
 int under(const char *path, const char *prefix, size_t n);
+const char *direct_of_host(const char *host_path, size_t *guest_length, const char **host);
 const char *fast_path(const char *path, char *buf);
 const char *fast_lookup_path(const char *path, char *buf, const char **bind);
 /* Host path → guest path without a copy (a pointer into host), or NULL: the tracer's case. */

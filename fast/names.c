@@ -12,28 +12,30 @@
  * without it, one in the link's own bind through that bind's guest path,
  * any other as it is. Into shown, or NULL.
  */
-static const char *direct_target(const char *bind, const char *target, char *shown, size_t size,
-				 size_t *length)
+static const char *direct_target(const char *bind, const char *host, const char *target,
+				 char *shown, size_t size, size_t *length)
 {
-	const char *host = bind + length_of(bind) + 1;
-	size_t guest_n = length_of(bind), host_n = length_of(host), n = length_of(target);
+	size_t guest_n = bind ? length_of(bind) : 0, host_n, n = length_of(target);
 
-	if (target[0] != '/') {
+	if (target[0] != '/' || !bind) {
 		*length = n;
 		return target;
 	}
 	if (under(target, config->mount, config->mount_length))
 		return guest_view(target, length);
-	if (host_n == 1 || !under(target, host, host_n) ||
-	    (guest_n == host_n && same(bind, host, host_n))) {
+	host_n = length_of(host);
+	if (!under(target, host, host_n) || (guest_n == host_n && same(bind, host, host_n))) {
 		*length = n;
 		return target;
 	}
-	if (guest_n + (n - host_n) + 1 > size)
+	/* The host's root bound somewhere: all of the target follows the guest path. */
+	const char *rest = host_n == 1 ? target : target + host_n;
+	size_t rest_n = length_of(rest);
+	if (guest_n + rest_n + 1 > size)
 		return NULL;
 	copy(shown, bind, guest_n);
-	copy(shown + guest_n, target + host_n, n - host_n + 1);
-	*length = guest_n + (n - host_n);
+	copy(shown + guest_n, rest, rest_n + 1);
+	*length = guest_n + rest_n;
 	return shown;
 }
 
@@ -44,7 +46,12 @@ static long readlink_at(int fd, const char *path, char *buf, size_t size)
 	 * readlink): the prefixed path, then the target the kernel reads.
 	 */
 	char b[PATH_MAX_ + 1];
-	const char *bind, *p = fast_lookup_path(path, b, &bind), *guest;
+	const char *bind, *p = fast_lookup_path(path, b, &bind), *guest, *bind_host = 0;
+	size_t bind_n;
+
+	/* The link's bind, as the tracer picks it: by the link's host path. */
+	if (bind)
+		bind = direct_of_host(p, &bind_n, &bind_host);
 	size_t used = p == b ? length_of(b) + 1 : 0, room = sizeof(b) - used, length;
 	char *target = b + used;
 	long n;
@@ -61,8 +68,9 @@ static long readlink_at(int fd, const char *path, char *buf, size_t size)
 	    (n == (long)length_of(config->shim) && same(target, config->shim, (size_t)n)))
 		return raw(__NR_readlinkat, fd, (long)path, (long)buf, (long)size, 0, 0);
 	if (bind) {
-		/* Its shown form may be longer than the target: built in the prefixed path's room. */
-		guest = direct_target(bind, target, b, target - b, &length);
+		/* Its shown form may be longer than the target: built in the prefixed path's room.
+		 */
+		guest = direct_target(bind, bind_host, target, b, target - b, &length);
 	} else {
 		guest = guest_view(target, &length);
 	}
@@ -261,7 +269,8 @@ static int resolve(const char *path, char *rname, char *pending, char *target)
 			uint64_t st[18];
 			copy(target, rname, used);
 			copy(target + used, "/", 2);
-			long r = path_call(__NR_newfstatat, 1, AT_FDCWD_, (long)target, (long)st, 0, 0);
+			long r =
+			    path_call(__NR_newfstatat, 1, AT_FDCWD_, (long)target, (long)st, 0, 0);
 			if (r < 0)
 				return (int)r;
 		}
@@ -388,8 +397,7 @@ static void *next_function(void **cache, const char *name)
 	return f;
 }
 
-EXPORT long recvfrom(int fd, void *buf, size_t size, int flags, void *address,
-		     unsigned int *length)
+EXPORT long recvfrom(int fd, void *buf, size_t size, int flags, void *address, unsigned int *length)
 {
 	static void *next;
 	recvfrom_fn f = (recvfrom_fn)next_function(&next, "recvfrom");

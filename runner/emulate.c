@@ -220,11 +220,19 @@ void handle_getcwd_exit(struct stop *stop)
 		return;
 	if (tracee_read_string(pid, buffer, host, sizeof(host)) < 0)
 		return;
+	/*
+	 * -w's bind, while the cwd is still where detranslation would pick
+	 * another bind of the same host directory (not in the view; a chdir
+	 * groot-fast.so made, which the tracer does not see, may have left it).
+	 */
 	const struct direct_bind *d = stop->tracee->cwd_bind;
-	if (d && !strncmp(host, d->host, d->host_length) &&
-	    (host[d->host_length] == '/' || !host[d->host_length])) {
-		if (snprintf(guest, sizeof(guest), "%s%s", d->guest, host + d->host_length) >=
-		    (int)sizeof(guest))
+	const struct direct_bind *picked = find_direct_bind_by_host(stop->session, host);
+	if (d && picked && picked != d && picked->host_length == d->host_length &&
+	    !strcmp(picked->host, d->host) &&
+	    !(!strncmp(host, stop->session->mount, stop->session->mount_length) &&
+	      (host[stop->session->mount_length] == '/' || !host[stop->session->mount_length]))) {
+		const char *rest = d->host_length > 1 ? host + d->host_length : host;
+		if (snprintf(guest, sizeof(guest), "%s%s", d->guest, rest[0] == '/' && !rest[1] && d->host_length == 1 ? "" : rest) >= (int)sizeof(guest))
 			return;
 	} else if (detranslate_path(stop->session, host, guest, sizeof(guest)) < 0) {
 		return;

@@ -221,7 +221,17 @@ static enum route route_path(const struct seccomp_notif *req, int dirfd, unsigne
 		*error = r;
 		return ROUTE_HERE;
 	}
-	return r ? ROUTE_HERE : ROUTE_KERNEL;
+	if (!r)
+		return ROUTE_KERNEL;
+	/*
+	 * A direct bind at another guest path: the host's file system, maybe
+	 * a slow one (NFS), which would hold up every caller here; natively
+	 * only the caller waits. The ptrace side has the caller's kernel walk.
+	 */
+	if (strncmp(host, session->mount, session->mount_length) &&
+	    strncmp(host, "/proc/", 6) /* the view's root fd, for a long path */)
+		return ROUTE_TRACER;
+	return ROUTE_HERE;
 }
 
 /*
@@ -319,7 +329,7 @@ static bool callers_own(const struct stat *st)
  * wakes the thread (WAKE_SIGNAL), which gives up: no reader or writer is
  * left behind for the other end to find.
  */
-#define WAKE_SIGNAL (SIGRTMIN + 1)
+#define WAKE_SIGNAL SIGWINCH /* a standard signal: never EAGAIN, whatever RLIMIT_SIGPENDING */
 
 struct blocking_open {
 	struct seccomp_notif req;
@@ -507,7 +517,11 @@ static void handle_stat(const struct seccomp_notif *req)
 
 	if (!take_path(req, dirfd, args[at ? 1 : 0], true, host, sizeof(host), false))
 		return;
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) {
+	/* vfs_statx's checks come before the walk. */
+	if ((flags &
+	     ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) ||
+	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
+	    (nr == SYS_statx && (args[3] & STATX__RESERVED))) {
 		answer(req, -EINVAL);
 		return;
 	}
@@ -694,7 +708,13 @@ static int start(const struct session *s, int fd, int signal_number)
 
 /* ---- the tracer's side ---------------------------------------------------------------- */
 
-/* The defer signal, on the tracer's thread: ptrace requests are that thread's own. */
+/*
+ * The defer signal, on the tracer's thread: ptrace requests are that
+ * thread's own. A standard signal (not a queued real-time one, which fails
+ * with EAGAIN once the user's RLIMIT_SIGPENDING is full: the guest shares
+ * it); one sent while another is pending is the same wake-up.
+ */
+#define DEFER_SIGNAL SIGURG
 static void on_defer(int sig)
 {
 	(void)sig;
@@ -719,7 +739,8 @@ bool notify_take_listener(const struct session *s, pid_t first, int report_fd)
 		close(pidfd);
 	}
 	sigemptyset(&action.sa_mask);
-	if (fd < 0 || sigaction(SIGRTMIN, &action, NULL) < 0 || start(s, fd, SIGRTMIN) < 0) {
+	if (fd < 0 || sigaction(DEFER_SIGNAL, &action, NULL) < 0 ||
+	    start(s, fd, DEFER_SIGNAL) < 0) {
 		log_error("cannot answer the guest's syscalls by notification: %s",
 			  strerror(errno));
 		return false;
@@ -732,24 +753,39 @@ bool notify_take_listener(const struct session *s, pid_t first, int report_fd)
  * Under PTRACE_SYSCALL the interrupt shows as the syscall's exit stop
  * (ERESTARTSYS), not as an interrupt stop.
  */
-void notify_mark_deferred(struct tracee *t)
+bool notify_mark_deferred(struct tracee *t)
 {
 	struct user_regs_struct regs;
 
 	if (tracee_get_regs(t->pid, &regs) < 0 || (long)REG_RESULT(&regs) != -ERESTARTSYS ||
 	    !notify_answers((long)REG_SYSCALL(&regs)))
-		return;
+		return false;
 	t->interrupted = false; /* a wait ptrace_emu.c interrupted restarts traced all the same */
 	t->deferred_arg = *reg_arg(&regs, 5);
-	if (tracee_set_reg(t->pid, reg_arg_offset(5), NOTIFY_DEFER_MAGIC) == 0)
-		t->deferred = DEFER_ARMED;
+	if (tracee_set_reg(t->pid, reg_arg_offset(5), NOTIFY_DEFER_MAGIC) < 0)
+		return false;
+	t->deferred = DEFER_ARMED;
+	return true;
+}
+
+void notify_forget(pid_t tid)
+{
+	unsigned char *state = state_of(tid);
+
+	if (state)
+		__atomic_store_n(state, 0, __ATOMIC_RELEASE);
 }
 
 /* A deferred syscall's argument 5 back as the guest had it (at its exit, or a signal first). */
 void notify_disarm(struct tracee *t)
 {
+	struct user_regs_struct regs;
+
 	t->deferred = DEFER_NONE;
-	tracee_set_reg(t->pid, reg_arg_offset(5), t->deferred_arg);
+	/* Unless something else (a guest debugger) has changed it since. */
+	if (tracee_get_regs(t->pid, &regs) == 0 &&
+	    (uint32_t)*reg_arg(&regs, 5) == NOTIFY_DEFER_MAGIC)
+		tracee_set_reg(t->pid, reg_arg_offset(5), t->deferred_arg);
 }
 
 void notify_signal_stop(struct tracee *t)

@@ -35,9 +35,13 @@ bool notify_take_listener(const struct session *session, pid_t first, int report
 /*
  * The interrupt of a deferred syscall has come (an interrupt stop, or the
  * syscall's exit stop under PTRACE_SYSCALL): mark argument 5 for the
- * filter's trace rule, so that its restart comes to the ptrace side.
+ * filter's trace rule, so that its restart comes to the ptrace side. false:
+ * the stop is not that (the call had ended): it is someone else's.
  */
-void notify_mark_deferred(struct tracee *t);
+bool notify_mark_deferred(struct tracee *t);
+
+/* A thread gone (or exec'd): whatever was pending for its tid is not. */
+void notify_forget(pid_t tid);
 
 /*
  * At a signal-delivery stop: a notified lookup the signal interrupted

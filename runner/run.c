@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -223,8 +224,15 @@ static bool notify_allowed(const struct session *session)
 	 * could change its own credentials (setuid, setgroups, capset), and the
 	 * notification thread's would no longer be its.
 	 */
+	struct utsname u;
+	int major = 0, minor = 0;
+
 	if (geteuid() == 0 || syscall(SYS_capget, &header, caps) < 0 || caps[0].effective ||
 	    caps[1].effective || caps[0].permitted || caps[1].permitted)
+		return false;
+	/* pidfd_getfd (5.6), SECCOMP_IOCTL_NOTIF_ADDFD (5.9), openat2 (5.6). */
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2 ||
+	    major * 1000 + minor < 5009)
 		return false;
 	return !session->fake_identity && !session->trace && !(off && *off);
 }

@@ -225,9 +225,12 @@ int install_seccomp_filter(const struct filter_options *options, int *listener)
 			*listener = fd;
 			return 0;
 		}
-		if (errno != EINVAL)
+		if (errno != EINVAL && errno != EBUSY)
 			return -errno;
-		/* A kernel without listeners (before 5.0): everything by ptrace. */
+		/*
+		 * A kernel without listeners (before 5.0), or a listener already
+		 * in the chain (the kernel allows one): everything by ptrace.
+		 */
 		struct filter_options traced = *options;
 		traced.notify = false;
 		return install_seccomp_filter(&traced, listener);

@@ -601,6 +601,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 				procfs_forget(session, t);
 			}
 			identity_forget(pid);
+			if (launch->filter.notify)
+				notify_forget(pid);
 			tracee_remove(pid);
 			if (tracees_alive() == 0)
 				break;
@@ -663,6 +665,8 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
 			unsigned long former = (unsigned long)pid;
 			ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former);
+			if (launch->filter.notify)
+				notify_forget(pid); /* a former leader's, killed by the exec */
 			t = handle_exec_event(session, t);
 			if (t->traced && ptrace_emu_event(t, event, former))
 				continue;
@@ -674,8 +678,7 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			resume(t, 0);
 		} else if (event == PTRACE_EVENT_STOP && !is_group_stop_signal(sig) &&
 			   launch->filter.notify && notify_take_deferred(pid) &&
-			   !(t->traced && t->traced->interrupt)) {
-			notify_mark_deferred(t);
+			   !(t->traced && t->traced->interrupt) && notify_mark_deferred(t)) {
 			resume(t, 0);
 		} else if (event == PTRACE_EVENT_STOP) {
 			if ((t->traced || t->interrupted) && ptrace_emu_event_stop(t, sig))

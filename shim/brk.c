@@ -9,7 +9,8 @@
  * brk moved after its own bss with PR_SET_MM_MAP, which needs no privilege
  * when it leaves the executable alone. Its code and data fields become the
  * program's too, as load_elf_binary computes them; the stack and argument
- * fields are the kernel's (read from /proc/self/stat), unchanged.
+ * fields are the kernel's (read from /proc/self/stat), unchanged. The gap
+ * after the bss is the kernel's too (randomization).
  */
 #include <linux/fcntl.h>
 #include <linux/prctl.h>
@@ -91,6 +92,30 @@ static int read_stat_fields(struct mm_map *map)
 	return found == 5;
 }
 
+/*
+ * load_elf_binary's gap with kernel.randomize_va_space 2 (unless the
+ * personality says ADDR_NO_RANDOMIZE): a page, then arch_randomize_brk's
+ * random page offset within 1 GiB.
+ */
+static uint64_t randomization(void)
+{
+	char level = '0';
+	uint64_t random = 0;
+	long fd = shim_syscall6(__NR_openat, AT_FDCWD, (long)"/proc/sys/kernel/randomize_va_space",
+				O_RDONLY | O_CLOEXEC, 0, 0, 0);
+
+	if (shim_is_error(fd))
+		return 0;
+	shim_syscall(__NR_read, fd, &level, 1);
+	shim_syscall(__NR_close, fd, 0, 0);
+	long persona = shim_syscall(__NR_personality, 0xffffffffUL, 0, 0);
+	if (level < '2' || shim_is_error(persona) || (persona & 0x0040000 /* ADDR_NO_RANDOMIZE */))
+		return 0;
+	if (shim_syscall(__NR_getrandom, &random, sizeof(random), 0) != sizeof(random))
+		random = 0;
+	return SHIM_PAGE_SIZE + (random % ((1UL << 30) / SHIM_PAGE_SIZE)) * SHIM_PAGE_SIZE;
+}
+
 void shim_place_brk(const struct loadscript *script)
 {
 	const struct loadscript_object *program = &script->objects[0];
@@ -114,7 +139,7 @@ void shim_place_brk(const struct loadscript *script)
 	}
 	if (map.start_code == ~0UL || !read_stat_fields(&map))
 		return;
-	map.start_brk = map.brk = SHIM_PAGE_UP(elf_brk);
+	map.start_brk = map.brk = SHIM_PAGE_UP(elf_brk) + randomization();
 	/* Refused (a kernel without CONFIG_CHECKPOINT_RESTORE): the brk stays after the shim. */
 	shim_syscall6(__NR_prctl, PR_SET_MM, PR_SET_MM_MAP, (long)&map, sizeof(map), 0, 0);
 }
