@@ -29,9 +29,11 @@ WORKLOADS = {
 
 
 def make_project(rootfs):
-    """~20 C files in the guest's /tmp, for the make -j2 workload (removed afterwards)."""
+    """~20 C files in the guest's /tmp, for the make -j2 workload (removed afterwards).
+    Writable by all: with --user, groot and PRoot remove what native chroot built."""
     d = pathlib.Path(rootfs) / "tmp" / "groot-bench-make"
     d.mkdir(parents=True, exist_ok=True)
+    os.chmod(d, 0o777)
     for i in range(20):
         (d / f"f{i}.c").write_text(
             "#include <stdio.h>\n#include <string.h>\n#include <stdlib.h>\n"
