@@ -9,6 +9,12 @@
 struct session;
 
 /*
+ * Answer listener fd's notifications on a thread of our own; signal_number
+ * is the defer signal, sent to the calling thread (the tracer's). 0 or -errno.
+ */
+int notify_start(const struct session *session, int fd, int signal_number);
+
+/*
  * In the tracer's thread, from the handler of signal_number: interrupt the
  * threads whose syscall was deferred to the ptrace side (async-signal-safe).
  */
