@@ -8,25 +8,30 @@
  * and back, ~13 µs. So the lookups glibc makes behind the preload's back
  * (ld.so's library opens, setlocale's locale files, posix_spawn's stats)
  * and every lookup of a static program are answered here, in sessions
- * without a fake identity (the view would judge this thread, not the
- * caller, and the tracer's identity checks live on the ptrace side):
+ * without a fake identity, with groot neither root nor capable (the view
+ * would judge this thread, not the caller; a caller could change its
+ * credentials):
  *
- *   open/openat (not O_CREAT, O_TMPFILE, O_PATH): opened here, handed over with
- *     SECCOMP_IOCTL_NOTIF_ADDFD, atomically with the reply;
- *   stat, lstat, newfstatat, statx: done here, the result written into the
- *     caller's buffer;
- *   access, faccessat, faccessat2: done here (same credentials).
+ *   open/openat (not O_CREAT, O_TMPFILE, O_PATH): opened here, handed over
+ *     with SECCOMP_IOCTL_NOTIF_ADDFD, atomically with the reply; a FIFO's
+ *     blocking open on a thread of its own;
+ *   stat, lstat, newfstatat, statx: done here on an O_PATH fd, the result
+ *     written into the caller's buffer;
+ *   access, faccessat, faccessat2: done here (same credentials);
+ *   wait4, waitid: let through, unless a guest debugger exists.
  *
  * A path the kernel resolves right in the caller (relative without "..",
  * under an identity direct bind: /proc, /dev, /sys) is let through
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE). What needs the ptrace side (the /proc
- * files the tracer rewrites or redirects) is deferred: the tracer's thread
- * interrupts the caller (PTRACE_INTERRUPT ends its wait for our reply with
- * ERESTARTSYS), marks argument 5 (unused by all of these) with
- * NOTIFY_DEFER_MAGIC, and the restarted syscall meets the filter's
- * RET_TRACE for that mark. The kernel runs the filter again after the
- * enter stop, so the mark stays until the exit stop puts the register back.
- * (A guest debugger tracing the caller sees such a call restarted once.)
+ * files the tracer rewrites or redirects, magic links and links into
+ * /proc/self, mapped direct binds, a debugger's waits) is deferred: the
+ * tracer's thread interrupts the caller (PTRACE_INTERRUPT ends its wait for
+ * our reply with ERESTARTSYS), marks argument 5 (unused by all of these)
+ * with NOTIFY_DEFER_MAGIC, and the restarted syscall meets the filter's
+ * RET_TRACE for that mark (notify_tracer.c). The kernel runs the filter
+ * again after the enter stop, so the mark stays until the exit stop puts
+ * the register back. (A guest debugger tracing the caller sees such a call
+ * restarted once.) docs/runner.md, "Lookups by user notification".
  */
 #include "notify.h"
 #include "seccomp.h"
