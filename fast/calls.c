@@ -139,10 +139,11 @@ static long open_fast(int fd, const char *path, int flags, unsigned int mode)
 	if (open_needs_tracer() ||
 	    (((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))) && read_only_binds()))
 		return NOT_HANDLED;
-	p = fast_path(path, buf);
-	if (!p && (flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC | O_PATH))) {
+	if ((flags & O_ACCMODE) == O_RDONLY && !(flags & (O_CREAT | O_TRUNC | O_PATH))) {
 		const char *bind;
-		p = fast_lookup_path(path, buf, &bind); /* reading in a direct bind */
+		p = fast_lookup_path(path, buf, &bind); /* reading: a direct bind's path too */
+	} else {
+		p = fast_path(path, buf);
 	}
 	if (p)
 		return gate(__NR_openat, fd, (long)p, flags, mode, 0, 0);

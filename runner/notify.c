@@ -60,13 +60,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef ERESTARTSYS
-#define ERESTARTSYS 512 /* the kernel's, seen by a tracer only */
-#endif
-#ifndef ERESTARTNOINTR
-#define ERESTARTNOINTR 513
-#endif
-
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -515,10 +508,10 @@ static void handle_stat(const struct seccomp_notif *req)
 	int nr = (int)req->data.nr;
 	bool at = nr == SYS_newfstatat || nr == SYS_statx;
 	int dirfd = at ? (int)args[0] : AT_FDCWD;
-	int flags = nr == SYS_newfstatat || nr == SYS_statx
-			? (int)args[at ? (nr == SYS_statx ? 2 : 3) : 0]
-		    : nr == SYS_lstat ? AT_SYMLINK_NOFOLLOW
-				      : 0;
+	int flags = nr == SYS_statx	   ? (int)args[2]
+		    : nr == SYS_newfstatat ? (int)args[3]
+		    : nr == SYS_lstat	   ? AT_SYMLINK_NOFOLLOW
+					   : 0;
 
 	if (!take_path(req, dirfd, args[at ? 1 : 0], true, host, sizeof(host), false))
 		return;

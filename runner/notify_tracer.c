@@ -20,13 +20,6 @@
 
 #include "log.h"
 
-#ifndef ERESTARTSYS
-#define ERESTARTSYS 512 /* the kernel's, seen by a tracer only */
-#endif
-#ifndef ERESTARTNOINTR
-#define ERESTARTNOINTR 513
-#endif
-
 /*
  * The defer signal, on the tracer's thread: ptrace requests are that
  * thread's own. A standard signal (not a queued real-time one, which fails

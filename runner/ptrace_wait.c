@@ -25,7 +25,6 @@
 #include "session.h"
 #include "stop.h"
 
-#define ERESTARTSYS 512
 #define SYSCALL_INSN_SIZE 2 /* x86_64 "syscall" */
 
 struct exit_report *emu_exits;

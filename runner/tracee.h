@@ -85,6 +85,13 @@ struct tracee {
 	struct tracee *next, *prev; /* all tracees (tracees_first) */
 };
 
+/*
+ * The kernel's restart codes, which a tracer sees in the result register of
+ * an interrupted syscall (never returned to a program).
+ */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+
 /* Register access by syscall argument index, for the architecture being built. */
 #if defined(__x86_64__)
 #define REG_SYSCALL(r) ((r)->orig_rax)
