@@ -154,10 +154,17 @@ struct fs {
 	 * No OPEN, no RELEASE, no FLUSH (fs_init): requests about a file carry
 	 * no handle, and each opens the backing object for its own work
 	 * (file_fd). Only where the kernel's open needs no permission check of
-	 * ours: the daemon is root or the guest is fake root; binds (host files
+	 * ours: the daemon is root, the guest is fake root, or the kernel judges
+	 * (kernel_judges); binds (host files
 	 * that change behind our back) and the writeback cache keep handles.
 	 */
 	bool no_open;
+	/*
+	 * Mounted with default_permissions (fs_kernel_judges): the kernel judges
+	 * every access by the attributes we report, so no OPEN nor ACCESS needs
+	 * to reach us for a permission check.
+	 */
+	bool kernel_judges;
 	struct xattr_hints *hints; /* --xattr-hints, mapped shared; NULL without */
 	const struct credentials_table *credentials; /* --credentials, mapped; NULL without */
 	pthread_mutex_t hints_lock; /* serialises the writers */
@@ -441,6 +448,7 @@ void inval_children(struct fs *fs, struct inode *dir);
 /* Build an entry reply for a fresh reference (dropped again on failure). */
 int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);
 int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int flags, bool *opened);
+bool fs_kernel_judges(const struct fs_options *opts);
 bool vnodes_have_bind(const struct vnode *v, bool writable_only);
 int make_entry_from(struct fs *fs, struct inode *inode, struct fuse_entry_param *e,
 		    const struct stat *backing);

@@ -182,8 +182,13 @@ static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowleve
 	 */
 	bool ro = !o->upper && !o->in_place && !vnodes_have_bind(o->vroot, true);
 
-	/* No default_permissions: we check ourselves (fake root needs it). No allow_other. */
-	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s%s", ro ? ",ro" : "",
+	/*
+	 * default_permissions only where the kernel's judgement is ours
+	 * (fs_kernel_judges); otherwise we check ourselves (fake identities need
+	 * it). No allow_other.
+	 */
+	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s%s%s", ro ? ",ro" : "",
+		     fs->kernel_judges ? ",default_permissions" : "",
 		     o->mount_options ? "," : "", o->mount_options ? o->mount_options : "") < 0)
 		return NULL;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -279,6 +284,7 @@ int main(int argc, char **argv)
 	if ((r = canonicalize_bind_points(fs)) < 0)
 		die(GROOT_EXIT_FAILURE, "bind points: %s", strerror(-r));
 
+	fs->kernel_judges = fs_kernel_judges(&opts);
 	fill_read_ops(&ops);
 	fill_write_ops(&ops);
 	fill_dir_ops(&ops);

@@ -87,7 +87,7 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	/* We do our own permission checks against the backing files, with our own uid. */
 	conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
 	fs->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) && !fs->writeback &&
-		      (fs->opts->fake_root || geteuid() == 0) &&
+		      (fs->opts->fake_root || geteuid() == 0 || fs->kernel_judges) &&
 		      !vnodes_have_bind(fs->opts->vroot, false) && !fs->opts->check_opens;
 	/* O_TRUNC must then reach us as a truncate: there is no OPEN to do it. */
 	if (fs->no_open)

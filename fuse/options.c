@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "config.h"
@@ -441,6 +442,19 @@ void free_options(struct fs_options *opts)
 }
 
 /* Does the tree below 'v' (siblings included) serve a bind through the view (a writable one)? */
+/*
+ * Whether the kernel may judge the guest's accesses itself (default_permissions)
+ * by the owners and modes the view reports: only when the guest runs with the
+ * daemon's own uid and no fake identity, so that its calls on the backing
+ * files would be judged by those same owners and modes. Binds keep our checks
+ * (their files change behind our back, and a read-only bind answers EROFS).
+ */
+bool fs_kernel_judges(const struct fs_options *opts)
+{
+	return !opts->fake_root && !opts->credentials && !opts->check_opens && geteuid() != 0 &&
+	       !vnodes_have_bind(opts->vroot, false);
+}
+
 bool vnodes_have_bind(const struct vnode *v, bool writable_only)
 {
 	for (; v; v = v->next)

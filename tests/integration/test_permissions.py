@@ -319,3 +319,48 @@ def test_guest_user_made_earlier_has_its_groups(tmp_path, trixie_rootfs):
                   "id -nG; echo $HOME; touch /srv/team/ok && echo team-ok; touch /srv/closed/no")
     assert r.stdout.split("\n")[:3] == ["alice staff users", "/home/alice", "team-ok"], r
     assert "Permission denied" in r.stderr, r
+
+
+# As the invoking user (user: host) on files another user owns: each operation
+# under $1, the guest's root ("" in the guest, the rootfs natively). Only ones
+# the kernel refuses a non-owner, so the native run changes nothing.
+HOST_USER_OPERATIONS = r"""
+t() {
+    name=$1; shift
+    if out=$("$@" 2>&1); then echo "$name ok"
+    else echo "$name ${out##*: }"; fi
+}
+t read-644 cat "$1/etc/hostname"
+t append-644 sh -c 'echo more >> "$1/etc/hostname"' sh "$1"
+t truncate-644 truncate -s 0 "$1/etc/hostname"
+t access-w-644 test -w "$1/etc/hostname"
+t access-x-755 test -x "$1/usr/bin/true"
+t create-in-755 touch "$1/usr/groot-new"
+t mkdir-in-755 mkdir "$1/etc/groot-new"
+t symlink-in-755 ln -s x "$1/etc/groot-link"
+t unlink-in-755 rm -f "$1/etc/hostname"
+t rename-in-755 mv "$1/etc/hostname" "$1/etc/groot-moved"
+t chmod-others chmod 777 "$1/etc/hostname"
+t set-time-others touch -d 2001-01-01 "$1/etc/hostname"
+t setxattr-others python3 -c '
+import os, sys
+try: os.setxattr(sys.argv[1], "user.groot", b"1")
+except OSError as e: sys.exit("setxattr: " + e.strerror)' "$1/etc/hostname"
+"""
+
+
+@pytest.mark.skipif(as_root(), reason="as root, the native run would change the rootfs")
+def test_host_user_meets_the_kernels_rules_on_others_files(tmp_path, trixie_rootfs):
+    """user: host on a rootfs root owns (an ephemeral upper could copy anything
+    up): each operation meets the error the kernel gives the same user on the
+    rootfs's own files."""
+    if os.lstat(trixie_rootfs / "etc" / "hostname").st_uid == os.geteuid():
+        pytest.skip("the rootfs is the invoking user's own")
+    native = subprocess.run(["sh", "-c", HOST_USER_OPERATIONS, "ops", str(trixie_rootfs)],
+                            capture_output=True, text=True, timeout=60)
+    p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
+    for fast in ((), ("--no-fast-path",)):
+        r = run_groot("run", *fast, p, "--", "sh", "-c", HOST_USER_OPERATIONS, "ops", "")
+        assert r.returncode == 0, r
+        assert normalize(r.stdout) == normalize(native.stdout), (r, native.stdout)
+    assert "append-644 Permission denied" in normalize(native.stdout)
