@@ -34,6 +34,7 @@
  * restarted once.) docs/runner.md, "Lookups by user notification".
  */
 #include "notify.h"
+#include "notify_internal.h"
 #include "seccomp.h"
 #include "session.h"
 #include "tracee.h"
@@ -85,23 +86,19 @@ static void let_through(const struct seccomp_notif *req)
 	send_reply(req, 0, 0, true);
 }
 
-static void answer(const struct seccomp_notif *req, long result)
+void notify_answer(const struct seccomp_notif *req, long result)
 {
 	send_reply(req, result < 0 ? 0 : result, result < 0 ? (int)result : 0, false);
 }
 
 /*
- * Per thread id (pid_max bytes, calloc'd: only touched pages are
- * resident): DEFERRED from this thread's defer() until the tracer's thread
- * takes it at the interrupt stop; WAITING while a FIFO open waits for its
- * other end on a thread of its own (then a signal may end the call with
- * EINTR, as natively).
+ * The states of notify_internal.h, per thread id (pid_max bytes, calloc'd:
+ * only touched pages are resident).
  */
-enum { STATE_DEFERRED = 1, STATE_WAITING = 2 };
 static unsigned char *states;
 static size_t n_states;
 
-static unsigned char *state_of(pid_t tid)
+unsigned char *notify_state_of(pid_t tid)
 {
 	return states && tid > 0 && (size_t)tid < n_states ? &states[tid] : NULL;
 }
@@ -110,10 +107,10 @@ static unsigned char *state_of(pid_t tid)
 static void defer(const struct seccomp_notif *req)
 {
 	pid_t tid = (pid_t)req->pid;
-	unsigned char *state = state_of(tid);
+	unsigned char *state = notify_state_of(tid);
 
 	if (!state || write(defer_pipe[1], &tid, sizeof(tid)) != sizeof(tid)) {
-		answer(req, -ENOMEM); /* cannot happen: no table, or a full pipe */
+		notify_answer(req, -ENOMEM); /* cannot happen: no table, or a full pipe */
 		return;
 	}
 	__atomic_fetch_or(state, STATE_DEFERRED, __ATOMIC_ACQ_REL);
@@ -132,7 +129,7 @@ void notify_interrupt_deferred(void)
 
 bool notify_take_deferred(pid_t tid)
 {
-	unsigned char *state = state_of(tid);
+	unsigned char *state = notify_state_of(tid);
 
 	return state &&
 	       (__atomic_fetch_and(state, (unsigned char)~STATE_DEFERRED, __ATOMIC_ACQ_REL) &
@@ -141,7 +138,7 @@ bool notify_take_deferred(pid_t tid)
 
 bool notify_waits(pid_t tid)
 {
-	unsigned char *state = state_of(tid);
+	unsigned char *state = notify_state_of(tid);
 
 	return state && (__atomic_load_n(state, __ATOMIC_ACQUIRE) & STATE_WAITING);
 }
@@ -253,14 +250,19 @@ static bool take_path(const struct seccomp_notif *req, int dirfd, unsigned long 
 		break;
 	}
 	if (error) {
-		answer(req, error);
+		notify_answer(req, error);
 		return false;
 	}
 	return true;
 }
 
 /* Hand fd over as the result of the caller's open; closes fd. */
-static void hand_over(const struct seccomp_notif *req, int fd, int flags)
+/*
+ * Give 'fd' to the caller as the call's result. Returns -ENOENT, with 'fd'
+ * still open, when the call is gone (a signal, a debugger's stop, killed);
+ * otherwise 'fd' is closed.
+ */
+int notify_give_fd(const struct seccomp_notif *req, int fd, int flags)
 {
 	struct seccomp_notif_addfd addfd = {
 	    .id = req->id,
@@ -275,12 +277,22 @@ static void hand_over(const struct seccomp_notif *req, int fd, int flags)
 		addfd.flags = 0;
 		newfd = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 		if (newfd >= 0)
-			answer(req, newfd);
+			notify_answer(req, newfd);
 	}
-	/* The caller went away (ENOENT: a signal, or killed), or no answer was given. */
-	if (newfd < 0 && errno != ENOENT)
-		answer(req, -errno);
+	/* The call went away (ENOENT; ESRCH: while the file was queued for it). */
+	if (newfd < 0 && (errno == ENOENT || errno == ESRCH || errno == EINTR))
+		return -errno;
+	/* No answer was given. */
+	if (newfd < 0)
+		notify_answer(req, -errno);
 	close(fd);
+	return 0;
+}
+
+static void hand_over(const struct seccomp_notif *req, int fd, int flags)
+{
+	if (notify_give_fd(req, fd, flags) < 0)
+		close(fd);
 }
 
 /*
@@ -299,7 +311,7 @@ struct open_how_ {
 };
 #define RESOLVE_NO_MAGICLINKS_ 0x02
 
-static int open_here(const char *host, int flags)
+int notify_open_here(const char *host, int flags)
 {
 	static bool no_openat2;
 	struct open_how_ how = {(uint64_t)(unsigned)flags, 0, RESOLVE_NO_MAGICLINKS_};
@@ -319,113 +331,11 @@ static bool callers_own(const struct stat *st)
 	       (S_ISCHR(st->st_mode) && st->st_rdev == makedev(5, 0)); /* /dev/tty */
 }
 
-/*
- * A FIFO opened without O_NONBLOCK waits for its other end: on a thread of
- * its own, as the caller would wait in its own open. Meanwhile the caller is
- * WAITING (a signal may end its call with EINTR, as natively); when its call
- * is gone (a signal, killed), notifier_main sees the notification invalid and
- * wakes the thread (WAKE_SIGNAL), which gives up: no reader or writer is
- * left behind for the other end to find.
- */
-#define WAKE_SIGNAL SIGWINCH /* a standard signal: never EAGAIN, whatever RLIMIT_SIGPENDING */
-
-struct blocking_open {
-	struct seccomp_notif req;
-	char host[PATH_MAX];
-	int flags;
-	pthread_t thread;
-	struct blocking_open *next;
-};
-
-static pthread_mutex_t waiting_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct blocking_open *waiting;
-
-static bool still_asked(const struct seccomp_notif *req)
+bool notify_still_asked(const struct seccomp_notif *req)
 {
 	__u64 id = req->id;
 
 	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
-}
-
-static void on_wake(int sig)
-{
-	(void)sig;
-}
-
-static void *open_blocking(void *arg)
-{
-	struct blocking_open *b = arg;
-	unsigned char *state = state_of((pid_t)b->req.pid);
-	sigset_t wake;
-	int fd;
-
-	sigemptyset(&wake);
-	sigaddset(&wake, WAKE_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-	while ((fd = open_here(b->host, b->flags | O_NOCTTY)) < 0 && errno == EINTR &&
-	       still_asked(&b->req))
-		;
-	if (fd >= 0)
-		hand_over(&b->req, fd, b->flags);
-	else if (errno != EINTR)
-		answer(&b->req, -errno);
-	if (state)
-		__atomic_fetch_and(state, (unsigned char)~STATE_WAITING, __ATOMIC_ACQ_REL);
-	pthread_mutex_lock(&waiting_lock);
-	for (struct blocking_open **p = &waiting; *p; p = &(*p)->next)
-		if (*p == b) {
-			*p = b->next;
-			break;
-		}
-	pthread_mutex_unlock(&waiting_lock);
-	free(b);
-	return NULL;
-}
-
-static void open_elsewhere(const struct seccomp_notif *req, const char *host, int flags)
-{
-	struct blocking_open *b = calloc(1, sizeof(*b));
-	unsigned char *state = state_of((pid_t)req->pid);
-	pthread_attr_t attr;
-
-	if (!b) {
-		answer(req, -ENOMEM);
-		return;
-	}
-	b->req = *req;
-	snprintf(b->host, sizeof(b->host), "%s", host);
-	b->flags = flags;
-	if (state)
-		__atomic_fetch_or(state, STATE_WAITING, __ATOMIC_ACQ_REL);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_mutex_lock(&waiting_lock);
-	if (pthread_create(&b->thread, &attr, open_blocking, b) != 0) {
-		pthread_mutex_unlock(&waiting_lock);
-		if (state)
-			__atomic_fetch_and(state, (unsigned char)~STATE_WAITING, __ATOMIC_ACQ_REL);
-		free(b);
-		answer(req, -EAGAIN);
-	} else {
-		b->next = waiting;
-		waiting = b;
-		pthread_mutex_unlock(&waiting_lock);
-	}
-	pthread_attr_destroy(&attr);
-}
-
-/* Wake the waiting opens whose caller is gone. Returns whether any is left. */
-static bool check_waiting(void)
-{
-	bool any;
-
-	pthread_mutex_lock(&waiting_lock);
-	for (struct blocking_open *b = waiting; b; b = b->next)
-		if (!still_asked(&b->req))
-			pthread_kill(b->thread, WAKE_SIGNAL);
-	any = waiting != NULL;
-	pthread_mutex_unlock(&waiting_lock);
-	return any;
 }
 
 static void handle_open(const struct seccomp_notif *req, bool at)
@@ -449,22 +359,22 @@ static void handle_open(const struct seccomp_notif *req, bool at)
 	if (may_wait &&
 	    fstatat(AT_FDCWD, host, &st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0) == 0 &&
 	    S_ISFIFO(st.st_mode)) {
-		open_elsewhere(req, host, flags);
+		fifo_open(req, host, flags);
 		return;
 	}
-	int fd = open_here(host, flags | O_NOCTTY | (may_wait ? O_NONBLOCK : 0));
+	int fd = notify_open_here(host, flags | O_NOCTTY | (may_wait ? O_NONBLOCK : 0));
 	if (fd < 0) {
 		if (errno == ELOOP || errno == EINVAL)
 			defer(
 			    req); /* a magic link, or flags openat2 refuses: the caller's kernel */
 		else
-			answer(req, -errno);
+			notify_answer(req, -errno);
 		return;
 	}
 	if (fstat(fd, &st) == 0 && (callers_own(&st) || S_ISFIFO(st.st_mode))) {
 		close(fd);
 		if (S_ISFIFO(st.st_mode) && may_wait)
-			open_elsewhere(req, host, flags); /* it became one meanwhile */
+			fifo_open(req, host, flags); /* it became one meanwhile */
 		else
 			defer(req);
 		return;
@@ -490,13 +400,13 @@ static long give_back(const struct seccomp_notif *req, unsigned long address, co
  */
 static int look_up(const struct seccomp_notif *req, const char *host, bool nofollow)
 {
-	int fd = open_here(host, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	int fd = notify_open_here(host, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 
 	if (fd < 0) {
 		if (errno == ELOOP)
 			defer(req); /* maybe a magic link */
 		else
-			answer(req, -errno);
+			notify_answer(req, -errno);
 	}
 	return fd;
 }
@@ -520,7 +430,7 @@ static void handle_stat(const struct seccomp_notif *req)
 	     ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) ||
 	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
 	    (nr == SYS_statx && (args[3] & STATX__RESERVED))) {
-		answer(req, -EINVAL);
+		notify_answer(req, -EINVAL);
 		return;
 	}
 	int fd = look_up(req, host, flags & AT_SYMLINK_NOFOLLOW);
@@ -535,14 +445,15 @@ static void handle_stat(const struct seccomp_notif *req)
 			       stx.stx_dev_minor == minor(proc_device))) {
 			defer(req);
 		} else {
-			answer(req, r < 0 ? -errno : give_back(req, args[4], &stx, sizeof(stx)));
+			notify_answer(req,
+				      r < 0 ? -errno : give_back(req, args[4], &stx, sizeof(stx)));
 		}
 	} else if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0) {
-		answer(req, -errno);
+		notify_answer(req, -errno);
 	} else if (st.st_dev == proc_device) {
 		defer(req);
 	} else {
-		answer(req, give_back(req, args[at ? 2 : 1], &st, sizeof(st)));
+		notify_answer(req, give_back(req, args[at ? 2 : 1], &st, sizeof(st)));
 	}
 	close(fd);
 }
@@ -563,7 +474,7 @@ static void handle_access(const struct seccomp_notif *req)
 	/* The kernel's own checks first: they come before the walk. */
 	if ((mode & ~(R_OK | W_OK | X_OK)) ||
 	    (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))) {
-		answer(req, -EINVAL);
+		notify_answer(req, -EINVAL);
 		return;
 	}
 	int fd = look_up(req, host, flags & AT_SYMLINK_NOFOLLOW);
@@ -575,7 +486,7 @@ static void handle_access(const struct seccomp_notif *req)
 		/* The thread has the tracees' credentials: none of them can change its own here. */
 		long r =
 		    syscall(SYS_faccessat2, fd, "", mode, (flags & AT_EACCESS) | AT_EMPTY_PATH);
-		answer(req, r < 0 ? -errno : 0);
+		notify_answer(req, r < 0 ? -errno : 0);
 	}
 	close(fd);
 }
@@ -647,7 +558,7 @@ static void *notifier_main(void *arg)
 		 */
 		int n = poll(&p, 1, any_waiting ? 100 : -1);
 		if (any_waiting)
-			any_waiting = check_waiting();
+			any_waiting = fifo_check_waiting();
 		if (n <= 0) {
 			if (n == 0 || errno == EINTR)
 				continue;
@@ -663,7 +574,7 @@ static void *notifier_main(void *arg)
 		}
 		handle(&req);
 		if (!any_waiting)
-			any_waiting = check_waiting();
+			any_waiting = fifo_check_waiting();
 	}
 	return NULL;
 }
@@ -685,9 +596,7 @@ int notify_start(const struct session *s, int fd, int signal_number)
 	struct stat proc;
 	if (stat("/proc", &proc) == 0)
 		proc_device = proc.st_dev;
-	struct sigaction wake = {.sa_handler = on_wake}; /* no SA_RESTART: it ends an open */
-	sigemptyset(&wake.sa_mask);
-	sigaction(WAKE_SIGNAL, &wake, NULL);
+	fifo_start();
 	n_states = (size_t)read_sysctl("kernel/pid_max", 4194304) + 1;
 	states = calloc(n_states, 1);
 	if (!states)
@@ -706,10 +615,11 @@ int notify_start(const struct session *s, int fd, int signal_number)
 
 void notify_forget(pid_t tid)
 {
-	unsigned char *state = state_of(tid);
+	unsigned char *state = notify_state_of(tid);
 
 	if (state)
 		__atomic_store_n(state, 0, __ATOMIC_RELEASE);
+	fifo_forget(tid);
 }
 
 /* A deferred syscall's argument 5 back as the guest had it (at its exit, or a signal first). */

@@ -116,6 +116,25 @@ def test_a_debugger_sees_a_deferred_call_through(profile):
     assert "exe opened 1 same size 1" in r.stdout.splitlines(), r
 
 
+def test_fifo_opens_reach_their_caller_past_a_debuggers_stops(profile):
+    """Under CPU load a guest debugger's stops fall between a FIFO open meeting
+    its other end and the file reaching the caller: the open still completes
+    once, for the call (it used to return 0, or wait for a peer gone already)."""
+    hogs = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(2)]
+    try:
+        for _ in range(8):
+            r = run_groot("run", profile, "--", "strace", "-f", "-o", "/dev/null", "-e",
+                          "trace=none", "/probe/lookup_probe", "guest", timeout=30)
+            assert r.returncode == 0, r
+            lines = r.stdout.splitlines()
+            assert "fifo read 1 'x' writer 0 nonblocking 0" in lines, r
+            assert "fifo write 1 reader 0" in lines, r
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
 def test_fake_root_keeps_the_ptrace_path(profile):
     """Under a fake identity the view and the tracer judge the caller: nothing is
     answered by notification, and the lookups still work."""
