@@ -14,20 +14,42 @@ static uint64_t view_dev;
 
 #define NO_HINTS ((const struct xattr_hints *)-1L)
 
+/*
+ * Device (as stat's st_dev) and inode of 'path', from the kernel's cached
+ * attributes: statx asks STATX_INO only, so an atime the kernel marked stale
+ * (after a readdir or a readlink) costs the view no GETATTR round trip.
+ */
+static long dev_ino(const char *path, long flags, uint64_t *dev, uint64_t *ino)
+{
+	uint64_t stx[32]; /* struct statx: stx_ino at 32, stx_dev_major and _minor at 136 */
+	const uint32_t *words = (const uint32_t *)stx;
+	long r = gate(__NR_statx, AT_FDCWD_, (long)path, flags, 0x100 /* STATX_INO */, (long)stx, 0);
+	uint64_t major, minor;
+
+	if (r < 0)
+		return r;
+	major = words[34];
+	minor = words[35];
+	*dev = (minor & 0xff) | (major << 8) | ((minor & ~0xffull) << 12);
+	*ino = stx[4];
+	return 0;
+}
+
 static const struct xattr_hints *map_hints(void)
 {
 	const struct xattr_hints *h = __atomic_load_n(&hints, __ATOMIC_ACQUIRE);
-	uint64_t st[18]; /* struct stat (x86_64): st_dev at 0, st_size at 48 */
-	long fd, map, dev;
+	uint64_t dev, ino;
+	long fd, map;
 
 	if (h)
 		return h;
 	h = NO_HINTS;
 	if (config->hints[0]) {
-		dev = gate(__NR_newfstatat, AT_FDCWD_, (long)config->mount, (long)st, 0, 0, 0);
-		fd = dev < 0 ? -1 : gate(__NR_openat, AT_FDCWD_, (long)config->hints, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+		fd = dev_ino(config->mount, 0, &dev, &ino) < 0
+			 ? -1
+			 : gate(__NR_openat, AT_FDCWD_, (long)config->hints, O_RDONLY | O_CLOEXEC, 0, 0, 0);
 		if (fd >= 0) {
-			view_dev = st[0];
+			view_dev = dev;
 			map = raw(__NR_mmap, 0, (long)xattr_hints_size(XATTR_HINTS_SLOTS_LOG2), 1 /* PROT_READ */,
 				  1 /* MAP_SHARED */, fd, 0);
 			raw(__NR_close, fd, 0, 0, 0, 0, 0);
@@ -53,13 +75,13 @@ static int no_xattrs(const char *path, int follow)
 	char buf[PATH_MAX_];
 	const char *p = fast_path(path, buf);
 	const struct xattr_hints *h;
-	uint64_t st[18];
+	uint64_t dev, ino;
 
 	if (!p || (h = map_hints()) == NO_HINTS)
 		return 0;
-	if (gate(__NR_newfstatat, AT_FDCWD_, (long)p, (long)st, follow ? 0 : AT_SYMLINK_NOFOLLOW, 0, 0) < 0)
+	if (dev_ino(p, follow ? 0 : AT_SYMLINK_NOFOLLOW, &dev, &ino) < 0)
 		return 0;
-	return st[0] == view_dev && xattr_hints_none(h, st[1]);
+	return dev == view_dev && xattr_hints_none(h, ino);
 }
 
 EXPORT long getxattr(const char *path, const char *name, void *value, size_t size)
