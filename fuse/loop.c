@@ -409,7 +409,7 @@ static void poll_briefly(int fd, int64_t ns)
 	int64_t until = monotonic_ns() + ns;
 
 	while (poll(&pfd, 1, 0) == 0 && monotonic_ns() < until)
-		sched_yield();
+		sched_yield(); /* and a signal (poll < 0: EINTR) ends it too */
 }
 
 int fs_session_loop(struct fs *fs)
@@ -424,8 +424,11 @@ int fs_session_loop(struct fs *fs)
 	on_loop_thread = true;
 	start_rescuer();
 	while (!fuse_session_exited(se)) {
-		if (spin > 0)
+		if (spin > 0) {
 			poll_briefly(fuse_session_fd(se), spin);
+			if (fuse_session_exited(se))
+				break; /* the exit signal came while polling */
+		}
 		res = fuse_session_receive_buf(se, &buf);
 		if (res == -EINTR)
 			continue;

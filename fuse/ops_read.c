@@ -84,7 +84,10 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	 */
 	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir &&
 			 !fs->opts->check_opens;
-	/* We do our own permission checks against the backing files, with our own uid. */
+	/*
+	 * No ACLs: we do our own permission checks, or (kernel_judges) the kernel
+	 * judges by owners and modes only, as we do (docs/groot-fs.md).
+	 */
 	conn->want &= ~(unsigned)FUSE_CAP_POSIX_ACL;
 	fs->no_open = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) && !fs->writeback &&
 		      (fs->opts->fake_root || geteuid() == 0 || fs->kernel_judges) &&

@@ -441,7 +441,6 @@ void free_options(struct fs_options *opts)
 	memset(opts, 0, sizeof(*opts));
 }
 
-/* Does the tree below 'v' (siblings included) serve a bind through the view (a writable one)? */
 /*
  * Whether the kernel may judge the guest's accesses itself (default_permissions)
  * by the owners and modes the view reports: only when the guest runs with the
@@ -455,6 +454,7 @@ bool fs_kernel_judges(const struct fs_options *opts)
 	       !vnodes_have_bind(opts->vroot, false);
 }
 
+/* Does the tree below 'v' (siblings included) serve a bind through the view (a writable one)? */
 bool vnodes_have_bind(const struct vnode *v, bool writable_only)
 {
 	for (; v; v = v->next)

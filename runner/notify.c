@@ -256,7 +256,6 @@ static bool take_path(const struct seccomp_notif *req, int dirfd, unsigned long 
 	return true;
 }
 
-/* Hand fd over as the result of the caller's open; closes fd. */
 /*
  * Give 'fd' to the caller as the call's result. Returns -ENOENT, with 'fd'
  * still open, when the call is gone (a signal, a debugger's stop, killed);

@@ -40,6 +40,7 @@ struct fifo_open {
 	char host[PATH_MAX];
 	int flags;
 	int fd;		  /* parked: the open file; -1 while opening */
+	bool opened;	  /* met its other end, being handed over */
 	pthread_t thread; /* opening */
 	struct fifo_open *next;
 };
@@ -70,6 +71,14 @@ static void on_wake(int sig)
 	(void)sig;
 }
 
+static void set_waiting(pid_t tid)
+{
+	unsigned char *state = notify_state_of(tid);
+
+	if (state)
+		__atomic_fetch_or(state, STATE_WAITING, __ATOMIC_ACQ_REL);
+}
+
 static void not_waiting(pid_t tid)
 {
 	unsigned char *state = notify_state_of(tid);
@@ -78,12 +87,16 @@ static void not_waiting(pid_t tid)
 		__atomic_fetch_and(state, (unsigned char)~STATE_WAITING, __ATOMIC_ACQ_REL);
 }
 
+enum delivery { DELIVERED, PARKED, AGAIN };
+
 /*
  * Hand 'fd' (open) to o's call, or to the call that adopted it meanwhile (o
- * stays in 'opening' for that); with no call left, park it. Called and
- * returns with 'lock' held.
+ * stays in 'opening' for that); with no call left, park it while its thread
+ * lives. AGAIN: delivered, but another call of that thread was adopted after
+ * (the same FIFO opened again): o must open for it. Called and returns with
+ * 'lock' held.
  */
-static void deliver_locked(struct fifo_open *o, int fd)
+static enum delivery deliver_locked(struct fifo_open *o, int fd)
 {
 	sigset_t wake, old;
 
@@ -104,56 +117,68 @@ static void deliver_locked(struct fifo_open *o, int fd)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_mutex_lock(&lock);
 		if (r == 0)
-			return;
-		if (o->req.id != req.id || (r == -EINTR && notify_still_asked(&req)))
-			continue; /* a restart adopted it, or we were woken: again */
+			return o->req.id == req.id ? DELIVERED : AGAIN;
+		if (o->req.id != req.id)
+			continue; /* a restart adopted it: to that one */
 		unlink_from(&opening, o);
+		if (kill((pid_t)o->req.pid, 0) < 0 && errno == ESRCH) {
+			close(fd); /* its thread is gone: no restart will come */
+			return DELIVERED;
+		}
 		o->fd = fd;
 		o->next = parked;
 		parked = o;
-		return;
+		return PARKED;
 	}
 }
 
 static void *open_blocking(void *arg)
 {
 	struct fifo_open *o = arg;
+	pid_t tid = (pid_t)o->req.pid;
 	sigset_t wake;
-	int fd, err;
 
 	sigemptyset(&wake);
 	sigaddset(&wake, WAKE_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	pthread_mutex_lock(&lock);
 	for (;;) {
-		struct seccomp_notif req;
+		int fd, err;
 
+		pthread_mutex_unlock(&lock);
 		fd = notify_open_here(o->host, o->flags | O_NOCTTY);
 		err = errno;
-		if (fd >= 0 || err != EINTR)
-			break;
 		pthread_mutex_lock(&lock);
-		req = o->req;
-		pthread_mutex_unlock(&lock);
-		if (!notify_still_asked(&req))
+		/* Woken (WAKE_SIGNAL): unless a restart adopted it meanwhile, the call is gone. */
+		if (fd < 0 && err == EINTR && notify_still_asked(&o->req))
+			continue;
+		if (fd < 0) {
+			if (err != EINTR)
+				notify_answer(&o->req, -err);
 			break;
+		}
+		/* Met its other end: a signal now restarts the call (it takes this open). */
+		o->opened = true;
+		not_waiting(tid);
+		enum delivery d = deliver_locked(o, fd);
+		if (d == PARKED) {
+			pthread_mutex_unlock(&lock);
+			return NULL;
+		}
+		if (d == DELIVERED)
+			break;
+		o->opened = false;
+		set_waiting(tid);
 	}
-	pthread_mutex_lock(&lock);
-	not_waiting((pid_t)o->req.pid);
-	if (fd >= 0)
-		deliver_locked(o, fd);
-	else if (err != EINTR)
-		notify_answer(&o->req, -err);
-	if (o->fd < 0) {
-		unlink_from(&opening, o);
-		free(o);
-	}
+	unlink_from(&opening, o);
+	not_waiting(tid);
 	pthread_mutex_unlock(&lock);
+	free(o);
 	return NULL;
 }
 
 void fifo_open(const struct seccomp_notif *req, const char *host, int flags)
 {
-	unsigned char *state = notify_state_of((pid_t)req->pid);
 	struct fifo_open *o;
 	pthread_attr_t attr;
 
@@ -162,24 +187,22 @@ void fifo_open(const struct seccomp_notif *req, const char *host, int flags)
 	if (o) {
 		unlink_from(&parked, o);
 		o->req = *req;
-		deliver_locked(o, o->fd);
-		if (parked != o)
+		if (deliver_locked(o, o->fd) != PARKED)
 			free(o);
 		pthread_mutex_unlock(&lock);
 		return;
 	}
-	if (state)
-		__atomic_fetch_or(state, STATE_WAITING, __ATOMIC_ACQ_REL);
 	o = find_in(opening, (pid_t)req->pid, host, flags);
 	if (o) {
 		o->req = *req; /* the same call, restarted: that open answers it */
+		if (!o->opened)
+			set_waiting((pid_t)req->pid);
 		pthread_mutex_unlock(&lock);
 		return;
 	}
 	o = calloc(1, sizeof(*o));
 	if (!o) {
 		pthread_mutex_unlock(&lock);
-		not_waiting((pid_t)req->pid);
 		notify_answer(req, -ENOMEM);
 		return;
 	}
@@ -187,6 +210,7 @@ void fifo_open(const struct seccomp_notif *req, const char *host, int flags)
 	snprintf(o->host, sizeof(o->host), "%s", host);
 	o->flags = flags;
 	o->fd = -1;
+	set_waiting((pid_t)req->pid);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&o->thread, &attr, open_blocking, o) != 0) {
@@ -208,7 +232,7 @@ bool fifo_check_waiting(void)
 
 	pthread_mutex_lock(&lock);
 	for (struct fifo_open *o = opening; o; o = o->next)
-		if (!notify_still_asked(&o->req))
+		if (!o->opened && !notify_still_asked(&o->req))
 			pthread_kill(o->thread, WAKE_SIGNAL);
 	any = opening != NULL;
 	pthread_mutex_unlock(&lock);

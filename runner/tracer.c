@@ -665,8 +665,11 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		} else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
 			unsigned long former = (unsigned long)pid;
 			ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former);
-			if (launch->filter.notify)
+			if (launch->filter.notify) {
 				notify_forget(pid); /* a former leader's, killed by the exec */
+				if ((pid_t)former != pid)
+					notify_forget((pid_t)former); /* the thread that executed */
+			}
 			t = handle_exec_event(session, t);
 			if (t->traced && ptrace_emu_event(t, event, former))
 				continue;
