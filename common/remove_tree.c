@@ -40,7 +40,8 @@ static void remove_at(int dirfd, const char *name, dev_t dev, int depth)
 			close(fd);
 		} else {
 			while ((entry = readdir(dir)))
-				if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+				if (strcmp(entry->d_name, ".") != 0 &&
+				    strcmp(entry->d_name, "..") != 0)
 					remove_at(fd, entry->d_name, dev, depth + 1);
 			closedir(dir);
 		}
