@@ -155,8 +155,8 @@ struct fs {
 	 * no handle, and each opens the backing object for its own work
 	 * (file_fd). Only where the kernel's open needs no permission check of
 	 * ours: the daemon is root, the guest is fake root, or the kernel judges
-	 * (kernel_judges); binds (host files
-	 * that change behind our back) and the writeback cache keep handles.
+	 * (kernel_judges); binds (host files that change behind our back) and
+	 * the writeback cache keep handles.
 	 */
 	bool no_open;
 	/*

@@ -256,11 +256,7 @@ static bool take_path(const struct seccomp_notif *req, int dirfd, unsigned long 
 	return true;
 }
 
-/*
- * Give 'fd' to the caller as the call's result. Returns -ENOENT, with 'fd'
- * still open, when the call is gone (a signal, a debugger's stop, killed);
- * otherwise 'fd' is closed.
- */
+/* notify_internal.h: the call's result; -ENOENT, -ESRCH or -EINTR keep 'fd' open. */
 int notify_give_fd(const struct seccomp_notif *req, int fd, int flags)
 {
 	struct seccomp_notif_addfd addfd = {

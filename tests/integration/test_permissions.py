@@ -172,14 +172,29 @@ def reachable_by_nobody():
     return pathlib.Path(top)
 
 
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+def native_set_user_id_run(program, command):
+    """Natively, as nobody: command(copy), an argv, where copy is a set-user-ID
+    copy of program owned by root (root only)."""
+    top = reachable_by_nobody()
+    try:
+        copy = top / pathlib.Path(program).name
+        shutil.copy(program, copy)
+        os.chmod(copy, 0o4755)
+        return subprocess.run(AS_NOBODY + command(copy), capture_output=True, text=True)
+    finally:
+        shutil.rmtree(top)
+
+
 def native_ground_truth():
     top = reachable_by_nobody()
     try:
         base = top / "native"
         base.mkdir()
         subprocess.run(["sh", "-c", SCENE, "scene", str(base)], check=True)
-        r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                            "sh", "-c", OPERATIONS, "ops", str(base)],
+        r = subprocess.run(AS_NOBODY + ["sh", "-c", OPERATIONS, "ops", str(base)],
                            capture_output=True, text=True, timeout=60)
     finally:
         shutil.rmtree(top)
@@ -193,7 +208,7 @@ def test_dropped_identity_meets_the_kernels_permission_rules(tmp_path, trixie_ro
     root, it never sees them, and the tracer judges a dropped identity's."""
     p = write_profile(tmp_path, trixie_rootfs, name="perm",
                       extra="  upper: ephemeral\nuser: root\n")
-    drop = "setpriv --reuid=nobody --regid=nogroup --clear-groups"
+    drop = " ".join(AS_NOBODY)
     if binds:
         script = tmp_path / "perm.sh"
         script.write_text(f"#!/bin/sh\nset -e\nmkdir -p /srv/p\nsh /scene.sh /srv/p\n"
@@ -264,13 +279,7 @@ def test_set_user_id_program_gives_its_owner(tmp_path, trixie_rootfs):
                   "suid-id; plain-id; suid-id -u; suid-id -ru; touch /etc/suid-made 2>&1 || true")
     lines = r.stdout.splitlines()
     if as_root() and shutil.which("setpriv"):
-        top = reachable_by_nobody()
-        host_copy = top / "suid-id"
-        shutil.copy("/usr/bin/id", host_copy)
-        os.chmod(host_copy, 0o4755)
-        native = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                 str(host_copy)], capture_output=True, text=True)
-        shutil.rmtree(top)
+        native = native_set_user_id_run("/usr/bin/id", lambda copy: [str(copy)])
         assert native.stdout.strip() == lines[0], (native.stdout, r)
     assert lines[:4] == ["uid=65534(nobody) gid=65534(nogroup) euid=0(root) groups=65534(nogroup)",
                          "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)",
@@ -293,14 +302,8 @@ def test_set_user_id_program_runs_in_secure_mode(tmp_path, trixie_rootfs):
                   "; ".join(probe.format(p) for p in ("suid-env", "env")))
     root = run_groot("run", maker, "--", "sh", "-c", probe.format("suid-env"))
     if as_root() and shutil.which("setpriv"):
-        top = reachable_by_nobody()
-        host_copy = top / "suid-env"
-        shutil.copy("/usr/bin/env", host_copy)
-        os.chmod(host_copy, 0o4755)
-        native = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                 "sh", "-c", probe.format(host_copy)],
-                                capture_output=True, text=True)
-        shutil.rmtree(top)
+        native = native_set_user_id_run("/usr/bin/env",
+                                        lambda copy: ["sh", "-c", probe.format(copy)])
         assert native.stdout.split() == ["0"], native
     assert r.stdout.split() == ["0", "2"], r
     assert root.stdout.split() == ["2"], root
