@@ -100,15 +100,20 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		close(fd);
 }
 
+static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode);
+
 static void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
 {
 	struct fs *fs = req_fs(req);
 	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	struct inode *inode = inode_from_id(fs, ino);
 	bool opened;
-	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_WRONLY, &opened);
+	int fd = file_fd(fs, inode, fi, O_WRONLY, &opened);
 	ssize_t n;
 
+	if (fd >= 0 && drop_set_ids(fs, req, inode))
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
 		return;
@@ -300,6 +305,36 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 	return 0;
 }
 
+/*
+ * A write or truncate by a caller without CAP_FSETID clears the file's
+ * set-user-ID bit, and its set-group-ID bit when group execution is on or the
+ * caller is not in the file's group (the kernel's file_remove_privs). The
+ * kernel judges by the writer's real capabilities and groups, and sends the
+ * change as a SETATTR; the view judges by the fake identity's. Under a daemon
+ * that is root the tracees are really root and keep CAP_FSETID whatever their
+ * fake identity; and FUSE's own recalculation of the change leaves out the
+ * caller's group. Returns whether the mode changed.
+ */
+static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
+{
+	struct credentials_slot buf;
+	const struct credentials_slot *who;
+	struct stat st, attr;
+
+	if (!fs->credentials || inode->type != S_IFREG)
+		return false;
+	who = caller_of(fs, req, &buf);
+	if (!who || (who->caps & CRED_FSETID) || fs_stat_inode(fs, inode, &st) < 0)
+		return false;
+	attr.st_mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
+	if ((st.st_mode & S_ISGID) &&
+	    ((st.st_mode & S_IXGRP) || !credentials_in_group(who, st.st_gid)))
+		attr.st_mode &= ~(mode_t)S_ISGID;
+	if (attr.st_mode == (st.st_mode & 07777))
+		return false;
+	return do_setattr(fs, inode, &attr, FUSE_SET_ATTR_MODE) == 0;
+}
+
 /* inval_children off the loop thread: it waits for the directory's lock. */
 struct inval_job {
 	struct fs *fs;
@@ -329,6 +364,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 
 	if (r == 0)
 		r = do_setattr(fs, inode, attr, valid);
+	if (r == 0 && (valid & FUSE_SET_ATTR_SIZE))
+		drop_set_ids(fs, req, inode);
 
 	if (r == 0)
 		r = fs_stat_inode(fs, inode, &st);

@@ -57,6 +57,8 @@ static long link_refused(struct stop *stop, const struct stat *source, const cha
 
 	if (fstatat(AT_FDCWD, new_host, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return -EEXIST;
+	if (errno != ENOENT)
+		return 0; /* ENOTDIR, ELOOP, ...: the kernel's own walk says it */
 	if (n >= sizeof(dir))
 		return 0;
 	identity_slot(stop->session, stop->tracee, &who);
@@ -69,7 +71,7 @@ static long link_refused(struct stop *stop, const struct stat *source, const cha
 	if (!slash)
 		return 0;
 	slash[slash == dir] = '\0';
-	if (stat(dir, &st) < 0)
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
 	return credentials_permission(&who, st.st_mode, st.st_uid, st.st_gid, W_OK | X_OK);
 }
