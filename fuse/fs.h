@@ -170,6 +170,9 @@ struct fs {
 	pthread_mutex_t hints_lock; /* serialises the writers */
 };
 
+/* readdir.c: a directory's fd (O_PATH) opened for reading its entries */
+int open_for_listing(int dirfd);
+
 /* options.c */
 int parse_options(int argc, char **argv, struct fs_options *opts);
 void print_usage(FILE *out);

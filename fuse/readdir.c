@@ -146,10 +146,26 @@ static int hide_name(struct builder *b, const char *name)
 	return 0;
 }
 
+/*
+ * A directory's fd (O_PATH) opened for reading its entries. "." needs search
+ * permission on the directory itself, which listing it does not (a mode 0600
+ * directory of the daemon's user): then through /proc, as open(2) of its path.
+ */
+int open_for_listing(int dirfd)
+{
+	char path[PROC_FD_PATH_MAX];
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 || errno != EACCES)
+		return fd;
+	proc_fd_path(path, dirfd);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int read_layer(struct fs *fs, struct builder *b, int dirfd, dev_t dev, bool multi,
 		      bool is_lowest, bool may_fake_type, bool at_root, const char *dir_path)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open_for_listing(dirfd);
 	struct dirent *de;
 	DIR *d;
 	int r = 0;

@@ -94,7 +94,7 @@ int union_dir_is_empty(struct fs *fs, struct inode *dir)
 
 int union_clear_dir(int dirfd)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+	int fd = open_for_listing(dirfd), r = 0;
 	struct dirent *de;
 	DIR *d;
 

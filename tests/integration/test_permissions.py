@@ -378,3 +378,29 @@ def test_host_user_meets_the_kernels_rules_on_others_files(tmp_path, trixie_root
         assert r.returncode == 0, r
         assert normalize(r.stdout) == normalize(native.stdout), (r, native.stdout)
     assert "append-644 Permission denied" in normalize(native.stdout)
+
+
+# The invoking user's own directory it may read but not search (pytest's
+# directories, like CPython's test_shutil): names are listed, attributes and
+# contents refused. $1: where to work.
+UNSEARCHABLE_DIRECTORY = r"""
+cd "$1" && mkdir -p src/sub && echo x > src/sub/f && chmod 600 src/sub
+ls src/sub; echo "ls $?"
+ls -l src/sub 2>&1 | sed 1d
+python3 -c 'import os; print(sorted(os.listdir("src/sub")))'
+cp -r src dst 2>&1; echo "cp $?"
+chmod 700 src/sub dst/sub; rm -r src dst; echo "rm $?"
+"""
+
+
+@pytest.mark.skipif(as_root(), reason="root searches any directory")
+def test_a_directory_the_user_may_read_but_not_search(tmp_path, trixie_rootfs):
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["sh", "-c", UNSEARCHABLE_DIRECTORY, "t", str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert "['f']" in native.stdout, native
+    p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
+    r = run_groot("run", p, "--", "sh", "-c", "mkdir /tmp/t && " + UNSEARCHABLE_DIRECTORY,
+                  "t", "/tmp/t")
+    assert r.stdout.replace("/tmp/t", str(native_dir)) == native.stdout, (r, native.stdout)
