@@ -63,11 +63,27 @@ int canonicalize_path(const char *root, const char *base, const char *path, char
 			rest++;
 		bool last = *rest == '\0';
 
-		if (length == 1 && p[0] == '.') {
+		bool dot = length == 1 && p[0] == '.', dotdot = length == 2 && p[0] == '.' && p[1] == '.';
+		if ((dot || dotdot) && last) {
+			/*
+			 * A last "." or "..": what a lookup resolves to, but for the
+			 * calls that work on the last name (rename, rmdir, mkdir,
+			 * link...) the kernel refuses it (EBUSY, EINVAL, EEXIST).
+			 * Keep it for the kernel to see, from the directory reached;
+			 * at the guest root "." (".." would climb out of the view).
+			 */
+			if (join(next, sizeof(next), current,
+				 dotdot && strlen(current) > root_length ? ".." : ".") < 0)
+				return -ENAMETOOLONG;
+			strcpy(current, next);
+			trailing_slash = false;
+			break;
+		}
+		if (dot) {
 			p = rest;
 			continue;
 		}
-		if (length == 2 && p[0] == '.' && p[1] == '.') {
+		if (dotdot) {
 			/* chroot semantics: ".." of the root is the root. */
 			size_t cl = strlen(current);
 			if (cl > root_length) {

@@ -531,3 +531,45 @@ def test_a_read_only_bind_refuses_writes_however_named(tmp_path, trixie_rootfs, 
     assert r.stdout == "data\nf\n", r
     assert r.stderr.count("Read-only file system") == 8, r
     assert (ro / "f").read_text() == "data\n" and sorted(os.listdir(ro)) == ["f"]
+
+
+LAST_DOT_NAMES = r"""
+import errno, os, sys
+os.chdir(sys.argv[1])
+os.makedirs("a/b"); os.mkdir("x")
+def t(name, call, *args):
+    try:
+        call(*args); print(name, "ok")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+t("rename-dotdot", os.rename, "a/b/..", "c")
+t("rename-dot", os.rename, "a/b/.", "c")
+t("rename-dotdot-slash", os.rename, "a/b/../", "c")
+t("rename-dotdot-dot", os.rename, "a/../a/b/../.", "c")
+t("rename-onto-dotdot", os.rename, "x", "a/b/..")
+t("rmdir-dotdot", os.rmdir, "a/b/..")
+t("rmdir-dot", os.rmdir, "a/b/.")
+t("unlink-dotdot", os.unlink, "a/b/..")
+t("link-dotdot", os.link, "a/b/..", "z")
+t("symlink-dotdot", os.symlink, "t", "a/b/..")
+t("mkdir-dotdot", os.mkdir, "a/b/..")
+t("mkfifo-dotdot", os.mkfifo, "a/b/..")
+print("lookup", sorted(os.listdir("a/b/..")), os.stat("a/b/..").st_ino == os.stat("a").st_ino)
+print("left", sorted(os.listdir(".")))
+"""
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "tracer"])
+def test_a_last_dot_or_dotdot_is_refused_as_natively(tmp_path, trixie_rootfs, fast):
+    """rename("a/b/..", c) is EBUSY, not a rename of a (the '..' walk must not
+    resolve the last name away); lookups through it still reach the parent."""
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["python3", "-c", LAST_DOT_NAMES, str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert "rename-dotdot EBUSY" in native.stdout, native
+    p = write_profile(tmp_path, trixie_rootfs, name="dots", extra="  upper: ephemeral\n")
+    r = run_groot("run", *(() if fast else ("--no-fast-path",)), p, "--", "sh", "-c",
+                  'mkdir /tmp/t && exec python3 -c "$1" /tmp/t', "sh", LAST_DOT_NAMES)
+    assert r.returncode == 0, r
+    assert r.stdout == native.stdout, (r, native.stdout)
