@@ -315,11 +315,32 @@ static bool has_lower_part(struct fs *fs, struct inode *dir)
 	return false;
 }
 
+/*
+ * The kernel removes an empty directory whatever its mode; the view reads it
+ * first (is it empty in every layer, whiteouts to clear). A writable part of
+ * the daemon's own it may not read or search (mode 0 made by the invoking
+ * user) gets its owner's bits for the removal, put back if the removal fails.
+ * Returns the mode to put back with S_IFDIR, or 0.
+ */
+static mode_t open_up_for_removal(struct fs *fs, struct inode *dir)
+{
+	int fd = fs->upper >= 0 ? inode_dir_fd(dir, fs->upper) : -1;
+	char path[PROC_FD_PATH_MAX];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IRUSR | S_IXUSR)) == (S_IRUSR | S_IXUSR))
+		return 0;
+	proc_fd_path(path, fd);
+	return chmod(path, (st.st_mode & 07777) | S_IRWXU) == 0 ? S_IFDIR | (st.st_mode & 07777) : 0;
+}
+
 static int remove_entry(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
 			const char *name, bool dir)
 {
 	struct inode *child;
 	bool below, made_whiteout = false;
+	mode_t restore = 0;
 	int dirfd, r;
 
 	if (strlen(name) > 255)
@@ -337,8 +358,10 @@ static int remove_entry(struct fs *fs, const struct credentials_slot *who, struc
 		r = -EBUSY;
 	if (r == 0)
 		r = access_may_delete(fs, who, parent, child);
-	if (r == 0 && dir && in_union(fs, parent))
+	if (r == 0 && dir && in_union(fs, parent)) {
+		restore = open_up_for_removal(fs, child);
 		r = union_dir_is_empty(fs, child) == 1 ? 0 : -ENOTEMPTY;
+	}
 	if (r == 0)
 		r = writable_dir_fd(fs, parent, &dirfd);
 	if (r < 0)
@@ -372,6 +395,12 @@ static int remove_entry(struct fs *fs, const struct credentials_slot *who, struc
 		child->unlinked = true;
 	}
 out:
+	if (restore && r < 0) {
+		char path[PROC_FD_PATH_MAX];
+
+		proc_fd_path(path, inode_dir_fd(child, fs->upper));
+		chmod(path, restore & 07777);
+	}
 	inode_unref(fs, child, 1);
 	return r;
 }

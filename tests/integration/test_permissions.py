@@ -380,9 +380,9 @@ def test_host_user_meets_the_kernels_rules_on_others_files(tmp_path, trixie_root
     assert "append-644 Permission denied" in normalize(native.stdout)
 
 
-# The invoking user's own directory it may read but not search (pytest's
-# directories, like CPython's test_shutil): names are listed, attributes and
-# contents refused. $1: where to work.
+# The invoking user's own directory it may read but not search (CPython's
+# test_shutil): names are listed, attributes and contents refused; one it may
+# not even read (test_pkgutil) is removed when empty. $1: where to work.
 UNSEARCHABLE_DIRECTORY = r"""
 cd "$1" && mkdir -p src/sub && echo x > src/sub/f && chmod 600 src/sub
 ls src/sub; echo "ls $?"
@@ -390,6 +390,9 @@ ls -l src/sub 2>&1 | sed 1d
 python3 -c 'import os; print(sorted(os.listdir("src/sub")))'
 cp -r src dst 2>&1; echo "cp $?"
 chmod 700 src/sub dst/sub; rm -r src dst; echo "rm $?"
+mkdir z; chmod 0 z; rmdir z; echo "rmdir $?"
+mkdir y; touch y/f; chmod 0 y; rmdir y 2>&1; echo "rmdir-full $?"; ls -ld y | cut -c1-10
+chmod 700 y; rm -r y
 """
 
 
