@@ -402,3 +402,50 @@ EXPORT int truncate(const char *path, long length)
 	return (int)result(write_call(__NR_truncate, 0, (long)path, length, 0, 0, 0));
 }
 EXPORT int truncate64(const char *path, long length) __attribute__((alias("truncate")));
+
+/* ---- epoll ---- */
+
+/* Device (as stat's st_dev) and type bits of fd, from what the kernel has cached. */
+static long fd_dev_type(int fd, uint64_t *dev, unsigned int *type)
+{
+	uint64_t stx[32]; /* struct statx: stx_mode at 28, stx_dev_major and _minor at 136 */
+	const uint32_t *words = (const uint32_t *)stx;
+	long r = gate(__NR_statx, fd, (long)"", 0x1000 /* AT_EMPTY_PATH */ | 0x4000 /* DONT_SYNC */,
+		      0x1 /* STATX_TYPE */, (long)stx, 0);
+
+	if (r < 0)
+		return r;
+	*type = ((const uint16_t *)stx)[14] & 0170000;
+	*dev = (words[35] & 0xff) | ((uint64_t)words[34] << 8) | (((uint64_t)words[35] & ~0xffull) << 12);
+	return 0;
+}
+
+/*
+ * epoll takes no regular file nor directory (EPERM: they cannot be polled),
+ * but FUSE gives every file of the view a poll of its own: the view's are
+ * refused here, as the kernel refuses the same files on their own
+ * filesystem (asyncio, libuv and others fall back to reading on EPERM).
+ */
+EXPORT int epoll_ctl(int epfd, int op, int fd, void *event)
+{
+	static uint64_t view_dev;
+	uint64_t dev;
+	unsigned int type, mount_type;
+
+	if (op == 1 /* EPOLL_CTL_ADD */ && config && fd_dev_type(fd, &dev, &type) == 0 &&
+	    (type == 0100000 || type == 0040000)) {
+		uint64_t view = __atomic_load_n(&view_dev, __ATOMIC_RELAXED);
+		if (!view) {
+			long root = gate(__NR_openat, AT_FDCWD_, (long)config->mount,
+					 O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+			if (root >= 0) {
+				if (fd_dev_type((int)root, &view, &mount_type) == 0)
+					__atomic_store_n(&view_dev, view, __ATOMIC_RELAXED);
+				raw(__NR_close, root, 0, 0, 0, 0, 0);
+			}
+		}
+		if (view && dev == view)
+			return (int)result(-1 /* -EPERM */);
+	}
+	return (int)result(raw(__NR_epoll_ctl, epfd, op, fd, (long)event, 0, 0));
+}

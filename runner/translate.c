@@ -156,6 +156,15 @@ const struct direct_bind *find_direct_bind_by_host(const struct session *session
 
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size)
 {
+	size_t run_length = session->run_dir ? strlen(session->run_dir) : 0;
+	int pid, name_at = 0;
+
+	/* A /proc file the guest was given a copy of (procfs.c): "$RUN/proc-PID-NAME". */
+	if (run_length && has_prefix_component(host, session->run_dir, run_length) &&
+	    sscanf(host + run_length, "/proc-%d-%n", &pid, &name_at) == 1 && name_at > 0) {
+		int n = snprintf(out, size, "/proc/%d/%s", pid, host + run_length + name_at);
+		return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	}
 	if (has_prefix_component(host, session->mount, session->mount_length)) {
 		const char *rest = host + session->mount_length;
 		return concat(out, size, "/", *rest ? 0 : 1, rest);

@@ -150,3 +150,12 @@ print(struct.unpack("3i", a.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12
 a.send(b"x"); os.wait()
 '"""
     assert guest(profile, script, "-0") == "(0, 0)\n(7, 5)\n"
+
+
+def test_an_fd_of_a_rewritten_proc_file_names_it(profile):
+    """The guest's mounts, status and maps are copies the tracer made; the fd's
+    link (ls -l /proc/PID/fd, lsof, realpath) still names /proc/PID/FILE, as natively."""
+    script = ("for f in mounts mountinfo status maps; do exec 3</proc/self/$f; "
+              "readlink /proc/self/fd/3 | sed \"s,/$$/,/PID/,\"; exec 3<&-; done")
+    assert guest(profile, script) == native(script)
+    assert native(script).split()[0] == "/proc/PID/mounts"

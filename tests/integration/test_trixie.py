@@ -573,3 +573,31 @@ def test_a_last_dot_or_dotdot_is_refused_as_natively(tmp_path, trixie_rootfs, fa
                   'mkdir /tmp/t && exec python3 -c "$1" /tmp/t', "sh", LAST_DOT_NAMES)
     assert r.returncode == 0, r
     assert r.stdout == native.stdout, (r, native.stdout)
+
+
+EPOLL_ON_FILES = r"""
+import errno, os, select, socket
+ep = select.epoll()
+def t(name, fd):
+    try:
+        ep.register(fd, select.EPOLLIN); ep.unregister(fd); print(name, "ok")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+t("file", os.open("/etc/hostname", os.O_RDONLY))
+t("directory", os.open("/etc", os.O_RDONLY))
+t("pipe", os.pipe()[0])
+s = socket.socket()
+t("socket", s.fileno())
+"""
+
+
+def test_epoll_refuses_the_views_files_as_natively(tmp_path, trixie_rootfs):
+    """Regular files and directories cannot be polled (EPERM; asyncio and libuv
+    fall back on it), though FUSE gives the view's a poll."""
+    native = subprocess.run(["python3", "-c", EPOLL_ON_FILES], capture_output=True, text=True,
+                            timeout=60)
+    assert native.stdout.split("\n")[0] == "file EPERM", native
+    p = write_profile(tmp_path, trixie_rootfs, name="epoll")
+    r = run_groot("run", p, "--", "python3", "-c", EPOLL_ON_FILES)
+    assert r.returncode == 0, r
+    assert r.stdout == native.stdout, (r, native.stdout)
