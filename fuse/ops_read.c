@@ -83,7 +83,8 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	 * listing needs a snapshot per open: offsets are indexes then.
 	 */
 	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir &&
-			 !fs->opts->check_opens;
+			 !fs->opts->check_opens &&
+			 (fs->opts->fake_root || geteuid() == 0 || fs->kernel_judges);
 	/*
 	 * No ACLs: we do our own permission checks, or (kernel_judges) the kernel
 	 * judges by owners and modes only, as we do (docs/groot-fs.md).
@@ -243,6 +244,25 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	if (inode->type != S_IFDIR) {
 		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (!fs->opts->sorted_readdir && !fs->opts->check_opens) {
+		/*
+		 * Asked only for the check, the daemon's own (a user's view with
+		 * binds, fs_init): open(2) of a directory needs read permission.
+		 * Listings then work as without opendir.
+		 */
+		char path[PROC_FD_PATH_MAX];
+
+		proc_fd_path(path, inode_fd(inode));
+		if (!inode_synthetic(inode) && faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0) {
+			fuse_reply_err(req, errno);
+			return;
+		}
+		fi->fh = 0;
+		fi->cache_readdir = !inode->bind;
+		fi->keep_cache = !inode->bind;
+		fuse_reply_open(req, fi);
 		return;
 	}
 	r = dir_snapshot(fs, inode, &dh);

@@ -391,19 +391,25 @@ python3 -c 'import os; print(sorted(os.listdir("src/sub")))'
 cp -r src dst 2>&1; echo "cp $?"
 chmod 700 src/sub dst/sub; rm -r src dst; echo "rm $?"
 mkdir z; chmod 0 z; rmdir z; echo "rmdir $?"
+mkdir z; chmod 0 z; python3 -c 'import os
+try: os.open("z", os.O_RDONLY); print("open-000 ok")
+except OSError as e: print("open-000", e.strerror)'; rmdir z
 mkdir y; touch y/f; chmod 0 y; rmdir y 2>&1; echo "rmdir-full $?"; ls -ld y | cut -c1-10
 chmod 700 y; rm -r y
 """
 
 
 @pytest.mark.skipif(as_root(), reason="root searches any directory")
-def test_a_directory_the_user_may_read_but_not_search(tmp_path, trixie_rootfs):
+@pytest.mark.parametrize("bind", [False, True], ids=["kernel-judges", "with-a-bind"])
+def test_a_directory_the_user_may_read_but_not_search(tmp_path, trixie_rootfs, bind):
+    """Without binds the kernel judges (default_permissions); with one, the daemon."""
     native_dir = tmp_path / "native"
     native_dir.mkdir()
     native = subprocess.run(["sh", "-c", UNSEARCHABLE_DIRECTORY, "t", str(native_dir)],
                             capture_output=True, text=True, timeout=60)
     assert "['f']" in native.stdout, native
     p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
-    r = run_groot("run", p, "--", "sh", "-c", "mkdir /tmp/t && " + UNSEARCHABLE_DIRECTORY,
-                  "t", "/tmp/t")
+    (tmp_path / "shared").mkdir()
+    r = run_groot("run", *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()), p, "--",
+                  "sh", "-c", "mkdir /tmp/t && " + UNSEARCHABLE_DIRECTORY, "t", "/tmp/t")
     assert r.stdout.replace("/tmp/t", str(native_dir)) == native.stdout, (r, native.stdout)
