@@ -601,3 +601,46 @@ def test_epoll_refuses_the_views_files_as_natively(tmp_path, trixie_rootfs):
     r = run_groot("run", p, "--", "python3", "-c", EPOLL_ON_FILES)
     assert r.returncode == 0, r
     assert r.stdout == native.stdout, (r, native.stdout)
+
+
+OPEN_FILES_OUTLIVE_THEIR_MODE = r"""
+import errno, os, sys
+os.chdir(sys.argv[1])
+def t(name, f):
+    try: print(name, f())
+    except OSError as e: print(name, errno.errorcode[e.errno])
+fd = os.open("ro", os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o444)
+t("write-created-444", lambda: os.write(fd, b"hello"))
+t("pread-created-444", lambda: os.pread(fd, 5, 0))
+t("ftruncate-444", lambda: os.ftruncate(fd, 3))
+os.close(fd)
+t("size", lambda: os.stat("ro").st_size)
+t("reopen-rw", lambda: os.open("ro", os.O_RDWR))
+t("truncate-path", lambda: os.truncate("ro", 1))
+fd = os.open("rw", os.O_CREAT | os.O_RDWR, 0o644)
+os.write(fd, b"abc")
+os.chmod("rw", 0)
+t("write-after-chmod-0", lambda: os.write(fd, b"def"))
+t("pread-after-chmod-0", lambda: os.pread(fd, 6, 0))
+t("mode", lambda: oct(os.stat("rw").st_mode & 0o7777))
+"""
+
+
+@pytest.mark.skipif(as_root(), reason="root may open any file")
+def test_an_open_file_outlives_its_mode(tmp_path, trixie_rootfs):
+    """An fd open(2) returned keeps its access whatever the file's mode says now
+    (git writes its objects through O_CREAT|O_EXCL, 0444); a new open is judged."""
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["python3", "-c", OPEN_FILES_OUTLIVE_THEIR_MODE, str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert "write-created-444 5" in native.stdout, native
+    p = write_profile(tmp_path, trixie_rootfs, name="modes", extra="  upper: ephemeral\n")
+    r = run_groot("run", p, "--", "sh", "-c", 'mkdir /tmp/t && exec python3 -c "$1" /tmp/t',
+                  "sh", OPEN_FILES_OUTLIVE_THEIR_MODE)
+    assert r.returncode == 0, r
+    assert r.stdout == native.stdout, (r, native.stdout)
+    r = run_groot("run", p, "--", "sh", "-c",
+                  "cd /tmp && git init -q r && cd r && echo a > f && git add f && "
+                  "git -c user.name=t -c user.email=t@t commit -qm one && git fsck && git log --oneline")
+    assert r.returncode == 0 and r.stdout.endswith(" one\n"), r
