@@ -533,6 +533,21 @@ def test_a_read_only_bind_refuses_writes_however_named(tmp_path, trixie_rootfs, 
     assert (ro / "f").read_text() == "data\n" and sorted(os.listdir(ro)) == ["f"]
 
 
+def python_natively_and_in_the_guest(tmp_path, rootfs, script, *options):
+    """script (Python; argv[1]: a fresh directory to work in) run natively as the
+    invoking user, then in the guest: the two outputs."""
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["python3", "-c", script, str(native_dir)], capture_output=True,
+                            text=True, timeout=60)
+    assert native.returncode == 0, native
+    p = write_profile(tmp_path, rootfs, name="compare", extra="  upper: ephemeral\n")
+    r = run_groot("run", *options, p, "--", "sh", "-c",
+                  'mkdir /tmp/t && exec python3 -c "$1" /tmp/t', "sh", script)
+    assert r.returncode == 0, r
+    return native.stdout, r.stdout
+
+
 LAST_DOT_NAMES = r"""
 import errno, os, sys
 os.chdir(sys.argv[1])
@@ -563,16 +578,10 @@ print("left", sorted(os.listdir(".")))
 def test_a_last_dot_or_dotdot_is_refused_as_natively(tmp_path, trixie_rootfs, fast):
     """rename("a/b/..", c) is EBUSY, not a rename of a (the '..' walk must not
     resolve the last name away); lookups through it still reach the parent."""
-    native_dir = tmp_path / "native"
-    native_dir.mkdir()
-    native = subprocess.run(["python3", "-c", LAST_DOT_NAMES, str(native_dir)],
-                            capture_output=True, text=True, timeout=60)
-    assert "rename-dotdot EBUSY" in native.stdout, native
-    p = write_profile(tmp_path, trixie_rootfs, name="dots", extra="  upper: ephemeral\n")
-    r = run_groot("run", *(() if fast else ("--no-fast-path",)), p, "--", "sh", "-c",
-                  'mkdir /tmp/t && exec python3 -c "$1" /tmp/t', "sh", LAST_DOT_NAMES)
-    assert r.returncode == 0, r
-    assert r.stdout == native.stdout, (r, native.stdout)
+    native, guest = python_natively_and_in_the_guest(
+        tmp_path, trixie_rootfs, LAST_DOT_NAMES, *(() if fast else ("--no-fast-path",)))
+    assert "rename-dotdot EBUSY" in native, native
+    assert guest == native
 
 
 EPOLL_ON_FILES = r"""
@@ -630,16 +639,11 @@ t("mode", lambda: oct(os.stat("rw").st_mode & 0o7777))
 def test_an_open_file_outlives_its_mode(tmp_path, trixie_rootfs):
     """An fd open(2) returned keeps its access whatever the file's mode says now
     (git writes its objects through O_CREAT|O_EXCL, 0444); a new open is judged."""
-    native_dir = tmp_path / "native"
-    native_dir.mkdir()
-    native = subprocess.run(["python3", "-c", OPEN_FILES_OUTLIVE_THEIR_MODE, str(native_dir)],
-                            capture_output=True, text=True, timeout=60)
-    assert "write-created-444 5" in native.stdout, native
-    p = write_profile(tmp_path, trixie_rootfs, name="modes", extra="  upper: ephemeral\n")
-    r = run_groot("run", p, "--", "sh", "-c", 'mkdir /tmp/t && exec python3 -c "$1" /tmp/t',
-                  "sh", OPEN_FILES_OUTLIVE_THEIR_MODE)
-    assert r.returncode == 0, r
-    assert r.stdout == native.stdout, (r, native.stdout)
+    native, guest = python_natively_and_in_the_guest(tmp_path, trixie_rootfs,
+                                                     OPEN_FILES_OUTLIVE_THEIR_MODE)
+    assert "write-created-444 5" in native, native
+    assert guest == native
+    p = write_profile(tmp_path, trixie_rootfs, name="git", extra="  upper: ephemeral\n")
     r = run_groot("run", p, "--", "sh", "-c",
                   "cd /tmp && git init -q r && cd r && echo a > f && git add f && "
                   "git -c user.name=t -c user.email=t@t commit -qm one && git fsck && git log --oneline")
