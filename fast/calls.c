@@ -432,8 +432,10 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, void *event)
 	uint64_t dev;
 	unsigned int type, mount_type;
 
-	if (op == 1 /* EPOLL_CTL_ADD */ && config && fd_dev_type(fd, &dev, &type) == 0 &&
-	    (type == 0100000 || type == 0040000)) {
+	/* The kernel's order: a bad epfd or an O_PATH fd is EBADF first. */
+	if (op == 1 /* EPOLL_CTL_ADD */ && config && fd >= 0 && fd_dev_type(fd, &dev, &type) == 0 &&
+	    (type == 0100000 || type == 0040000) && raw(__NR_fcntl, epfd, 1 /* F_GETFD */, 0, 0, 0, 0) >= 0 &&
+	    !(raw(__NR_fcntl, fd, 3 /* F_GETFL */, 0, 0, 0, 0) & 010000000 /* O_PATH */)) {
 		uint64_t view = __atomic_load_n(&view_dev, __ATOMIC_RELAXED);
 		if (!view) {
 			long root = gate(__NR_openat, AT_FDCWD_, (long)config->mount,

@@ -16,39 +16,54 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-/*
- * The fd a request about an open file works on: its handle, or without one
- * (fs->no_open) the backing object opened for this request alone, copied up
- * first for writing. *opened: the caller closes it.
- */
+/* Serialises the daemon's passing mode changes (reopen_judged) with each other and with chmod. */
+static pthread_mutex_t judged_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /*
  * The open was judged when the guest made it, maybe long ago: a file created
  * read-only (git's objects: O_CREAT | O_EXCL, mode 0444) or made so since is
  * still read and written through the fd open(2) returned. Without handles
  * each request reopens the backing file, which its mode may now refuse the
- * daemon: its owner's bits are added for the reopen, then put back.
+ * daemon: its owner's bits are added for the reopen, then put back. Only in
+ * the writable layer (lower layers are never changed, not even their modes),
+ * and the kernel must not keep the attributes a GETATTR saw meanwhile.
  */
-static int reopen_judged(struct inode *inode, int flags)
+static int reopen_judged(struct fs *fs, struct inode *inode, int flags)
 {
 	char path[INODE_PATH_MAX];
 	struct stat st;
 	mode_t add = (flags & O_ACCMODE) == O_RDONLY	? S_IRUSR
 		     : (flags & O_ACCMODE) == O_WRONLY ? S_IWUSR
 							: S_IRUSR | S_IWUSR;
+	bool changed = false;
 	int fd = -1, err = EACCES;
 
+	if (!inode_is_upper(fs, inode)) {
+		errno = EACCES;
+		return -1;
+	}
+	pthread_mutex_lock(&judged_lock);
 	inode_path_begin(inode, path);
 	if (path[0] && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
 	    chmod(path, (st.st_mode & 07777) | add) == 0) {
+		changed = true;
 		fd = open(path, flags | O_CLOEXEC);
 		err = errno;
 		chmod(path, st.st_mode & 07777);
 	}
 	inode_path_end();
+	pthread_mutex_unlock(&judged_lock);
+	if (changed)
+		fuse_lowlevel_notify_inval_inode(fs->se, inode_id(fs, inode), -1, 0);
 	errno = err;
 	return fd;
 }
 
+/*
+ * The fd a request about an open file works on: its handle, or without one
+ * (fs->no_open) the backing object opened for this request alone, copied up
+ * first for writing. *opened: the caller closes it.
+ */
 int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int flags, bool *opened)
 {
 	int fd, r;
@@ -67,12 +82,14 @@ int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int f
 	}
 	fd = inode_open(inode, flags);
 	if (fd < 0 && errno == EACCES && fs->no_open)
-		fd = reopen_judged(inode, flags);
+		fd = reopen_judged(fs, inode, flags);
 	if (fd < 0)
 		return -errno;
 	*opened = true;
 	return fd;
 }
+
+static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode);
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -122,6 +139,9 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, errno);
 		return;
 	}
+	/* An atomic O_TRUNC is a truncate the kernel sends no SETATTR for. */
+	if ((fi->flags & O_TRUNC) && writing && drop_set_ids(fs, req, inode))
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 	fi->fh = (uint64_t)fd;
 	/* File contents change only through us: keep the page cache across opens. */
 	fi->keep_cache = !inode->bind;
@@ -129,8 +149,6 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		close(fd);
 }
-
-static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode);
 
 static void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
@@ -202,13 +220,16 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
 {
 	struct fs *fs = req_fs(req);
 	bool opened;
-	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_WRONLY, &opened), r;
+	struct inode *inode = inode_from_id(fs, ino);
+	int fd = file_fd(fs, inode, fi, O_WRONLY, &opened), r;
 
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
 		return;
 	}
 	r = fallocate(fd, mode, off, len) < 0 ? errno : 0;
+	if (r == 0 && drop_set_ids(fs, req, inode))
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 	if (opened)
 		close(fd);
 	fuse_reply_err(req, r);
@@ -299,6 +320,7 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 		return r;
 	proc_fd_path(path, inode_fd(inode));
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_MODE)) {
+		pthread_mutex_lock(&judged_lock);
 		if (fs->opts->fake_root) {
 			r = set_fake_owner_mode(fs, inode, valid, attr);
 		} else {
@@ -313,6 +335,7 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 			    chmod(path, attr->st_mode & 07777) < 0)
 				r = -errno;
 		}
+		pthread_mutex_unlock(&judged_lock);
 		if (r < 0)
 			return r;
 	}
@@ -323,7 +346,7 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 			return inode->type == S_IFDIR ? -EISDIR : -EINVAL;
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0 && errno == EACCES && fs->no_open)
-			fd = reopen_judged(inode, O_WRONLY); /* ftruncate(2) of a read-only file */
+			fd = reopen_judged(fs, inode, O_WRONLY); /* ftruncate(2) of a read-only file */
 		if (fd < 0)
 			return -errno;
 		r = ftruncate(fd, attr->st_size) < 0 ? -errno : 0;

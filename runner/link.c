@@ -57,8 +57,10 @@ static long link_refused(struct stop *stop, const struct stat *source, const cha
 
 	if (fstatat(AT_FDCWD, new_host, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return -EEXIST;
+	if (errno == ENOTDIR || errno == ELOOP || errno == ENAMETOOLONG)
+		return -errno; /* the kernel's own walk says it, before may_linkat */
 	if (errno != ENOENT)
-		return 0; /* ENOTDIR, ELOOP, ...: the kernel's own walk says it */
+		return 0;
 	if (n >= sizeof(dir))
 		return 0;
 	identity_slot(stop->session, stop->tracee, &who);

@@ -159,11 +159,19 @@ int detranslate_path(const struct session *session, const char *host, char *out,
 	size_t run_length = session->run_dir ? strlen(session->run_dir) : 0;
 	int pid, name_at = 0;
 
-	/* A /proc file the guest was given a copy of (procfs.c): "$RUN/proc-PID-NAME". */
-	if (run_length && has_prefix_component(host, session->run_dir, run_length) &&
-	    sscanf(host + run_length, "/proc-%d-%n", &pid, &name_at) == 1 && name_at > 0) {
-		int n = snprintf(out, size, "/proc/%d/%s", pid, host + run_length + name_at);
-		return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	/* A /proc file the guest was given a copy of: "$RUN/proc-PID-NAME" (procfs.c), "$RUN/auxv-PID". */
+	if (run_length && has_prefix_component(host, session->run_dir, run_length)) {
+		const char *name = NULL;
+
+		if (sscanf(host + run_length, "/proc-%d-%n", &pid, &name_at) == 1 && name_at > 0)
+			name = host + run_length + name_at;
+		else if (sscanf(host + run_length, "/auxv-%d%n", &pid, &name_at) == 1 &&
+			 name_at > 0 && !host[run_length + name_at])
+			name = "auxv";
+		if (name) {
+			int n = snprintf(out, size, "/proc/%d/%s", pid, name);
+			return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+		}
 	}
 	if (has_prefix_component(host, session->mount, session->mount_length)) {
 		const char *rest = host + session->mount_length;

@@ -34,6 +34,7 @@ cp /bin/true pub/rootonly; chmod 700 pub/rootonly
 echo data > sticky/suidfile; chmod 4666 sticky/suidfile
 echo data > sticky/sgidfile; chmod 2666 sticky/sgidfile
 echo data > sticky/suidtrunc; chmod 4666 sticky/suidtrunc
+echo data > sticky/suidotrunc; chmod 4666 sticky/suidotrunc
 chmod 755 pub; chmod 700 priv; chmod 1777 sticky; chmod 555 ro
 mkdir moved; echo data > moved/f; cat moved/f >/dev/null; mv moved priv/
 mkdir later; echo data > later/f; cat later/f >/dev/null; chmod 700 later
@@ -91,6 +92,7 @@ t write-set-uid-file sh -c 'echo more >> sticky/suidfile'
 t write-drops-set-uid test "$(stat -c %a sticky/suidfile)" = 666
 t write-drops-set-gid sh -c 'echo more >> sticky/sgidfile; test "$(stat -c %a sticky/sgidfile)" = 666'
 t truncate-drops-set-uid sh -c 'truncate -s 1 sticky/suidtrunc; test "$(stat -c %a sticky/suidtrunc)" = 666'
+t open-trunc-drops-set-uid sh -c ': > sticky/suidotrunc; test "$(stat -c %a sticky/suidotrunc)" = 666'
 t link-under-a-file ln pub/rootfifo pub/x755/x
 t fifo-is-its-makers sh -c 'mkfifo sticky/fifo && [ "$(stat -c %U:%G sticky/fifo)" = nobody:nogroup ]'
 t new-owner sh -c 'mkdir sticky/made && stat -c "%U:%G" sticky/made'
@@ -141,6 +143,7 @@ write-set-uid-file ok
 write-drops-set-uid ok
 write-drops-set-gid ok
 truncate-drops-set-uid ok
+open-trunc-drops-set-uid ok
 link-under-a-file Not a directory
 fifo-is-its-makers ok
 new-owner ok
