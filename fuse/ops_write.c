@@ -302,7 +302,8 @@ static int set_times(struct fs *fs, struct inode *inode, int valid, const struct
 	return utimensat(AT_FDCWD, path, ts, 0) < 0 ? -errno : 0;
 }
 
-static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int valid)
+/* 'handle': the fd of the caller's open file (ftruncate), or -1. */
+static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int valid, int handle)
 {
 	bool truncating = (valid & FUSE_SET_ATTR_SIZE);
 	char path[PROC_FD_PATH_MAX];
@@ -344,13 +345,14 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
 
 		if (inode->type != S_IFREG)
 			return inode->type == S_IFDIR ? -EISDIR : -EINVAL;
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		fd = handle >= 0 ? handle : open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0 && errno == EACCES && fs->no_open)
 			fd = reopen_judged(fs, inode, O_WRONLY); /* ftruncate(2) of a read-only file */
 		if (fd < 0)
 			return -errno;
 		r = ftruncate(fd, attr->st_size) < 0 ? -errno : 0;
-		close(fd);
+		if (fd != handle)
+			close(fd);
 		if (r < 0)
 			return r;
 	}
@@ -387,7 +389,7 @@ static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
 		attr.st_mode &= ~(mode_t)S_ISGID;
 	if (attr.st_mode == (st.st_mode & 07777))
 		return false;
-	return do_setattr(fs, inode, &attr, FUSE_SET_ATTR_MODE) == 0;
+	return do_setattr(fs, inode, &attr, FUSE_SET_ATTR_MODE, -1) == 0;
 }
 
 /* inval_children off the loop thread: it waits for the directory's lock. */
@@ -418,7 +420,7 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	int r = access_setattr(fs, caller_of(fs, req, &who), inode, valid, attr, fi != NULL);
 
 	if (r == 0)
-		r = do_setattr(fs, inode, attr, valid);
+		r = do_setattr(fs, inode, attr, valid, fi && fi->fh ? (int)fi->fh : -1);
 	if (r == 0 && (valid & FUSE_SET_ATTR_SIZE))
 		drop_set_ids(fs, req, inode);
 

@@ -632,15 +632,22 @@ os.chmod("rw", 0)
 t("write-after-chmod-0", lambda: os.write(fd, b"def"))
 t("pread-after-chmod-0", lambda: os.pread(fd, 6, 0))
 t("mode", lambda: oct(os.stat("rw").st_mode & 0o7777))
+fd = os.open("zero", os.O_CREAT | os.O_RDWR, 0)
+t("ftruncate-created-000", lambda: os.ftruncate(fd, 5))
+t("write-created-000", lambda: os.write(fd, b"x"))
 """
 
 
 @pytest.mark.skipif(as_root(), reason="root may open any file")
-def test_an_open_file_outlives_its_mode(tmp_path, trixie_rootfs):
+@pytest.mark.parametrize("bind", [False, True], ids=["kernel-judges", "with-a-bind"])
+def test_an_open_file_outlives_its_mode(tmp_path, trixie_rootfs, bind):
     """An fd open(2) returned keeps its access whatever the file's mode says now
-    (git writes its objects through O_CREAT|O_EXCL, 0444); a new open is judged."""
-    native, guest = python_natively_and_in_the_guest(tmp_path, trixie_rootfs,
-                                                     OPEN_FILES_OUTLIVE_THEIR_MODE)
+    (git writes its objects through O_CREAT|O_EXCL, 0444); a new open is judged.
+    Without binds the view has no handles; with one, requests carry them."""
+    (tmp_path / "shared").mkdir()
+    native, guest = python_natively_and_in_the_guest(
+        tmp_path, trixie_rootfs, OPEN_FILES_OUTLIVE_THEIR_MODE,
+        *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()))
     assert "write-created-444 5" in native, native
     assert guest == native
     p = write_profile(tmp_path, trixie_rootfs, name="git", extra="  upper: ephemeral\n")
