@@ -150,7 +150,11 @@ static int add_bind(TALLOC_CTX *ctx, struct run_request *request, const char *sp
 	bool follow = !(colon && *dest && dest[strlen(dest) - 1] == '!');
 	if (!follow)
 		dest = talloc_strndup(ctx, dest, strlen(dest) - 1);
-	if (dest[0] == '/') {
+	/* A relative guest path is PRoot's too: from the starting directory (the host's cwd). */
+	char cwd[PATH_MAX];
+	if (colon && dest[0] && dest[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		dest = talloc_asprintf(ctx, "%s/%s", cwd, dest);
+	if (dest && dest[0] == '/') {
 		char *clean = lexical(ctx, dest);
 		if (!clean)
 			return -1;

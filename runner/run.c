@@ -473,6 +473,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	session.root_fd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	session.tracer_pid = getpid();
 	session.tracer_shown = request->proot_compat;
+	session.last_exit_wins = request->proot_compat;
 	if (fast)
 		fast_path_prepare(ctx, &session);
 

@@ -587,8 +587,10 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		}
 		struct tracee *t = tracee_get(pid);
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			if (pid == first) {
+			if (pid == first)
 				first_alive = false;
+			/* PRoot reports the last process to exit normally, orphans included. */
+			if (pid == first || (session->last_exit_wins && WIFEXITED(status))) {
 				exit_status = WIFEXITED(status) ? WEXITSTATUS(status)
 								: 128 + WTERMSIG(status);
 				if (WIFEXITED(status) && exit_status == GROOT_SHIM_FAILURE_STATUS)

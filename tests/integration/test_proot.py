@@ -292,3 +292,21 @@ def test_readlink_in_a_bind_at_another_guest_path(rootfs, tmp_path):
     r = run_groot("proot", "-r", rootfs, "-b", f"{host}:/ced", "sh", "-c",
                   "readlink /ced/l; cd /ced && readlink l; readlink /ced/out; cat /ced/l")
     assert (r.returncode, r.stdout) == (0, "/ced/x\n/ced/x\n/etc/hostname\nx\n"), r
+
+
+def test_exit_status_is_the_last_process_to_exit(rootfs):
+    """PRoot's test 33333333: PRoot exits with the status of the last process to
+    exit, an orphan outliving the command included (groot run: the command's)."""
+    r = run_groot("proot", "-r", rootfs, "sh", "-c", "(sleep 1; exit 4) & exit 3")
+    assert r.returncode == 4, r
+    r = run_groot("proot", "-r", rootfs, "sh", "-c", "exit 5")
+    assert r.returncode == 5, r
+
+
+def test_a_relative_bind_destination_is_from_the_starting_directory(rootfs, tmp_path):
+    """PRoot's test 6b5a254a: -b HOST:GUEST with a relative GUEST binds it below the cwd."""
+    (tmp_path / "note").write_text("noted\n")
+    os.chmod(tmp_path, 0o755)
+    r = run_groot("proot", "-r", rootfs, "-b", f"{tmp_path}/note:rel/note", "cat",
+                  f"{os.getcwd()}/rel/note")
+    assert r.returncode == 0 and r.stdout == "noted\n", r
