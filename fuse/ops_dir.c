@@ -335,6 +335,15 @@ static mode_t open_up_for_removal(struct fs *fs, struct inode *dir)
 	return chmod(path, (st.st_mode & 07777) | S_IRWXU) == 0 ? S_IFDIR | (st.st_mode & 07777) : 0;
 }
 
+/* The mode open_up_for_removal returned, when the removal failed. */
+static void put_back_mode(struct fs *fs, struct inode *dir, mode_t restore)
+{
+	char path[PROC_FD_PATH_MAX];
+
+	proc_fd_path(path, inode_dir_fd(dir, fs->upper));
+	chmod(path, restore & 07777);
+}
+
 static int remove_entry(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
 			const char *name, bool dir)
 {
@@ -395,12 +404,8 @@ static int remove_entry(struct fs *fs, const struct credentials_slot *who, struc
 		child->unlinked = true;
 	}
 out:
-	if (restore && r < 0) {
-		char path[PROC_FD_PATH_MAX];
-
-		proc_fd_path(path, inode_dir_fd(child, fs->upper));
-		chmod(path, restore & 07777);
-	}
+	if (restore && r < 0)
+		put_back_mode(fs, child, restore);
 	inode_unref(fs, child, 1);
 	return r;
 }
@@ -500,6 +505,7 @@ static int do_rename(struct fs *fs, const struct credentials_slot *who, struct i
 	bool exchange = flags & RENAME_EXCHANGE, uni = in_union(fs, parent);
 	bool src_below, dst_below;
 	struct inode *src = NULL, *dst = NULL;
+	mode_t restore = 0;
 	int olddir, newdir, r;
 
 	if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE))
@@ -545,7 +551,8 @@ static int do_rename(struct fs *fs, const struct credentials_slot *who, struct i
 			r = -ENOTDIR;
 		else if (src->type != S_IFDIR && dst->type == S_IFDIR)
 			r = -EISDIR;
-		else if (dst->type == S_IFDIR && uni && union_dir_is_empty(fs, dst) != 1)
+		else if (dst->type == S_IFDIR && uni &&
+			 ((restore = open_up_for_removal(fs, dst)), union_dir_is_empty(fs, dst) != 1))
 			r = -ENOTEMPTY;
 		if (r < 0)
 			goto out;
@@ -589,6 +596,8 @@ static int do_rename(struct fs *fs, const struct credentials_slot *who, struct i
 	else if (dst && !exchange)
 		meta_unlinked(fs, dst);
 out:
+	if (restore && r < 0)
+		put_back_mode(fs, dst, restore);
 	if (src)
 		inode_unref(fs, src, 1);
 	if (dst)

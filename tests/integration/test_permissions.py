@@ -398,6 +398,7 @@ mkdir z; chmod 0 z; python3 -c 'import os
 try: os.open("z", os.O_RDONLY); print("open-000 ok")
 except OSError as e: print("open-000", e.strerror)'; rmdir z
 mkdir y; touch y/f; chmod 0 y; rmdir y 2>&1; echo "rmdir-full $?"; ls -ld y | cut -c1-10
+mkdir w z; chmod 0 z; mv -T w z; echo "rename-onto $?"; ls -ld z | cut -c1-10; rmdir z
 chmod 700 y; rm -r y
 """
 
