@@ -416,7 +416,8 @@ static long fd_dev_type(int fd, uint64_t *dev, unsigned int *type)
 	if (r < 0)
 		return r;
 	*type = ((const uint16_t *)stx)[14] & 0170000;
-	*dev = (words[35] & 0xff) | ((uint64_t)words[34] << 8) | (((uint64_t)words[35] & ~0xffull) << 12);
+	*dev = (words[35] & 0xff) | ((uint64_t)words[34] << 8) |
+	       (((uint64_t)words[35] & ~0xffull) << 12);
 	return 0;
 }
 
@@ -434,7 +435,8 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, void *event)
 
 	/* The kernel's order: a bad epfd or an O_PATH fd is EBADF first. */
 	if (op == 1 /* EPOLL_CTL_ADD */ && config && fd >= 0 && fd_dev_type(fd, &dev, &type) == 0 &&
-	    (type == 0100000 || type == 0040000) && raw(__NR_fcntl, epfd, 1 /* F_GETFD */, 0, 0, 0, 0) >= 0 &&
+	    (type == 0100000 || type == 0040000) &&
+	    raw(__NR_fcntl, epfd, 1 /* F_GETFD */, 0, 0, 0, 0) >= 0 &&
 	    !(raw(__NR_fcntl, fd, 3 /* F_GETFL */, 0, 0, 0, 0) & 010000000 /* O_PATH */)) {
 		uint64_t view = __atomic_load_n(&view_dev, __ATOMIC_RELAXED);
 		if (!view) {

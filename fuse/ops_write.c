@@ -32,9 +32,9 @@ static int reopen_judged(struct fs *fs, struct inode *inode, int flags)
 {
 	char path[INODE_PATH_MAX];
 	struct stat st;
-	mode_t add = (flags & O_ACCMODE) == O_RDONLY	? S_IRUSR
+	mode_t add = (flags & O_ACCMODE) == O_RDONLY   ? S_IRUSR
 		     : (flags & O_ACCMODE) == O_WRONLY ? S_IWUSR
-							: S_IRUSR | S_IWUSR;
+						       : S_IRUSR | S_IWUSR;
 	bool changed = false;
 	int fd = -1, err = EACCES;
 
@@ -89,7 +89,7 @@ int file_fd(struct fs *fs, struct inode *inode, struct fuse_file_info *fi, int f
 	return fd;
 }
 
-static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode);
+static void drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode);
 
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -140,8 +140,8 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	/* An atomic O_TRUNC is a truncate the kernel sends no SETATTR for. */
-	if ((fi->flags & O_TRUNC) && writing && drop_set_ids(fs, req, inode))
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+	if ((fi->flags & O_TRUNC) && writing)
+		drop_set_ids(fs, req, inode);
 	fi->fh = (uint64_t)fd;
 	/* File contents change only through us: keep the page cache across opens. */
 	fi->keep_cache = !inode->bind;
@@ -160,12 +160,11 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in,
 	int fd = file_fd(fs, inode, fi, O_WRONLY, &opened);
 	ssize_t n;
 
-	if (fd >= 0 && drop_set_ids(fs, req, inode))
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 	if (fd < 0) {
 		fuse_reply_err(req, -fd);
 		return;
 	}
+	drop_set_ids(fs, req, inode);
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = fd;
 	out.buf[0].pos = off;
@@ -228,8 +227,8 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, of
 		return;
 	}
 	r = fallocate(fd, mode, off, len) < 0 ? errno : 0;
-	if (r == 0 && drop_set_ids(fs, req, inode))
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
+	if (r == 0)
+		drop_set_ids(fs, req, inode);
 	if (opened)
 		close(fd);
 	fuse_reply_err(req, r);
@@ -370,26 +369,26 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
  * change as a SETATTR; the view judges by the fake identity's. Under a daemon
  * that is root the tracees are really root and keep CAP_FSETID whatever their
  * fake identity; and FUSE's own recalculation of the change leaves out the
- * caller's group. Returns whether the mode changed.
+ * caller's group. The kernel's cached mode is then stale: dropped.
  */
-static bool drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
+static void drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
 {
 	struct credentials_slot buf;
 	const struct credentials_slot *who;
 	struct stat st, attr;
 
 	if (!fs->credentials || inode->type != S_IFREG)
-		return false;
+		return;
 	who = caller_of(fs, req, &buf);
 	if (!who || (who->caps & CRED_FSETID) || fs_stat_inode(fs, inode, &st) < 0)
-		return false;
+		return;
 	attr.st_mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
 	if ((st.st_mode & S_ISGID) &&
 	    ((st.st_mode & S_IXGRP) || !credentials_in_group(who, st.st_gid)))
 		attr.st_mode &= ~(mode_t)S_ISGID;
-	if (attr.st_mode == (st.st_mode & 07777))
-		return false;
-	return do_setattr(fs, inode, &attr, FUSE_SET_ATTR_MODE, -1) == 0;
+	if (attr.st_mode != (st.st_mode & 07777) &&
+	    do_setattr(fs, inode, &attr, FUSE_SET_ATTR_MODE, -1) == 0)
+		fuse_lowlevel_notify_inval_inode(fs->se, inode_id(fs, inode), -1, 0);
 }
 
 /* inval_children off the loop thread: it waits for the directory's lock. */

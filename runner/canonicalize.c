@@ -63,7 +63,8 @@ int canonicalize_path(const char *root, const char *base, const char *path, char
 			rest++;
 		bool last = *rest == '\0';
 
-		bool dot = length == 1 && p[0] == '.', dotdot = length == 2 && p[0] == '.' && p[1] == '.';
+		bool dot = length == 1 && p[0] == '.',
+		     dotdot = length == 2 && p[0] == '.' && p[1] == '.';
 		if ((dot || dotdot) && last) {
 			/*
 			 * A last "." or "..": what a lookup resolves to, but for the
