@@ -140,19 +140,29 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	int dirfd, r;
 
 	r = prepare_create(fs, who, parent, name, &dirfd);
-	if (r == 0 && mknodat(dirfd, name, real_mode(fs, mode, false), rdev) < 0) {
+	/*
+	 * A 0:0 character device (anyone may make one) would read as a whiteout
+	 * in the writable layer: it is recorded, as devices are under fake root.
+	 */
+	bool record = r == 0 && S_ISCHR(mode) && rdev == 0 && in_union(fs, parent);
+	if (r == 0 && !record && mknodat(dirfd, name, real_mode(fs, mode, false), rdev) < 0) {
 		r = -errno;
-		if (r == -EPERM && fs->opts->fake_root) {
-			/* Devices are recorded, not created: a regular file carrying the type. */
-			struct override_stat ov = {.mode = mode, .has_type = true, .rdev = rdev};
-			int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		record = r == -EPERM && fs->opts->fake_root;
+	}
+	if (record) {
+		/* Devices are recorded, not created: a regular file carrying the type. */
+		struct override_stat ov = {.mode = mode, .has_type = true, .rdev = rdev};
+		int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-			r = fd < 0 ? -errno : meta_store_new(fs, parent, dirfd, name, &ov);
-			if (fd >= 0)
-				close(fd);
-			if (r < 0 && fd >= 0)
-				unlinkat(dirfd, name, 0);
+		if (!fs->opts->fake_root) {
+			ov.uid = who ? who->fsuid : fs->uid;
+			ov.gid = who ? who->fsgid : fs->gid;
 		}
+		r = fd < 0 ? -errno : meta_store_new(fs, parent, dirfd, name, &ov);
+		if (fd >= 0)
+			close(fd);
+		if (r < 0 && fd >= 0)
+			unlinkat(dirfd, name, 0);
 	} else if (r == 0 && S_ISREG(mode)) {
 		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFREG, NULL);
 	} else if (r == 0) {

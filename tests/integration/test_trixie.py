@@ -655,3 +655,29 @@ def test_an_open_file_outlives_its_mode(tmp_path, trixie_rootfs, bind):
                   "cd /tmp && git init -q r && cd r && echo a > f && git add f && "
                   "git -c user.name=t -c user.email=t@t commit -qm one && git fsck && git log --oneline")
     assert r.returncode == 0 and r.stdout.endswith(" one\n"), r
+
+
+WHITEOUT_SHAPED_DEVICE = r"""
+import errno, os, stat, sys
+os.chdir(sys.argv[1])
+os.mknod("w", stat.S_IFCHR | 0o644, os.makedev(0, 0))
+st = os.lstat("w")
+print(os.listdir("."), stat.S_ISCHR(st.st_mode), os.major(st.st_rdev), os.minor(st.st_rdev),
+      oct(st.st_mode & 0o777), st.st_uid == os.getuid())
+try:
+    os.mkfifo("w")
+except OSError as e:
+    print("mkfifo", errno.errorcode[e.errno])
+os.unlink("w")
+print(os.listdir("."))
+"""
+
+
+@pytest.mark.skipif(as_root(), reason="the unprivileged case: root may make any device")
+def test_a_user_makes_a_whiteout_shaped_device(tmp_path, trixie_rootfs):
+    """Anyone may mknod a 0:0 character device (Linux 5.8+: overlay whiteouts); in
+    the writable layer a real one would read as a whiteout, and vanish."""
+    native, guest = python_natively_and_in_the_guest(tmp_path, trixie_rootfs,
+                                                     WHITEOUT_SHAPED_DEVICE)
+    assert native.startswith("['w'] True 0 0"), native
+    assert guest == native
