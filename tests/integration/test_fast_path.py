@@ -402,3 +402,42 @@ def test_lookups_in_direct_binds_skip_the_tracer(direct_profile):
     slow_traps = len([l for l in slow.stderr.splitlines() if "/mapped" in l or "/same" in l])
     fast_traps = len([l for l in fast.stderr.splitlines() if "/mapped" in l or "/same" in l])
     assert slow_traps > 50 and fast_traps * 5 < slow_traps, (fast_traps, slow_traps)
+
+
+# A preload library of the guest's own, loaded before groot-fast.so (fakeroot's
+# place): its fstatat wraps the next one, as libfakeroot's wrappers do.
+OWN_PRELOAD = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <sys/stat.h>
+int fstatat(int fd, const char *path, struct stat *st, int flags)
+{
+	int (*next)(int, const char *, struct stat *, int) = dlsym(RTLD_NEXT, "fstatat");
+	fprintf(stderr, "wrapped fstatat %s\n", path);
+	return next(fd, path, st, flags);
+}
+"""
+STATS = r"""
+#include <stdio.h>
+#include <sys/stat.h>
+int main(void)
+{
+	struct stat st;
+	printf("stat %d lstat %d\n", stat("/", &st), lstat("/", &st));
+	return 0;
+}
+"""
+
+
+def test_a_guest_preload_sees_only_the_calls_the_program_makes(profile, tmp_path):
+    """groot-fast.so's stat must not call its own fstatat through the GOT: a
+    library preloaded before it (fakeroot) would get that call too, and libfakeroot
+    called back into groot-fast.so until the stack overflowed."""
+    r = run_groot("run", profile, "--", "bash", "-c",
+                  "set -e; cd /tmp; printf '%s' \"$1\" > l.c; printf '%s' \"$2\" > p.c; "
+                  "cc -shared -fPIC -o l.so l.c -ldl; cc -o p p.c; LD_PRELOAD=/tmp/l.so ./p",
+                  "sh", OWN_PRELOAD, STATS)
+    assert r.returncode == 0, r
+    # glibc's own stat and lstat call no exported fstatat: the wrapper sees nothing.
+    assert r.stdout == "stat 0 lstat 0\n" and "wrapped" not in r.stderr, r
