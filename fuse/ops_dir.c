@@ -345,6 +345,16 @@ static mode_t open_up_for_removal(struct fs *fs, struct inode *dir)
 	return chmod(path, (st.st_mode & 07777) | S_IRWXU) == 0 ? S_IFDIR | (st.st_mode & 07777) : 0;
 }
 
+/*
+ * Is the directory empty in every layer, for its removal (rmdir, a rename
+ * onto it)? 0 or -ENOTEMPTY; *restore: what open_up_for_removal returned.
+ */
+static int empty_for_removal(struct fs *fs, struct inode *dir, mode_t *restore)
+{
+	*restore = open_up_for_removal(fs, dir);
+	return union_dir_is_empty(fs, dir) == 1 ? 0 : -ENOTEMPTY;
+}
+
 /* The mode open_up_for_removal returned, when the removal failed. */
 static void put_back_mode(struct fs *fs, struct inode *dir, mode_t restore)
 {
@@ -377,10 +387,8 @@ static int remove_entry(struct fs *fs, const struct credentials_slot *who, struc
 		r = -EBUSY;
 	if (r == 0)
 		r = access_may_delete(fs, who, parent, child);
-	if (r == 0 && dir && in_union(fs, parent)) {
-		restore = open_up_for_removal(fs, child);
-		r = union_dir_is_empty(fs, child) == 1 ? 0 : -ENOTEMPTY;
-	}
+	if (r == 0 && dir && in_union(fs, parent))
+		r = empty_for_removal(fs, child, &restore);
 	if (r == 0)
 		r = writable_dir_fd(fs, parent, &dirfd);
 	if (r < 0)
@@ -561,9 +569,8 @@ static int do_rename(struct fs *fs, const struct credentials_slot *who, struct i
 			r = -ENOTDIR;
 		else if (src->type != S_IFDIR && dst->type == S_IFDIR)
 			r = -EISDIR;
-		else if (dst->type == S_IFDIR && uni &&
-			 ((restore = open_up_for_removal(fs, dst)), union_dir_is_empty(fs, dst) != 1))
-			r = -ENOTEMPTY;
+		else if (dst->type == S_IFDIR && uni)
+			r = empty_for_removal(fs, dst, &restore);
 		if (r < 0)
 			goto out;
 	}
