@@ -17,6 +17,7 @@
 #include <spawn.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ static pthread_mutex_t unmount_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool unmounted;
 static atomic_bool lifeline_closed;
 static bool loop_done; /* under unmount_lock: main no longer handles SIGTERM */
+static int hold_fd = -1; /* with a lifeline: the mount's root, let go of last (release_behind) */
 
 /*
  * Detach the mount without touching the session fd: libfuse's
@@ -103,6 +105,11 @@ static void *lifeline_thread(void *arg)
 	int fd = fs->opts->lifeline_fd;
 	char buf[64];
 
+	/*
+	 * Held, the mount survives its detach: the detach is quick, and the
+	 * costly end of the mount waits for release_behind.
+	 */
+	hold_fd = open(fs->mountpoint, O_PATH | O_CLOEXEC);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
@@ -121,15 +128,61 @@ static void *lifeline_thread(void *arg)
 	unmount_once(fs, true);
 	remove_run_dir(fs->opts->run_dir);
 	fuse_session_exit(fs->se);
-	/* Wake the main thread's wait, unless the loop ended already (SIGTERM would kill). */
-	pthread_mutex_lock(&unmount_lock);
-	if (!loop_done)
-		pthread_kill(main_thread, SIGTERM);
-	pthread_mutex_unlock(&unmount_lock);
+	/*
+	 * Wake the main thread's wait, unless the loop ended already (SIGTERM
+	 * would kill). Again and again: the mount we hold keeps the connection
+	 * alive, and a signal just before the loop's read(2) would be missed.
+	 */
+	for (int i = 0; i < 200; i++) {
+		bool done;
+
+		pthread_mutex_lock(&unmount_lock);
+		done = loop_done;
+		if (!done && i == 100 && hold_fd >= 0) {
+			close(hold_fd); /* then the connection ends, and every read with it */
+			hold_fd = -1;
+		}
+		if (!done)
+			pthread_kill(main_thread, SIGTERM);
+		pthread_mutex_unlock(&unmount_lock);
+		if (done)
+			break;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
 	sleep(2);
 	log_warn("the session did not end after unmount; exiting");
 	_exit(0);
 	return NULL;
+}
+
+/*
+ * Let go of the mount last, in a child that outlives us by a moment. The
+ * last reference frees every inode the guest's walk left in the kernel's
+ * caches, tens of milliseconds for a /usr, and the runner, which waits for
+ * our exit, need not wait for that too. The mount is detached already, the
+ * run directory removed and the side stores closed: nothing is left to see.
+ */
+static void release_behind(void)
+{
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	pid_t pid = self >= 0 ? fork() : -1;
+
+	if (pid == 0) {
+		struct pollfd p = {.fd = self, .events = POLLIN};
+		int low = hold_fd < self ? hold_fd : self, high = hold_fd ^ self ^ low;
+
+		/* Nothing of ours kept open: stdio above all, which a caller may read to EOF. */
+		close_range(0, (unsigned)low - 1, 0);
+		close_range((unsigned)low + 1, (unsigned)high - 1, 0);
+		close_range((unsigned)high + 1, ~0U, 0);
+		while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+			;
+		_exit(0); /* closing hold_fd after our parent did: the last reference */
+	}
+	close(hold_fd); /* without a child, the last reference goes here */
+	hold_fd = -1;
+	if (self >= 0)
+		close(self);
 }
 
 static void raise_fd_limit(void)
@@ -323,7 +376,7 @@ int main(int argc, char **argv)
 	 * After a lifeline detach this only releases libfuse's state: the
 	 * connection is gone, so it notices (POLLERR) and unmounts nothing.
 	 */
-	if (atomic_load(&lifeline_closed)) {
+	if (atomic_load(&lifeline_closed) && hold_fd < 0) {
 		/*
 		 * While a process still holds something of the detached mount (a
 		 * stopped guest's cwd) the connection lives, and libfuse runs
@@ -346,6 +399,8 @@ int main(int argc, char **argv)
 	dir_handles_free_all();
 	close_everything(fs);
 	free_options(&opts);
+	if (hold_fd >= 0)
+		release_behind();
 	/* The loop reports the connection we tore down ourselves as an error: it is not one. */
 	return r < 0 && !atomic_load(&lifeline_closed) ? GROOT_EXIT_FAILURE : 0;
 }
