@@ -53,7 +53,10 @@ EXPORT int __lxstat64(int version, const char *path, void *st) __attribute__((al
 
 EXPORT int statx(int fd, const char *path, int flags, unsigned int mask, void *stx)
 {
-	return (int)result(lookup_call(__NR_statx, 1, fd, (long)path, flags, mask, (long)stx));
+	long r = lookup_call(__NR_statx, 1, fd, (long)path, flags, mask, (long)stx);
+
+	remember_stat(fd, path, flags, r, stx);
+	return (int)result(r);
 }
 
 /* ---- access ---- */
@@ -366,6 +369,15 @@ EXPORT int renameat(int fd1, const char *from, int fd2, const char *to)
 {
 	return (int)result(
 		write2_call(__NR_renameat, 1, 3, fd1, (long)from, fd2, (long)to, 0));
+}
+
+/* For the tracer as before (a flag it must see), after forgetting the last statx. */
+EXPORT int renameat2(int fd1, const char *from, int fd2, const char *to, unsigned int flags)
+{
+	if (!flags)
+		return renameat(fd1, from, fd2, to);
+	last_stat.flags = -1;
+	return (int)result(raw(__NR_renameat2, fd1, (long)from, fd2, (long)to, flags, 0));
 }
 
 EXPORT int rename(const char *from, const char *to)

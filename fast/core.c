@@ -127,6 +127,7 @@ const char *fast_path(const char *path, char *buf)
 	size_t n, guest_length;
 	const char *host;
 
+	last_stat.flags = -1; /* a call on some path since: remember_stat's answer may be stale */
 	if (!config || !path)
 		return NULL;
 	if (path[0] != '/')
@@ -389,6 +390,7 @@ int read_only_binds(void)
 /* path_call() for a change (mkdir, unlink, chmod...): the tracer's with read-only binds. */
 long write_call(long nr, int at, long a, long b, long c, long d, long e)
 {
+	last_stat.flags = -1;
 	if (read_only_binds())
 		return raw(nr, a, b, c, d, e, 0);
 	return path_call(nr, at, a, b, c, d, e);
@@ -396,6 +398,7 @@ long write_call(long nr, int at, long a, long b, long c, long d, long e)
 
 long write2_call(long nr, int at1, int at2, long a, long b, long c, long d, long e)
 {
+	last_stat.flags = -1;
 	if (read_only_binds())
 		return raw(nr, a, b, c, d, e, 0);
 	return path2_call(nr, at1, at2, a, b, c, d, e);

@@ -75,6 +75,14 @@ long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long 
 #define NOT_HANDLED (-4096L - 1)
 long beneath_call(long nr, const long *args);
 
+/* xattr.c: what the last statx of this thread found, for a listxattr of the same path next. */
+void remember_stat(int fd, const char *path, int flags, long r, const void *stx);
+extern __thread struct last_stat {
+	uint64_t dev, ino;
+	int flags; /* the statx's AT_SYMLINK_NOFOLLOW, or -1: nothing kept */
+	char path[256];
+} last_stat __attribute__((tls_model("initial-exec")));
+
 /* calls.c */
 int open_at(int fd, const char *path, int flags, unsigned int mode);
 

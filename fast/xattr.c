@@ -19,18 +19,23 @@ static uint64_t view_dev;
  * attributes: statx asks STATX_INO only, so an atime the kernel marked stale
  * (after a readdir or a readlink) costs the view no GETATTR round trip.
  */
+/* stat's st_dev from a struct statx's stx_dev_major and _minor (at 136). */
+static uint64_t dev_of(const uint32_t *words)
+{
+	uint64_t major = words[34], minor = words[35];
+
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffull) << 12);
+}
+
 static long dev_ino(const char *path, long flags, uint64_t *dev, uint64_t *ino)
 {
 	uint64_t stx[32]; /* struct statx: stx_ino at 32, stx_dev_major and _minor at 136 */
 	const uint32_t *words = (const uint32_t *)stx;
 	long r = gate(__NR_statx, AT_FDCWD_, (long)path, flags, 0x100 /* STATX_INO */, (long)stx, 0);
-	uint64_t major, minor;
 
 	if (r < 0)
 		return r;
-	major = words[34];
-	minor = words[35];
-	*dev = (minor & 0xff) | (major << 8) | ((minor & ~0xffull) << 12);
+	*dev = dev_of(words);
 	*ino = stx[4];
 	return 0;
 }
@@ -69,17 +74,43 @@ static const struct xattr_hints *map_hints(void)
 	return h;
 }
 
+/*
+ * The inode the last statx of this thread found, and the path it was asked
+ * for: ls -l lists the xattrs of each path it has just stat'ed, and the hint
+ * then needs no second walk. Any call on a path since forgets it (fast_path),
+ * and so does a rename the tracer handles (renameat2 below).
+ */
+__thread struct last_stat last_stat __attribute__((tls_model("initial-exec"))) = {.flags = -1};
+
+void remember_stat(int fd, const char *path, int flags, long r, const void *stx)
+{
+	const uint32_t *words = stx;
+	size_t n;
+
+	if (r < 0 || !path || (fd != AT_FDCWD_ && path[0] != '/') ||
+	    !(words[0] & 0x100 /* STATX_INO */) || (n = length_of(path)) >= sizeof(last_stat.path))
+		return;
+	copy(last_stat.path, path, n + 1);
+	last_stat.ino = *(const uint64_t *)(words + 8); /* stx_ino, at 32 */
+	last_stat.dev = dev_of(words);
+	last_stat.flags = flags & AT_SYMLINK_NOFOLLOW;
+}
+
 /* Does the view say path has no xattr the guest could see? (a cached stat and a probe) */
 static int no_xattrs(const char *path, int follow)
 {
 	char buf[PATH_MAX_];
-	const char *p = fast_path(path, buf);
+	int flags = follow ? 0 : AT_SYMLINK_NOFOLLOW;
+	size_t n = path ? length_of(path) : sizeof(last_stat.path);
+	int kept = last_stat.flags == flags && n < sizeof(last_stat.path) &&
+		   same(last_stat.path, path, n + 1);
+	uint64_t dev = last_stat.dev, ino = last_stat.ino;
+	const char *p = fast_path(path, buf); /* forgets last_stat */
 	const struct xattr_hints *h;
-	uint64_t dev, ino;
 
 	if (!p || (h = map_hints()) == NO_HINTS)
 		return 0;
-	if (dev_ino(p, follow ? 0 : AT_SYMLINK_NOFOLLOW, &dev, &ino) < 0)
+	if (!kept && dev_ino(p, flags, &dev, &ino) < 0)
 		return 0;
 	return dev == view_dev && xattr_hints_none(h, ino);
 }

@@ -441,3 +441,78 @@ def test_a_guest_preload_sees_only_the_calls_the_program_makes(profile, tmp_path
     assert r.returncode == 0, r
     # glibc's own stat and lstat call no exported fstatat: the wrapper sees nothing.
     assert r.stdout == "stat 0 lstat 0\n" and "wrapped" not in r.stderr, r
+
+
+STAT_THEN_LIST = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static void look(const char *p)
+{
+	struct statx stx;
+	if (statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) != 0)
+		perror("statx");
+}
+
+static void show(const char *what, const char *p)
+{
+	char list[256] = "";
+	printf("%s %zd %s\n", what, llistxattr(p, list, sizeof(list)), list);
+}
+
+static void make(const char *p, const char *xattr)
+{
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	if (xattr && setxattr(p, xattr, "1", 1, 0) != 0)
+		perror("setxattr");
+}
+
+int main(void)
+{
+	struct statx stx;
+	int dir;
+
+	make("/tmp/m/a", NULL);
+	make("/tmp/m/b", "user.b");
+	look("/tmp/m/a");
+	renameat2(AT_FDCWD, "/tmp/m/b", AT_FDCWD, "/tmp/m/a", RENAME_EXCHANGE);
+	show("exchanged", "/tmp/m/a");
+	make("/tmp/m/d", "user.d");
+	link("/tmp/m/b", "/tmp/m/b2"); /* the inode renamed over lives on */
+	look("/tmp/m/b");
+	rename("/tmp/m/d", "/tmp/m/b");
+	show("renamed", "/tmp/m/b");
+	make("/tmp/m/e", NULL);
+	look("/tmp/m/e");
+	setxattr("/tmp/m/e", "user.late", "1", 1, 0);
+	show("set", "/tmp/m/e");
+	make("/tmp/m/sub/c", NULL);
+	make("/tmp/m/c", "user.c");
+	dir = open("/tmp/m/sub", O_RDONLY | O_DIRECTORY);
+	statx(dir, "c", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx);
+	chdir("/tmp/m");
+	show("relative", "c");
+	look("/tmp/m/c");
+	show("same", "/tmp/m/c");
+	look("/tmp/m/sub/c");
+	show("other", "/tmp/m/c");
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("extra", [(), ("--no-fast-path",)], ids=["fast", "tracer"])
+def test_listxattr_after_statx_sees_what_changed_between(profile, extra):
+    """ls -l lists the xattrs of the path it has just stat'ed, and groot-fast.so
+    then takes the inode from that statx: a rename in between (the fast path's,
+    or renameat2 with a flag, the tracer's) or another dirfd must not fool it."""
+    r = run_groot("run", *extra, profile, "--", "bash", "-c",
+                  "set -e; rm -rf /tmp/m; mkdir -p /tmp/m/sub; cd /tmp; printf '%s' \"$1\" > sl.c; "
+                  "cc -o sl sl.c; ./sl", "sh", STAT_THEN_LIST)
+    assert r.returncode == 0, r
+    assert r.stdout == ("exchanged 7 user.b\nrenamed 7 user.d\nset 10 user.late\nrelative 7 user.c\n"
+                        "same 7 user.c\nother 7 user.c\n"), r
