@@ -132,6 +132,8 @@ struct inode {
 	bool hinted;
 	/* Directories: when a readdir last started at offset 0 (CLOCK_MONOTONIC ns); atomic. */
 	uint64_t listed_ns;
+	/* Directories: their symlinks were read ahead once (linkahead.c); atomic. */
+	bool links_ahead;
 };
 
 struct fs {
@@ -439,6 +441,15 @@ void prefetch_push(struct fs *fs, struct inode **dirs, size_t n);
 void prefetch_wait(struct inode *dir);
 /* At exit: stop the helper thread, drop what is queued. */
 void prefetch_stop(void);
+
+/*
+ * linkahead.c: a READLINK in a directory listed moments before (ls -l) has
+ * the directory's other symlinks read through the mount (mount_fd, an fd of
+ * its root, which linkahead_start takes; -1 or never called: off).
+ */
+void linkahead_start(int mount_fd);
+void linkahead_note(struct fs *fs, struct inode *link);
+void linkahead_stop(void);
 
 /* ops_read.c, ops_write.c, ops_dir.c */
 void fill_read_ops(struct fuse_lowlevel_ops *ops);

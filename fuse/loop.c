@@ -441,6 +441,7 @@ int fs_session_loop(struct fs *fs)
 	free(buf.mem);
 
 	prefetch_stop();
+	linkahead_stop();
 	pthread_mutex_lock(&pool.lock);
 	pool.exiting = true;
 	pthread_cond_broadcast(&pool.wake);

@@ -110,6 +110,7 @@ static void *lifeline_thread(void *arg)
 	 * costly end of the mount waits for release_behind.
 	 */
 	hold_fd = open(fs->mountpoint, O_PATH | O_CLOEXEC);
+	linkahead_start(hold_fd);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;

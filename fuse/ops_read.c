@@ -214,6 +214,7 @@ static void fs_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	buf[n] = '\0';
+	linkahead_note(fs, inode); /* before the reply: till then the kernel holds the link */
 	r = symlink_rewrite(fs, inode, buf, &rewritten);
 	if (r < 0)
 		fuse_reply_err(req, -r);

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Symlink targets read ahead (fs.h, "linkahead.c").
+ *
+ * ls -l reads the target of every symlink it lists, and the first read of
+ * each costs the lister a READLINK round trip (then the kernel keeps the
+ * target: FUSE_CACHE_SYMLINKS). When a READLINK comes for a name in a
+ * directory listed moments before, one helper thread reads the directory's
+ * other symlinks through the mount itself, from its last entry backwards,
+ * while the lister goes forwards: where they meet, the lister finds the
+ * targets cached.
+ *
+ * The helper's own requests are answered like any other. It touches no
+ * inode and holds no lock while in a syscall, and nothing ever waits for
+ * it: when the connection ends, whatever it is in fails, and the process's
+ * exit ends it.
+ */
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define QUEUE 16
+/* A READLINK within this long of its directory's listing is a lister's. */
+#define LISTED_WINDOW_NS 5000000000ull
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	char *paths[QUEUE]; /* guest paths, relative to the mount's root ("" for it) */
+	size_t n;
+	int mount_fd;
+	bool started, exiting;
+	pthread_t thread;
+} la = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .mount_fd = -1};
+
+static void read_links(int mount_fd, const char *path)
+{
+	int fd = openat(mount_fd, *path ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	char **names = NULL, target[PATH_MAX];
+	size_t n = 0, cap = 0;
+	bool stop = false;
+	struct dirent *e;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir))) {
+		char **more;
+
+		if (e->d_type != DT_LNK)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(more = realloc(names, cap * sizeof(*names))))
+				break;
+			names = more;
+		}
+		if (!(names[n] = strdup(e->d_name)))
+			break;
+		n++;
+	}
+	for (size_t i = n; i > 0; i--) {
+		if (!stop && readlinkat(fd, names[i - 1], target, sizeof(target)) < 0 &&
+		    errno == ENOTCONN)
+			stop = true; /* the connection is over */
+		free(names[i - 1]);
+	}
+	free(names);
+	closedir(dir);
+}
+
+static void *linkahead_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&la.lock);
+	for (;;) {
+		char *path;
+
+		while (!la.n && !la.exiting)
+			pthread_cond_wait(&la.work, &la.lock);
+		if (la.exiting)
+			break;
+		path = la.paths[--la.n];
+		pthread_mutex_unlock(&la.lock);
+		log_debug("reading the symlinks of /%s ahead", path);
+		read_links(la.mount_fd, path);
+		free(path);
+		pthread_mutex_lock(&la.lock);
+	}
+	pthread_mutex_unlock(&la.lock);
+	return NULL;
+}
+
+void linkahead_start(int mount_fd)
+{
+	la.mount_fd = mount_fd;
+}
+
+void linkahead_note(struct fs *fs, struct inode *link)
+{
+	struct timespec now;
+	uint64_t listed = 0;
+	struct inode *dir;
+	char *path;
+
+	if (la.mount_fd < 0)
+		return;
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	dir = link->parent; /* kept alive by the link, which the kernel holds meanwhile */
+	if (dir && !__atomic_exchange_n(&dir->links_ahead, true, __ATOMIC_RELAXED))
+		listed = __atomic_load_n(&dir->listed_ns, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&fs->tree_lock);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!listed || (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - listed >
+			       LISTED_WINDOW_NS)
+		return;
+	if (!(path = inode_guest_path(fs, dir)))
+		return;
+	pthread_mutex_lock(&la.lock);
+	if (!la.started && !la.exiting)
+		la.started = loop_start_quiet_thread(&la.thread, linkahead_main);
+	if (la.started && !la.exiting && la.n < QUEUE) {
+		/* Relative to the mount's root: skip the guest path's leading slash. */
+		memmove(path, path + 1, strlen(path));
+		la.paths[la.n++] = path;
+		path = NULL;
+		pthread_cond_signal(&la.work);
+	}
+	pthread_mutex_unlock(&la.lock);
+	free(path);
+}
+
+void linkahead_stop(void)
+{
+	pthread_mutex_lock(&la.lock);
+	la.exiting = true;
+	pthread_cond_broadcast(&la.work);
+	pthread_mutex_unlock(&la.lock);
+}
