@@ -272,13 +272,7 @@ ssize_t inode_path_listxattr(struct inode *inode, const char *path, char *list, 
 	int dfd = -1;
 	ssize_t n;
 
-	/*
-	 * A directory has an fd of its own, but O_PATH, which listxattrat's
-	 * AT_EMPTY_PATH refuses: by name under its parent too (the tree lock
-	 * held, the name is current). Not a file kept by its fd: it may have none.
-	 */
-	if ((inode_own_fd(inode) < 0 || inode->type == S_IFDIR) &&
-	    !__atomic_load_n(&no_listxattrat, __ATOMIC_RELAXED))
+	if (inode_own_fd(inode) < 0 && !__atomic_load_n(&no_listxattrat, __ATOMIC_RELAXED))
 		dfd = parent_dir_fd(inode);
 	if (dfd >= 0) {
 		n = syscall(SYS_listxattrat, dfd, inode->name, AT_SYMLINK_NOFOLLOW, list, size);
