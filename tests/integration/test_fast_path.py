@@ -474,7 +474,7 @@ static void make(const char *p, const char *xattr)
 int main(void)
 {
 	struct statx stx;
-	int dir;
+	int dir, top = open("/tmp/m", O_RDONLY | O_DIRECTORY);
 
 	make("/tmp/m/a", NULL);
 	make("/tmp/m/b", "user.b");
@@ -493,9 +493,15 @@ int main(void)
 	make("/tmp/m/sub/c", NULL);
 	make("/tmp/m/c", "user.c");
 	dir = open("/tmp/m/sub", O_RDONLY | O_DIRECTORY);
-	statx(dir, "c", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx);
 	chdir("/tmp/m");
-	show("relative", "c");
+	statx(dir, "c", AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx);
+	show("dirfd", "c");
+	chdir("/tmp/m/sub");
+	look("c");
+	fchdir(top);
+	show("fchdir", "c");
+	statx(AT_FDCWD, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx);
+	show("empty", "");
 	look("/tmp/m/c");
 	show("same", "/tmp/m/c");
 	look("/tmp/m/sub/c");
@@ -509,10 +515,11 @@ int main(void)
 def test_listxattr_after_statx_sees_what_changed_between(profile, extra):
     """ls -l lists the xattrs of the path it has just stat'ed, and groot-fast.so
     then takes the inode from that statx: a rename in between (the fast path's,
-    or renameat2 with a flag, the tracer's) or another dirfd must not fool it."""
+    or renameat2 with a flag, the tracer's), another dirfd, a change of cwd
+    (fchdir) or an empty path must not fool it."""
     r = run_groot("run", *extra, profile, "--", "bash", "-c",
                   "set -e; rm -rf /tmp/m; mkdir -p /tmp/m/sub; cd /tmp; printf '%s' \"$1\" > sl.c; "
                   "cc -o sl sl.c; ./sl", "sh", STAT_THEN_LIST)
     assert r.returncode == 0, r
-    assert r.stdout == ("exchanged 7 user.b\nrenamed 7 user.d\nset 10 user.late\nrelative 7 user.c\n"
-                        "same 7 user.c\nother 7 user.c\n"), r
+    assert r.stdout == ("exchanged 7 user.b\nrenamed 7 user.d\nset 10 user.late\ndirfd 7 user.c\n"
+                        "fchdir 7 user.c\nempty -1 \nsame 7 user.c\nother 7 user.c\n"), r
