@@ -20,8 +20,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,7 +45,11 @@ static struct {
 
 static void read_links(int mount_fd, const char *path)
 {
-	int fd = openat(mount_fd, *path ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Beneath the root and through no symlink: a name renamed meanwhile leads nowhere else. */
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	int fd = mount_fd < 0 ? -1
+			      : (int)syscall(SYS_openat2, mount_fd, *path ? path : ".", &how, sizeof(how));
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	char **names = NULL, target[PATH_MAX];
 	size_t n = 0, cap = 0;
@@ -94,7 +100,7 @@ static void *linkahead_main(void *arg)
 		path = la.paths[--la.n];
 		pthread_mutex_unlock(&la.lock);
 		log_debug("reading the symlinks of /%s ahead", path);
-		read_links(la.mount_fd, path);
+		read_links(__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE), path);
 		free(path);
 		pthread_mutex_lock(&la.lock);
 	}
@@ -104,40 +110,49 @@ static void *linkahead_main(void *arg)
 
 void linkahead_start(int mount_fd)
 {
-	la.mount_fd = mount_fd;
+	__atomic_store_n(&la.mount_fd, mount_fd, __ATOMIC_RELEASE);
 }
 
 void linkahead_note(struct fs *fs, struct inode *link)
 {
 	struct timespec now;
-	uint64_t listed = 0;
 	struct inode *dir;
-	char *path;
+	uint64_t listed;
+	char *path = NULL;
+	bool queued = false;
 
-	if (la.mount_fd < 0)
+	if (__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE) < 0)
 		return;
-	pthread_rwlock_rdlock(&fs->tree_lock);
-	dir = link->parent; /* kept alive by the link, which the kernel holds meanwhile */
-	if (dir && !__atomic_exchange_n(&dir->links_ahead, true, __ATOMIC_RELAXED))
-		listed = __atomic_load_n(&dir->listed_ns, __ATOMIC_RELAXED);
-	pthread_rwlock_unlock(&fs->tree_lock);
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!listed || (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - listed >
-			       LISTED_WINDOW_NS)
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	dir = link->parent;
+	listed = dir ? __atomic_load_n(&dir->listed_ns, __ATOMIC_RELAXED) : 0;
+	/* Listed moments before (not just a program's loader resolving a library): once. */
+	if (listed && (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - listed <=
+			      LISTED_WINDOW_NS &&
+	    !__atomic_exchange_n(&dir->links_ahead, true, __ATOMIC_RELAXED))
+		inode_ref(dir); /* a rename of the link may take away the link's reference */
+	else
+		dir = NULL;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (!dir)
 		return;
-	if (!(path = inode_guest_path(fs, dir)))
-		return;
+	path = inode_guest_path(fs, dir);
 	pthread_mutex_lock(&la.lock);
 	if (!la.started && !la.exiting)
 		la.started = loop_start_quiet_thread(&la.thread, linkahead_main);
-	if (la.started && !la.exiting && la.n < QUEUE) {
+	if (path && la.started && !la.exiting && la.n < QUEUE) {
 		/* Relative to the mount's root: skip the guest path's leading slash. */
 		memmove(path, path + 1, strlen(path));
 		la.paths[la.n++] = path;
 		path = NULL;
+		queued = true;
 		pthread_cond_signal(&la.work);
 	}
 	pthread_mutex_unlock(&la.lock);
+	if (!queued)
+		__atomic_store_n(&dir->links_ahead, false, __ATOMIC_RELAXED); /* another time */
+	inode_unref(fs, dir, 1);
 	free(path);
 }
 

@@ -32,7 +32,8 @@ static pthread_mutex_t unmount_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool unmounted;
 static atomic_bool lifeline_closed;
 static bool loop_done; /* under unmount_lock: main no longer handles SIGTERM */
-static int hold_fd = -1; /* with a lifeline: the mount's root, let go of last (release_behind) */
+/* With a lifeline: the mount's root, let go of last (release_behind). Under unmount_lock. */
+static int hold_fd = -1;
 
 /*
  * Detach the mount without touching the session fd: libfuse's
@@ -109,8 +110,12 @@ static void *lifeline_thread(void *arg)
 	 * Held, the mount survives its detach: the detach is quick, and the
 	 * costly end of the mount waits for release_behind.
 	 */
-	hold_fd = open(fs->mountpoint, O_PATH | O_CLOEXEC);
-	linkahead_start(hold_fd);
+	pthread_mutex_lock(&unmount_lock);
+	if (!loop_done) {
+		hold_fd = open(fs->mountpoint, O_PATH | O_CLOEXEC);
+		linkahead_start(hold_fd);
+	}
+	pthread_mutex_unlock(&unmount_lock);
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
@@ -140,7 +145,14 @@ static void *lifeline_thread(void *arg)
 		pthread_mutex_lock(&unmount_lock);
 		done = loop_done;
 		if (!done && i == 100 && hold_fd >= 0) {
-			close(hold_fd); /* then the connection ends, and every read with it */
+			/* Then the connection ends, and every read with it; the number stays taken. */
+			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			linkahead_start(-1);
+			if (null < 0 || dup2(null, hold_fd) < 0)
+				close(hold_fd);
+			if (null >= 0)
+				close(null);
 			hold_fd = -1;
 		}
 		if (!done)
@@ -182,6 +194,7 @@ static void release_behind(void)
 	}
 	close(hold_fd); /* without a child, the last reference goes here */
 	hold_fd = -1;
+	/* (The link helper took no new job since the loop ended: linkahead_stop.) */
 	if (self >= 0)
 		close(self);
 }

@@ -342,7 +342,8 @@ static int compact_locked(struct side_store *s)
 		goto out;
 	}
 	/* Whoever opens the new name must wait for us, as for the old one. */
-	flock(fd, LOCK_EX);
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
 	for (size_t off = 0; off < n;) {
 		ssize_t w = write(fd, buf + off, n - off);
 
