@@ -246,6 +246,25 @@ static bool syscall_writes(struct stop *stop)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
+/*
+ * rmdir of a last ".." at the guest root: the canonical path keeps "." there
+ * (".." would climb out of the view), which rmdir refuses with EINVAL; the
+ * kernel refuses a last ".." with ENOTEMPTY before it looks anything up.
+ */
+static bool rmdir_of_root_dotdot(struct stop *stop, const char *guest, const char *host)
+{
+	const char *name = stop->desc->name, *mount = stop->session->mount;
+	size_t n = strlen(guest), m = strlen(mount);
+
+	if (strcmp(name, "rmdir") && (strcmp(name, "unlinkat") || !(stop_arg(stop, 2) & AT_REMOVEDIR)))
+		return false;
+	while (n > 1 && guest[n - 1] == '/')
+		n--;
+	if (n < 2 || strncmp(guest + n - 2, "..", 2) || (n > 2 && guest[n - 3] != '/'))
+		return false;
+	return !strncmp(host, mount, m) && !strcmp(host + m, "/.");
+}
+
 /* The view's st_dev: what is not on it (direct binds, /proc, /dev) the host judges. */
 static dev_t view_device(const struct session *session)
 {
@@ -348,6 +367,8 @@ void handle_path_enter(struct stop *stop)
 			r = snprintf(host, sizeof(host), "%s", auxv) < (int)sizeof(host) ? 1 : -ENAMETOOLONG;
 		else
 			r = translate_path(stop->session, pid, dirfd, guest, host, sizeof(host));
+		if (r > 0 && rmdir_of_root_dotdot(stop, guest, host))
+			r = -ENOTEMPTY;
 		if (r < 0) {
 			stop_skip(stop, r);
 			return;
