@@ -371,7 +371,7 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 {
 	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
 	pthread_mutex_t *m = stripe_of(b);
-	struct inode *cur, **pp;
+	struct inode *cur;
 
 	if (fresh->key_dev == fs->root.key_dev && fresh->key_ino == fs->root.key_ino &&
 	    fresh->bind == NULL) {
@@ -384,20 +384,10 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 		return &fs->root;
 	}
 	pthread_mutex_lock(m);
-	for (pp = &buckets[b]; (cur = *pp); pp = &cur->hash_next)
+	for (cur = buckets[b]; cur; cur = cur->hash_next)
 		if (cur->key_dev == fresh->key_dev && cur->key_ino == fresh->key_ino &&
 		    cur->bind == fresh->bind)
 			break;
-	if (cur && cur->type != fresh->type) {
-		/*
-		 * Another object under the same number: the one we knew went away
-		 * without us (its number reused since, by a mkdir where a file
-		 * was). It lives on for whoever holds it, out of the table.
-		 */
-		*pp = cur->hash_next;
-		cur->hash_next = NULL;
-		cur = NULL;
-	}
 	if (cur) {
 		cur->refs++;
 		pthread_mutex_unlock(m);
