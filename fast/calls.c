@@ -55,7 +55,7 @@ EXPORT int statx(int fd, const char *path, int flags, unsigned int mask, void *s
 {
 	long r = lookup_call(__NR_statx, 1, fd, (long)path, flags, mask, (long)stx);
 
-	remember_stat(fd, path, flags, r, stx);
+	remember_stat(path, flags, r, stx);
 	return (int)result(r);
 }
 
@@ -326,22 +326,9 @@ EXPORT FILE_ *fopen64(const char *path, const char *mode)
 
 /* ---- the rest of the prefix-only calls ---- */
 
-/* A change of cwd, done: a relative path remembered before it names something else. */
-static long cwd_changed(long r)
-{
-	__atomic_add_fetch(&cwd_generation, 1, __ATOMIC_RELEASE);
-	return r;
-}
-
 EXPORT int chdir(const char *path)
 {
-	return (int)result(cwd_changed(path_call(__NR_chdir, 0, (long)path, 0, 0, 0, 0)));
-}
-
-/* Not a path call: only for remember_stat (xattr.c). */
-EXPORT int fchdir(int fd)
-{
-	return (int)result(cwd_changed(gate(__NR_fchdir, fd, 0, 0, 0, 0, 0)));
+	return (int)result(path_call(__NR_chdir, 0, (long)path, 0, 0, 0, 0));
 }
 
 EXPORT int mkdirat(int fd, const char *path, unsigned int mode)

@@ -76,16 +76,13 @@ long path2_call(long nr, int at1, int at2, long a, long b, long c, long d, long 
 long beneath_call(long nr, const long *args);
 
 /* xattr.c: what the last statx of this thread found, for a listxattr of the same path next. */
-void remember_stat(int fd, const char *path, int flags, long r, const void *stx);
+void remember_stat(const char *path, int flags, long r, const void *stx);
 extern __thread struct last_stat {
 	unsigned seq; /* odd while it changes (a signal handler's statx may interrupt a reader) */
 	int flags;    /* the statx's AT_SYMLINK_NOFOLLOW, or -1: nothing kept */
-	unsigned long cwd; /* cwd_generation then, for a relative path */
 	uint64_t dev, ino;
-	char path[256];
+	char path[256]; /* absolute */
 } last_stat __attribute__((tls_model("initial-exec")));
-/* Bumped by chdir and fchdir (any thread: the cwd is the process's). */
-extern unsigned long cwd_generation;
 
 /* calls.c */
 int open_at(int fd, const char *path, int flags, unsigned int mode);

@@ -75,33 +75,30 @@ static const struct xattr_hints *map_hints(void)
 }
 
 /*
- * The inode the last statx of this thread found, and the path it was asked
- * for: ls -l lists the xattrs of each path it has just stat'ed, and the hint
- * then needs no second walk. Any call on a path since forgets it
- * (fast_path, write_call), so does a rename the tracer handles (renameat2),
- * and a relative path's is gone once any thread changes the cwd. Renames
- * made by raw syscall() are not seen: such a memo then names the inode the
- * path had, which the hints table still describes (an inode replaced and
- * gone has no hint).
+ * The inode the last statx of this thread found, and the absolute path it
+ * was asked for: ls -l lists the xattrs of each path it has just stat'ed,
+ * and the hint then needs no second walk. Any call on a path since forgets
+ * it (fast_path, write_call), and so does a rename the tracer handles
+ * (renameat2). Not seen: a rename by another thread or process, or by a raw
+ * syscall(), in between; the memo then names the inode the path had a moment
+ * before, as if the listxattr had come first. Relative paths are not kept: a
+ * cwd changes behind our back (glibc's fts and nftw chdir internally).
  */
 __thread struct last_stat last_stat __attribute__((tls_model("initial-exec"))) = {.flags = -1};
-unsigned long cwd_generation;
 
-void remember_stat(int fd, const char *path, int flags, long r, const void *stx)
+void remember_stat(const char *path, int flags, long r, const void *stx)
 {
 	const uint32_t *words = stx;
 	size_t n;
 
-	if (r < 0 || !path || !path[0] || (flags & AT_EMPTY_PATH) ||
-	    (fd != AT_FDCWD_ && path[0] != '/') || !(words[0] & 0x100 /* STATX_INO */) ||
-	    (n = length_of(path)) >= sizeof(last_stat.path))
-		return;
+	if (r < 0 || !path || path[0] != '/' || (flags & AT_EMPTY_PATH) || (last_stat.seq & 1) ||
+	    !(words[0] & 0x100 /* STATX_INO */) || (n = length_of(path)) >= sizeof(last_stat.path))
+		return; /* (an odd seq: we interrupted a signal handler's own remember_stat) */
 	last_stat.seq++;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	copy(last_stat.path, path, n + 1);
 	last_stat.ino = *(const uint64_t *)(words + 8); /* stx_ino, at 32 */
 	last_stat.dev = dev_of(words);
-	last_stat.cwd = __atomic_load_n(&cwd_generation, __ATOMIC_ACQUIRE);
 	last_stat.flags = flags & AT_SYMLINK_NOFOLLOW;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	last_stat.seq++;
@@ -111,12 +108,11 @@ void remember_stat(int fd, const char *path, int flags, long r, const void *stx)
 static int remembered(const char *path, int flags, uint64_t *dev, uint64_t *ino)
 {
 	unsigned seq = last_stat.seq;
-	size_t n = path ? length_of(path) : 0;
+	size_t n = path && path[0] == '/' ? length_of(path) : 0;
 	int kept;
 
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	kept = !(seq & 1) && n && n < sizeof(last_stat.path) && last_stat.flags == flags &&
-	       (path[0] == '/' || last_stat.cwd == __atomic_load_n(&cwd_generation, __ATOMIC_ACQUIRE)) &&
 	       same(last_stat.path, path, n + 1);
 	*dev = last_stat.dev;
 	*ino = last_stat.ino;
