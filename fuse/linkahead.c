@@ -43,7 +43,8 @@ static struct {
 	pthread_t thread;
 } la = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .mount_fd = -1};
 
-static void read_links(int mount_fd, const char *path)
+/* The number of targets read. */
+static size_t read_links(int mount_fd, const char *path)
 {
 	/* Beneath the root and through no symlink: a name renamed meanwhile leads nowhere else. */
 	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
@@ -53,13 +54,14 @@ static void read_links(int mount_fd, const char *path)
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	char **names = NULL, target[PATH_MAX];
 	size_t n = 0, cap = 0;
+	size_t read = 0;
 	bool stop = false;
 	struct dirent *e;
 
 	if (!dir) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	while ((e = readdir(dir))) {
 		char **more;
@@ -77,13 +79,15 @@ static void read_links(int mount_fd, const char *path)
 		n++;
 	}
 	for (size_t i = n; i > 0; i--) {
-		if (!stop && readlinkat(fd, names[i - 1], target, sizeof(target)) < 0 &&
-		    errno == ENOTCONN)
+		if (!stop && readlinkat(fd, names[i - 1], target, sizeof(target)) >= 0)
+			read++;
+		else if (!stop && errno == ENOTCONN)
 			stop = true; /* the connection is over */
 		free(names[i - 1]);
 	}
 	free(names);
 	closedir(dir);
+	return read;
 }
 
 static void *linkahead_main(void *arg)
@@ -92,6 +96,7 @@ static void *linkahead_main(void *arg)
 	pthread_mutex_lock(&la.lock);
 	for (;;) {
 		char *path;
+		size_t n;
 
 		while (!la.n && !la.exiting)
 			pthread_cond_wait(&la.work, &la.lock);
@@ -99,8 +104,8 @@ static void *linkahead_main(void *arg)
 			break;
 		path = la.paths[--la.n];
 		pthread_mutex_unlock(&la.lock);
-		log_debug("reading the symlinks of /%s ahead", path);
-		read_links(__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE), path);
+		n = read_links(__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE), path);
+		log_debug("read %zu symlinks of /%s ahead", n, path);
 		free(path);
 		pthread_mutex_lock(&la.lock);
 	}

@@ -159,10 +159,9 @@ static void *lifeline_thread(void *arg)
 			pthread_kill(main_thread, SIGTERM);
 		pthread_mutex_unlock(&unmount_lock);
 		if (done)
-			break;
+			return NULL; /* main ends the session: closing the stores may take a while */
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	}
-	sleep(2);
 	log_warn("the session did not end after unmount; exiting");
 	_exit(0);
 	return NULL;
@@ -192,9 +191,9 @@ static void release_behind(void)
 			;
 		_exit(0); /* closing hold_fd after our parent did: the last reference */
 	}
-	close(hold_fd); /* without a child, the last reference goes here */
+	linkahead_start(-1); /* no job since the loop ended (linkahead_stop); none from now */
+	close(hold_fd);	     /* without a child, the last reference goes here */
 	hold_fd = -1;
-	/* (The link helper took no new job since the loop ended: linkahead_stop.) */
 	if (self >= 0)
 		close(self);
 }

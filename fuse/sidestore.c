@@ -241,6 +241,16 @@ static bool still_current(struct side_store *s, int fd)
  * Open the log and lock it: exclusively when nobody else has it open
  * (*exclusive), else shared. -ENOENT when it does not exist and !create.
  */
+/* flock(2) that a signal does not interrupt (the daemon's threads get SIGTERM at exit). */
+static int lock_file(int fd, int operation)
+{
+	int r;
+
+	while ((r = flock(fd, operation)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 static int open_locked(struct side_store *s, bool create, bool *exclusive)
 {
 	*exclusive = false;
@@ -255,7 +265,7 @@ static int open_locked(struct side_store *s, bool create, bool *exclusive)
 		if (fd < 0)
 			return -errno;
 		*exclusive = s->writable && flock(fd, LOCK_EX | LOCK_NB) == 0;
-		if (!*exclusive && flock(fd, LOCK_SH) < 0 && errno != ENOLCK) {
+		if (!*exclusive && lock_file(fd, LOCK_SH) < 0 && errno != ENOLCK) {
 			int r = -errno;
 
 			close(fd);
@@ -342,8 +352,7 @@ static int compact_locked(struct side_store *s)
 		goto out;
 	}
 	/* Whoever opens the new name must wait for us, as for the old one. */
-	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
-		;
+	lock_file(fd, LOCK_EX);
 	for (size_t off = 0; off < n;) {
 		ssize_t w = write(fd, buf + off, n - off);
 
@@ -421,7 +430,7 @@ static int load_current(struct side_store *s, bool create)
 		 * Let other daemons in. Converting a flock is not atomic: one may take
 		 * it exclusively in between and compact, so check the name again.
 		 */
-		flock(s->fd, LOCK_SH);
+		lock_file(s->fd, LOCK_SH);
 		if (still_current(s, s->fd))
 			return 0;
 	}
@@ -679,7 +688,7 @@ int side_store_compact(struct side_store *s)
 	pthread_mutex_lock(&s->lock);
 	if (s->fd >= 0 && s->writable && flock(s->fd, LOCK_EX | LOCK_NB) == 0) {
 		r = still_current(s, s->fd) ? compact_locked(s) : -EAGAIN;
-		flock(s->fd, LOCK_SH);
+		lock_file(s->fd, LOCK_SH);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return r;

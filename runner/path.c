@@ -256,7 +256,8 @@ static bool rmdir_of_root_dotdot(struct stop *stop, const char *guest, const cha
 	const char *name = stop->desc->name, *mount = stop->session->mount;
 	size_t n = strlen(guest), m = strlen(mount);
 
-	if (strcmp(name, "rmdir") && (strcmp(name, "unlinkat") || !(stop_arg(stop, 2) & AT_REMOVEDIR)))
+	/* (unlinkat with a flag it does not know: EINVAL first, from the kernel) */
+	if (strcmp(name, "rmdir") && (strcmp(name, "unlinkat") || stop_arg(stop, 2) != AT_REMOVEDIR))
 		return false;
 	while (n > 1 && guest[n - 1] == '/')
 		n--;
