@@ -284,6 +284,11 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 		goto unlock;
 	}
 	if (inode->type != S_IFDIR) {
+		/*
+		 * The type is the backing object's: a device copied up is a regular
+		 * file with the device recorded on it (create_copy), as after mknod.
+		 */
+		inode->type = st.st_mode & S_IFMT;
 		/* Reopened by name from now on (inode_fd): the fds taken of the lower one go. */
 		close(fd);
 		__atomic_store_n(&inode->layer, fs->upper, __ATOMIC_RELEASE);

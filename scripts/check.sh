@@ -76,6 +76,11 @@ for tree in trixie-dev debian-bookworm trixie-user; do
 	fi
 	mv "$work/fixtures/$tree.tmp" "$work/fixtures/$tree"
 done
+# A layer with a real device node, which only root can make (copy-up of a device as a user).
+rm -rf "$work/fixtures/device-layer"
+mkdir -p "$work/fixtures/device-layer/opt/devs"
+mknod -m 644 "$work/fixtures/device-layer/opt/devs/null" c 1 3
+chmod -R a+rX "$work/fixtures/device-layer"
 chmod a+rx "$work" "$work/fixtures"
 env_vars=(
 	GROOT_BUILD_DIR="$repo/build"
@@ -83,6 +88,7 @@ env_vars=(
 	GROOT_TRIXIE_ROOTFS="$work/fixtures/trixie-dev"
 	GROOT_BOOKWORM_ROOTFS="$work/fixtures/debian-bookworm"
 	GROOT_TRIXIE_USER_ROOTFS="$work/fixtures/trixie-user"
+	GROOT_DEVICE_LAYER="$work/fixtures/device-layer"
 )
 
 echo "== integration tests as root (the root subset)"

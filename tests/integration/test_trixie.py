@@ -690,3 +690,21 @@ def test_a_user_makes_a_whiteout_shaped_device(tmp_path, trixie_rootfs):
                                                      WHITEOUT_SHAPED_DEVICE)
     assert native.startswith("['w'] True 0 0"), native
     assert guest == native
+
+
+def test_a_lower_layers_device_changed_by_fake_root_stays_a_device(tmp_path, trixie_rootfs):
+    """Copied up by a user, a device becomes a regular file with the device
+    recorded on it; chmod, chown and link must then act on the device the
+    guest sees, as they do natively as root (chmod failed with EIO: the view
+    took the copy's type for the device's)."""
+    layer = os.environ.get("GROOT_DEVICE_LAYER")
+    if not layer:
+        pytest.skip("no device layer (scripts/check.sh makes one as root)")
+    profile = write_profile(tmp_path, trixie_rootfs,
+                            extra=f"  layers:\n    - {layer}\n  upper: ephemeral\n")
+    r = run_groot("run", "-0", profile, "--", "sh", "-c",
+                  "chmod 600 /opt/devs/null && chown 5:6 /opt/devs/null && "
+                  "ln /opt/devs/null /opt/devs/l && "
+                  "stat -c '%F %a %u %g %t:%T %h' /opt/devs/null /opt/devs/l")
+    assert r.returncode == 0, r
+    assert r.stdout == "character special file 600 5 6 1:3 2\n" * 2, r
