@@ -430,6 +430,8 @@ void prefetch_note_change(void);
 uint64_t prefetch_generation(void);
 /* 'dir' is listed from offset 0 now: is it part of a walk (its parent listed just before)? */
 bool prefetch_walking(struct fs *fs, struct inode *dir);
+/* Did a readdir start listing 'dir' within the walk window? (tree lock held for 'dir') */
+bool prefetch_listed_lately(struct inode *dir);
 /* Inodes with one reference each, collected for prefetch_push. */
 struct inode_list {
 	struct inode **items;

@@ -24,14 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 #define QUEUE 16
-/* A READLINK within this long of its directory's listing is a lister's. */
-#define LISTED_WINDOW_NS 5000000000ull
 
 static struct {
 	pthread_mutex_t lock;
@@ -120,21 +117,16 @@ void linkahead_start(int mount_fd)
 
 void linkahead_note(struct fs *fs, struct inode *link)
 {
-	struct timespec now;
 	struct inode *dir;
-	uint64_t listed;
 	char *path = NULL;
 	bool queued = false;
 
 	if (__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE) < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	dir = link->parent;
-	listed = dir ? __atomic_load_n(&dir->listed_ns, __ATOMIC_RELAXED) : 0;
 	/* Listed moments before (not just a program's loader resolving a library): once. */
-	if (listed && (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec - listed <=
-			      LISTED_WINDOW_NS &&
+	if (dir && prefetch_listed_lately(dir) &&
 	    !__atomic_exchange_n(&dir->links_ahead, true, __ATOMIC_RELAXED))
 		inode_ref(dir); /* a rename of the link may take away the link's reference */
 	else

@@ -69,16 +69,22 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+bool prefetch_listed_lately(struct inode *dir)
+{
+	uint64_t at = __atomic_load_n(&dir->listed_ns, __ATOMIC_RELAXED);
+
+	return at && now_ns() - at < WALK_WINDOW_NS;
+}
+
 bool prefetch_walking(struct fs *fs, struct inode *dir)
 {
-	uint64_t now = now_ns(), parent_at = 0;
+	bool walking;
 
-	__atomic_store_n(&dir->listed_ns, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&dir->listed_ns, now_ns(), __ATOMIC_RELAXED);
 	pthread_rwlock_rdlock(&fs->tree_lock);
-	if (dir->parent)
-		parent_at = __atomic_load_n(&dir->parent->listed_ns, __ATOMIC_RELAXED);
+	walking = dir->parent && prefetch_listed_lately(dir->parent);
 	pthread_rwlock_unlock(&fs->tree_lock);
-	return parent_at && now - parent_at < WALK_WINDOW_NS;
+	return walking;
 }
 
 /* Was 'it' listed by a readdir since it was queued, or has anything changed? Then skip it. */
