@@ -45,10 +45,14 @@ int access_open_table(struct fs *fs, const char *path)
 const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
 					 struct credentials_slot *buf)
 {
+	pid_t pid = fuse_req_ctx(req)->pid;
+
 	if (!fs->credentials)
 		return NULL;
-	return credentials_lookup(fs->credentials, (int32_t)fuse_req_ctx(req)->pid, buf) ? buf
-											 : NULL;
+	/* Not a guest's thread: one of walkahead.c's helpers takes its walker's identity. */
+	return credentials_lookup(fs->credentials, (int32_t)pid, buf) || walkahead_identity(pid, buf)
+		   ? buf
+		   : NULL;
 }
 
 static bool is_owner(const struct credentials_slot *who, const struct stat *st)
@@ -190,4 +194,20 @@ int access_link(struct fs *fs, const struct credentials_slot *who, struct inode 
 	    access_permission(who, &st, R_OK | W_OK) < 0)
 		return -EPERM;
 	return 0;
+}
+
+/*
+ * Search permission is asked of us only at LOOKUP: without
+ * default_permissions the kernel has no MAY_EXEC request, and it walks a
+ * cached dentry without asking. So when identities are judged, names under a
+ * directory that someone may not search are not cached: each walk through
+ * one comes back as a LOOKUP, judged for the walker (docs/groot-fs.md).
+ */
+bool fs_dir_guarded(struct fs *fs, struct inode *dir)
+{
+	struct stat st;
+
+	if (!fs->credentials || !dir)
+		return false;
+	return fs_stat_inode(fs, dir, &st) < 0 || (st.st_mode & 0111) != 0111;
 }

@@ -134,6 +134,10 @@ struct inode {
 	uint64_t listed_ns;
 	/* Directories: their symlinks were read ahead once (linkahead.c); atomic. */
 	bool links_ahead;
+	/* Directories: a walk through the mount covers them (walkahead.c); atomic. */
+	bool walked_ahead;
+	/* Directories: which listing of walkahead.c's helpers this was (0: none); atomic. */
+	uint64_t ahead_seq;
 };
 
 struct fs {
@@ -452,6 +456,25 @@ void prefetch_stop(void);
 void linkahead_start(int mount_fd);
 void linkahead_note(struct fs *fs, struct inode *link);
 void linkahead_stop(void);
+/* Has linkahead_start given an fd? Open a guest directory beneath it (no symlinks followed). */
+bool mount_helpers_on(void);
+int mount_open_dir(const char *path);
+
+/*
+ * walkahead.c: a walk going deeper has its tree listed through the mount by
+ * helper threads, a bounded lead ahead of the walker. walkahead_listing: a
+ * readdir at offset 0 outside binds ('who': the caller's identity, NULL for
+ * none); walkahead_reached: the walker asked for this directory's attributes.
+ */
+void walkahead_listing(struct fs *fs, struct inode *dir, pid_t caller,
+		       const struct credentials_slot *who);
+void walkahead_reached(struct inode *dir);
+bool walkahead_is_helper(pid_t tid);
+/* A helper's readdir in a bind: refused (a host tree may be anything). */
+bool walkahead_refuses(struct fs *fs, struct inode *dir, pid_t caller);
+/* A helper's identity: the walker's that started its walk (false: not a helper, or none). */
+bool walkahead_identity(pid_t tid, struct credentials_slot *buf);
+void walkahead_stop(void);
 
 /* ops_read.c, ops_write.c, ops_dir.c */
 void fill_read_ops(struct fuse_lowlevel_ops *ops);

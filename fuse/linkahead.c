@@ -40,14 +40,24 @@ static struct {
 	pthread_t thread;
 } la = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .mount_fd = -1};
 
-/* The number of targets read. */
-static size_t read_links(int mount_fd, const char *path)
+int mount_open_dir(const char *path)
 {
 	/* Beneath the root and through no symlink: a name renamed meanwhile leads nowhere else. */
 	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-	int fd = mount_fd < 0 ? -1
-			      : (int)syscall(SYS_openat2, mount_fd, *path ? path : ".", &how, sizeof(how));
+	int mount_fd = __atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE);
+
+	if (mount_fd < 0) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return (int)syscall(SYS_openat2, mount_fd, *path ? path : ".", &how, sizeof(how));
+}
+
+/* The number of targets read. */
+static size_t read_links(const char *path)
+{
+	int fd = mount_open_dir(path);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	char **names = NULL, target[PATH_MAX];
 	size_t n = 0, cap = 0;
@@ -101,7 +111,7 @@ static void *linkahead_main(void *arg)
 			break;
 		path = la.paths[--la.n];
 		pthread_mutex_unlock(&la.lock);
-		n = read_links(__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE), path);
+		n = read_links(path);
 		log_debug("read %zu symlinks of /%s ahead", n, path);
 		free(path);
 		pthread_mutex_lock(&la.lock);
@@ -115,13 +125,18 @@ void linkahead_start(int mount_fd)
 	__atomic_store_n(&la.mount_fd, mount_fd, __ATOMIC_RELEASE);
 }
 
+bool mount_helpers_on(void)
+{
+	return __atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE) >= 0;
+}
+
 void linkahead_note(struct fs *fs, struct inode *link)
 {
 	struct inode *dir;
 	char *path = NULL;
 	bool queued = false;
 
-	if (__atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE) < 0)
+	if (!mount_helpers_on())
 		return;
 	pthread_rwlock_rdlock(&fs->tree_lock);
 	dir = link->parent;

@@ -442,6 +442,7 @@ int fs_session_loop(struct fs *fs)
 
 	prefetch_stop();
 	linkahead_stop();
+	walkahead_stop();
 	pthread_mutex_lock(&pool.lock);
 	pool.exiting = true;
 	pthread_cond_broadcast(&pool.wake);

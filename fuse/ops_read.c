@@ -23,22 +23,6 @@ double timeout_of(struct fs *fs, struct inode *inode)
 	return inode->bind ? fs->bind_timeout : fs->timeout;
 }
 
-/*
- * Search permission is asked of us only at LOOKUP: without
- * default_permissions the kernel has no MAY_EXEC request, and it walks a
- * cached dentry without asking. So when identities are judged, names under a
- * directory that someone may not search are not cached: each walk through
- * one comes back as a LOOKUP, judged for the walker (docs/groot-fs.md).
- */
-bool fs_dir_guarded(struct fs *fs, struct inode *dir)
-{
-	struct stat st;
-
-	if (!fs->credentials || !dir)
-		return false;
-	return fs_stat_inode(fs, dir, &st) < 0 || (st.st_mode & 0111) != 0111;
-}
-
 /* An entry reply for a name in 'parent': not cached when the directory is guarded. */
 void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e)
 {
@@ -181,6 +165,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int r;
 
 	r = fs_stat_inode(fs, inode, &st);
+	walkahead_reached(inode); /* a walker's opendir(3), after a helper listed it */
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -388,6 +373,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	bool names_only =
 	    plus && (access_inode(fs, caller, dir, X_OK) < 0 || fs_dir_guarded(fs, dir));
 
+	if (off == 0 && walkahead_refuses(fs, dir, fuse_req_ctx(req)->pid)) {
+		fuse_reply_err(req, EXDEV);
+		return;
+	}
 	/*
 	 * Opened without OPENDIR (fake root): reading is judged instead, unless
 	 * the kernel answers from a listing it cached for another identity.
@@ -403,8 +392,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			return;
 		}
 		start = dir_listing_seek(dh, off);
-		if (off == 0 && plus && !dir->bind)
+		if (off == 0 && plus && !dir->bind) {
+			walkahead_listing(fs, dir, fuse_req_ctx(req)->pid, caller);
 			dh->walk = prefetch_walking(fs, dir);
+		}
 		/* Its subdirectories are listed ahead: a walker reads them next. */
 		ahead = plus && dh->walk && !names_only;
 	} else {

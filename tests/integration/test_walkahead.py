@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: MIT
+"""Walks listed ahead (fuse/walkahead.c): once a walker goes two levels down,
+helper threads of the view list the tree through the mount ahead of it, so
+that the kernel answers the walker's readdirs from its cache. Whatever the
+helpers did, every listing must be the one the host makes of the same tree,
+also when the walker changes the tree as it goes; the helpers must stay out
+of binds, judge as the walker would, and go only a short way ahead of a
+walker that does not follow."""
+import json
+import os
+import re
+
+import pytest
+
+from conftest import run_groot, write_profile
+
+pytestmark = pytest.mark.trixie
+
+MAKE = r"""
+import os, sys
+top = sys.argv[1]
+for a in range(6):
+    for b in range(12):
+        d = "%s/a%d/b%02d" % (top, a, b)
+        os.makedirs(d + "/c/d")
+        open(d + "/file", "w").close()
+        os.symlink("c", d + "/link")
+"""
+
+# A walk in name order (listdir, then into each subdirectory), the same in
+# the guest and on the host. In the guest, once in /tmp/tree/a1/b00 (where the
+# helpers start on a1), it waits for them and then removes, makes and renames
+# directories further on in a1, which they listed ahead of it.
+WALK = r"""
+import json, os, shutil, sys, time
+def walk(d, seen, change=False):
+    try:
+        names = sorted(os.listdir(d))
+    except FileNotFoundError:  # gone since its parent was listed
+        return seen
+    dirs = [n for n in names if os.path.isdir(d + "/" + n) and not os.path.islink(d + "/" + n)]
+    seen.append([d, dirs, [n for n in names if n not in dirs]])
+    if change and d.endswith("/a1/b00"):
+        time.sleep(0.3)
+        a1 = os.path.dirname(d)
+        shutil.rmtree(a1 + "/b07")
+        os.mkdir(a1 + "/new")
+        os.mkdir(a1 + "/b11/c/d/made")
+        os.rename(a1 + "/b09", a1 + "/moved")
+    for n in dirs:
+        walk(d + "/" + n, seen, change)
+    return seen
+"""
+WALKER = WALK + r"""
+seen = walk(sys.argv[1], [], change=True)
+print(json.dumps([seen, walk(sys.argv[1], [])]))
+"""
+
+
+def host_walk(top, guest_top):
+    scope = {}
+    exec(WALK, scope)
+    return [[guest_top + d[len(str(top)):], dirs, files] for d, dirs, files in scope["walk"](str(top), [])]
+
+
+def test_a_walk_listed_ahead_sees_the_hosts_tree_and_its_own_changes(tmp_path, trixie_rootfs):
+    upper = tmp_path / "upper"
+    upper.mkdir()
+    profile = write_profile(tmp_path, trixie_rootfs,
+                            extra=f"  upper: persistent\n  upper_path: {upper}\n")
+    made = run_groot("run", profile, "--", "python3", "-c", MAKE, "/tmp/tree")
+    assert made.returncode == 0, made
+    host = upper / "tmp" / "tree"
+    # A fresh view: cold, and the walk is listed ahead.
+    r = run_groot("run", "-v", "-v", profile, "--", "python3", "-c", WALKER, "/tmp/tree")
+    assert r.returncode == 0, r
+    assert "walking /tmp/tree/a1 ahead" in r.stderr, r.stderr[-3000:]
+    listed = re.search(r"listed (\d+) directories ahead", r.stderr)
+    assert listed and int(listed.group(1)) > 0, r.stderr[-3000:]
+    seen, after = json.loads(r.stdout)
+    final = host_walk(host, "/tmp/tree")
+    assert ["/tmp/tree/a1/new", [], []] in final
+    assert ["/tmp/tree/a1/b11/c/d/made", [], []] in final
+    assert ["/tmp/tree/a1/moved/c", ["d"], []] in final
+    assert not any(e[0].startswith(("/tmp/tree/a1/b07", "/tmp/tree/a1/b09")) for e in final)
+    # The walk saw a1 as it was when listed, and everything it went into after
+    # the changes as changed: what was gone, it did not find.
+    a1_before = ["/tmp/tree/a1", [f"b{b:02d}" for b in range(12)], []]
+    assert seen == [a1_before if e[0] == "/tmp/tree/a1" else e for e in final
+                    if not e[0].startswith(("/tmp/tree/a1/moved", "/tmp/tree/a1/new"))]
+    assert after == final
+
+
+def test_helpers_stay_out_of_binds(tmp_path, trixie_rootfs):
+    host = tmp_path / "host"
+    for a in range(4):
+        for b in range(30):
+            (host / f"x{a}" / f"y{b:02d}" / "z").mkdir(parents=True)
+    profile = write_profile(tmp_path, trixie_rootfs, extra="  upper: ephemeral\n")
+    script = ("ls /usr >/dev/null; ls /usr/share >/dev/null; ls /usr/share/doc >/dev/null; "
+              "find /usr/share >/dev/null; sleep 1; find /usr/share/bound | sort")
+    r = run_groot("run", "-v", "-v", "--bind", f"{host}:/usr/share/bound", profile, "--",
+                  "sh", "-c", script)
+    assert r.returncode == 0, r
+    assert "walking /usr/share ahead" in r.stderr, r.stderr[-3000:]
+    assert "a helper met the bind at /usr/share/bound" in r.stderr, r.stderr[-3000:]
+    expected = sorted(["/usr/share/bound"] + ["/usr/share/bound/" + str(p.relative_to(host))
+                                              for p in host.rglob("*")])
+    assert r.stdout.split() == expected
+
+
+def test_helpers_go_a_short_way_ahead_of_a_walker_that_stops(tmp_path, trixie_rootfs):
+    profile = write_profile(tmp_path, trixie_rootfs, extra="  upper: ephemeral\n")
+    # Two levels down once (what starts a walk of /tmp/s/a), then no further: the
+    # helpers may list /tmp/s/a's 200 subdirectories, but the walker never follows.
+    script = ("mkdir -p /tmp/s/a && for i in $(seq 200); do mkdir -p /tmp/s/a/b$i/c; done; "
+              "ls /tmp/s >/dev/null; ls /tmp/s/a >/dev/null; ls /tmp/s/a/b1 >/dev/null; "
+              "sleep 1")
+    r = run_groot("run", "-v", "-v", profile, "--", "sh", "-c", script)
+    assert r.returncode == 0, r
+    assert "walking /tmp/s/a ahead" in r.stderr, r.stderr[-3000:]
+    listed = re.search(r"listed (\d+) directories ahead", r.stderr)
+    assert listed, r.stderr[-3000:]
+    assert 0 < int(listed.group(1)) <= 20, listed.group(0)
+
+
+def test_helpers_judge_as_the_walker_under_fake_identities(tmp_path, trixie_rootfs):
+    # Made by (fake) root: ten directories only root may read. nobody walks
+    # /tmp/g/a: the helpers list for nobody, so they list none of the ten.
+    profile = write_profile(tmp_path, trixie_rootfs, extra="  upper: ephemeral\nuser: root\n")
+    script = ("mkdir -p /tmp/g/a/open/x && for i in 0 1 2 3 4 5 6 7 8 9; do "
+              "mkdir -p /tmp/g/a/h$i/y && chmod 711 /tmp/g/a/h$i; done && "
+              "exec setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c '"
+              "ls /tmp/g >/dev/null; ls /tmp/g/a >/dev/null; ls /tmp/g/a/open >/dev/null; "
+              "sleep 0.5; ls /tmp/g/a/h3; echo rc=$?; ls -d /tmp/g/a/h3/y'")
+    r = run_groot("run", "-v", "-v", profile, "--", "sh", "-c", script)
+    assert "walking /tmp/g/a ahead" in r.stderr, r.stderr[-3000:]
+    listed = re.search(r"listed (\d+) directories ahead", r.stderr)
+    assert listed and int(listed.group(1)) <= 2, r.stderr[-3000:]
+    assert "rc=2" in r.stdout and "Permission denied" in r.stderr, r
+    # Searching is allowed: a name that exists is found.
+    assert "/tmp/g/a/h3/y" in r.stdout, r
