@@ -47,6 +47,7 @@ static struct {
 	char **stack; /* guest paths, relative to the mount's root; popped last first */
 	size_t n, cap;
 	uint64_t seq;	  /* listings made by the helpers (atomic) */
+	uint64_t others;  /* listings made by anyone else meanwhile, for the log (atomic) */
 	uint64_t reached; /* the highest seq the walker reached (atomic) */
 	uint64_t lead;	  /* how far ahead the helpers may go (atomic) */
 	bool waiting;	  /* a helper waits for the walker (atomic) */
@@ -313,6 +314,8 @@ void walkahead_listing(struct fs *fs, struct inode *dir, pid_t caller,
 				 __ATOMIC_RELAXED);
 		return;
 	}
+	if (wa.started)
+		__atomic_add_fetch(&wa.others, 1, __ATOMIC_RELAXED);
 	walkahead_reached(dir);
 	/* Not a guest's thread (the daemon's own): no identity to list as. */
 	if (fs->credentials && !who)
@@ -327,8 +330,9 @@ void walkahead_stop(void)
 {
 	pthread_mutex_lock(&wa.lock);
 	if (wa.started)
-		log_debug("listed %llu directories ahead",
-			  (unsigned long long)__atomic_load_n(&wa.seq, __ATOMIC_RELAXED));
+		log_debug("listed %llu directories ahead (and %llu not ahead)",
+			  (unsigned long long)__atomic_load_n(&wa.seq, __ATOMIC_RELAXED),
+			  (unsigned long long)__atomic_load_n(&wa.others, __ATOMIC_RELAXED));
 	wa.exiting = true;
 	pthread_cond_broadcast(&wa.work);
 	pthread_mutex_unlock(&wa.lock);
