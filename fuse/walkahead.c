@@ -210,17 +210,15 @@ static void *walkahead_main(void *arg)
 	return NULL;
 }
 
-void walkahead_reached(struct inode *dir)
+/* The walker is at the helpers' listing 'seq' (or further): they may go further ahead. */
+static void walker_at(uint64_t seq)
 {
-	uint64_t seq = __atomic_load_n(&dir->ahead_seq, __ATOMIC_RELAXED), at;
+	uint64_t at = __atomic_load_n(&wa.reached, __ATOMIC_RELAXED);
 
-	if (!seq)
-		return;
-	at = __atomic_load_n(&wa.reached, __ATOMIC_RELAXED);
 	while (seq > at && !__atomic_compare_exchange_n(&wa.reached, &at, seq, true,
 							__ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
 		;
-	/* The walker follows: let the helpers go further ahead (a race only loses a doubling). */
+	/* It follows: a longer lead (a race only loses a doubling). */
 	if (seq > at) {
 		uint64_t lead = __atomic_load_n(&wa.lead, __ATOMIC_RELAXED);
 
@@ -235,21 +233,30 @@ void walkahead_reached(struct inode *dir)
 	}
 }
 
-/* The root of the walk 'dir' is in, if one starts here: a reference, or NULL. */
-static struct inode *walk_root(struct fs *fs, struct inode *dir)
+void walkahead_reached(struct inode *dir)
+{
+	uint64_t seq = __atomic_load_n(&dir->ahead_seq, __ATOMIC_RELAXED);
+
+	if (seq)
+		walker_at(seq);
+}
+
+/*
+ * The root of the walk that starts at 'dir', if one does: a reference, or
+ * NULL. *inside: 'dir' is in a tree being walked (or walked before).
+ */
+static struct inode *walk_root(struct fs *fs, struct inode *dir, bool *inside)
 {
 	struct inode *root = NULL, *up;
 
+	*inside = false;
 	pthread_rwlock_rdlock(&fs->tree_lock);
-	if (dir->parent && dir->parent->parent && prefetch_listed_lately(dir->parent) &&
+	for (up = dir; up && !*inside; up = up->parent)
+		*inside = __atomic_load_n(&up->walked_ahead, __ATOMIC_RELAXED);
+	if (!*inside && dir->parent && dir->parent->parent && prefetch_listed_lately(dir->parent) &&
 	    prefetch_listed_lately(dir->parent->parent)) {
 		root = dir->parent;
-		/* Inside a tree walked already (or being walked)? */
-		for (up = dir; up && root; up = up->parent)
-			if (__atomic_load_n(&up->walked_ahead, __ATOMIC_RELAXED))
-				root = NULL;
-		if (root)
-			inode_ref(root);
+		inode_ref(root);
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	return root;
@@ -307,6 +314,7 @@ void walkahead_listing(struct fs *fs, struct inode *dir, pid_t caller,
 		       const struct credentials_slot *who)
 {
 	struct inode *root;
+	bool inside;
 
 	if (walkahead_is_helper(caller)) {
 		__atomic_store_n(&dir->walked_ahead, true, __ATOMIC_RELAXED);
@@ -320,7 +328,18 @@ void walkahead_listing(struct fs *fs, struct inode *dir, pid_t caller,
 	/* Not a guest's thread (the daemon's own): no identity to list as. */
 	if (fs->credentials && !who)
 		return;
-	if (!mount_helpers_on() || !(root = walk_root(fs, dir)))
+	if (!mount_helpers_on())
+		return;
+	root = walk_root(fs, dir, &inside);
+	/*
+	 * The walker lists for itself, in a tree the helpers walk: they are not
+	 * ahead of it. (On a read-only view, where a listing leaves the atime
+	 * alone, this is the only sign of it: its GETATTRs are answered by the
+	 * kernel.)
+	 */
+	if (inside)
+		walker_at(__atomic_load_n(&wa.seq, __ATOMIC_RELAXED));
+	if (!root)
 		return;
 	note_walk(fs, root, who);
 	inode_unref(fs, root, 1);
