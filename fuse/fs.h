@@ -134,8 +134,8 @@ struct inode {
 	uint64_t listed_ns;
 	/* Directories: their symlinks were read ahead once (linkahead.c); atomic. */
 	bool links_ahead;
-	/* Directories: a walk through the mount covers them (walkahead.c); atomic. */
-	bool walked_ahead;
+	/* Directories: the walk through the mount that listed them or starts here (walkahead.c). */
+	uint32_t ahead_walk;
 	/* Directories: which listing of walkahead.c's helpers this was (0: none); atomic. */
 	uint64_t ahead_seq;
 };
@@ -464,11 +464,13 @@ int mount_open_dir(const char *path);
  * walkahead.c: a walk going deeper has its tree listed through the mount by
  * helper threads, a bounded lead ahead of the walker. walkahead_listing: a
  * readdir at offset 0 outside binds ('who': the caller's identity, NULL for
- * none); walkahead_reached: the walker asked for this directory's attributes.
+ * none); walkahead_reached: 'caller' asked for this directory's attributes.
  */
 void walkahead_listing(struct fs *fs, struct inode *dir, pid_t caller,
 		       const struct credentials_slot *who);
-void walkahead_reached(struct inode *dir);
+void walkahead_reached(struct fs *fs, struct inode *dir, pid_t caller);
+/* Is a helper in a request? (At the loop's end: answer until none is.) */
+bool walkahead_busy(void);
 bool walkahead_is_helper(pid_t tid);
 /* A helper's readdir in a bind: refused (a host tree may be anything). */
 bool walkahead_refuses(struct fs *fs, struct inode *dir, pid_t caller);

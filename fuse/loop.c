@@ -438,11 +438,20 @@ int fs_session_loop(struct fs *fs)
 			continue;
 		answer_inline(se, &buf);
 	}
-	free(buf.mem);
-
 	prefetch_stop();
 	linkahead_stop();
 	walkahead_stop();
+	/*
+	 * A walk helper's request left unread would keep its directory locked,
+	 * and a worker's invalidation of that directory would wait for it.
+	 */
+	for (int i = 0, got = 0; i < 100 && got >= 0 && walkahead_busy(); i++) {
+		struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
+
+		if (poll(&pfd, 1, 2) > 0 && (got = fuse_session_receive_buf(se, &buf)) > 0)
+			answer_inline(se, &buf);
+	}
+	free(buf.mem);
 	pthread_mutex_lock(&pool.lock);
 	pool.exiting = true;
 	pthread_cond_broadcast(&pool.wake);

@@ -165,7 +165,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int r;
 
 	r = fs_stat_inode(fs, inode, &st);
-	walkahead_reached(inode); /* a walker's opendir(3), after a helper listed it */
+	walkahead_reached(fs, inode, fuse_req_ctx(req)->pid); /* opendir(3) after a helper's listing */
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else

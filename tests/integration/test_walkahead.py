@@ -20,7 +20,7 @@ MAKE = r"""
 import os, sys
 top = sys.argv[1]
 for a in range(6):
-    for b in range(12):
+    for b in range(3 if a == 1 else 12):
         d = "%s/a%d/b%02d" % (top, a, b)
         os.makedirs(d + "/c/d")
         open(d + "/file", "w").close()
@@ -29,8 +29,9 @@ for a in range(6):
 
 # A walk in name order (listdir, then into each subdirectory), the same in
 # the guest and on the host. In the guest, once in /tmp/tree/a1/b00 (where the
-# helpers start on a1), it waits for them and then removes, makes and renames
-# directories further on in a1, which they listed ahead of it.
+# helpers start on a1's tree, small enough to be listed within their first
+# lead), it waits for them, says so on stderr, and then removes, makes and
+# renames directories of that tree, which they listed ahead of it.
 WALK = r"""
 import json, os, shutil, sys, time
 def walk(d, seen, change=False):
@@ -41,12 +42,13 @@ def walk(d, seen, change=False):
     dirs = [n for n in names if os.path.isdir(d + "/" + n) and not os.path.islink(d + "/" + n)]
     seen.append([d, dirs, [n for n in names if n not in dirs]])
     if change and d.endswith("/a1/b00"):
-        time.sleep(0.3)
+        time.sleep(0.5)
+        print("changing", file=sys.stderr, flush=True)
         a1 = os.path.dirname(d)
-        shutil.rmtree(a1 + "/b07")
+        shutil.rmtree(a1 + "/b01")
         os.mkdir(a1 + "/new")
-        os.mkdir(a1 + "/b11/c/d/made")
-        os.rename(a1 + "/b09", a1 + "/moved")
+        os.mkdir(a1 + "/b02/c/d/made")
+        os.rename(a1 + "/b00/c", a1 + "/b00/moved")
     for n in dirs:
         walk(d + "/" + n, seen, change)
     return seen
@@ -63,6 +65,12 @@ def host_walk(top, guest_top):
     return [[guest_top + d[len(str(top)):], dirs, files] for d, dirs, files in scope["walk"](str(top), [])]
 
 
+def listed_ahead(stderr):
+    m = re.search(r"listed (\d+) directories ahead", stderr)
+    assert m, stderr[-3000:]
+    return int(m.group(1))
+
+
 def test_a_walk_listed_ahead_sees_the_hosts_tree_and_its_own_changes(tmp_path, trixie_rootfs):
     upper = tmp_path / "upper"
     upper.mkdir()
@@ -74,21 +82,38 @@ def test_a_walk_listed_ahead_sees_the_hosts_tree_and_its_own_changes(tmp_path, t
     # A fresh view: cold, and the walk is listed ahead.
     r = run_groot("run", "-v", "-v", profile, "--", "python3", "-c", WALKER, "/tmp/tree")
     assert r.returncode == 0, r
-    assert "walking /tmp/tree/a1 ahead" in r.stderr, r.stderr[-3000:]
-    listed = re.search(r"listed (\d+) directories ahead", r.stderr)
-    assert listed and int(listed.group(1)) > 0, r.stderr[-3000:]
+    # The helpers had listed a1's whole tree when the walker changed it.
+    done = r.stderr.find("listed the tree of /tmp/tree/a1 ahead")
+    assert 0 <= done < r.stderr.find("changing"), r.stderr[-3000:]
+    assert listed_ahead(r.stderr) > 0
     seen, after = json.loads(r.stdout)
     final = host_walk(host, "/tmp/tree")
     assert ["/tmp/tree/a1/new", [], []] in final
-    assert ["/tmp/tree/a1/b11/c/d/made", [], []] in final
-    assert ["/tmp/tree/a1/moved/c", ["d"], []] in final
-    assert not any(e[0].startswith(("/tmp/tree/a1/b07", "/tmp/tree/a1/b09")) for e in final)
-    # The walk saw a1 as it was when listed, and everything it went into after
-    # the changes as changed: what was gone, it did not find.
-    a1_before = ["/tmp/tree/a1", [f"b{b:02d}" for b in range(12)], []]
-    assert seen == [a1_before if e[0] == "/tmp/tree/a1" else e for e in final
-                    if not e[0].startswith(("/tmp/tree/a1/moved", "/tmp/tree/a1/new"))]
+    assert ["/tmp/tree/a1/b02/c/d/made", [], []] in final
+    assert ["/tmp/tree/a1/b00/moved", ["d"], []] in final
+    assert not any(e[0].startswith(("/tmp/tree/a1/b01", "/tmp/tree/a1/b00/c")) for e in final)
+    # The walk saw a1 and a1/b00 as they were when listed, and everything it
+    # went into after the changes as changed: what was gone, it did not find.
+    before = {"/tmp/tree/a1": ["/tmp/tree/a1", ["b00", "b01", "b02"], []],
+              "/tmp/tree/a1/b00": ["/tmp/tree/a1/b00", ["c"], ["file", "link"]]}
+    assert seen == [before.get(e[0], e) for e in final
+                    if not e[0].startswith(("/tmp/tree/a1/b00/moved", "/tmp/tree/a1/new"))]
     assert after == final
+
+
+def test_on_a_read_only_view_the_walkers_own_listings_lead_the_helpers(tmp_path, trixie_rootfs):
+    # Read-only, a listing leaves the atime alone: the walker's GETATTRs never
+    # reach the view, and only its own listings show the helpers it follows.
+    layer = tmp_path / "layer"
+    for b in range(150):
+        (layer / "srv" / "ro" / "a" / f"b{b:03d}" / "c").mkdir(parents=True)
+    profile = write_profile(tmp_path, trixie_rootfs,
+                            extra=f"  upper: none\n  layers:\n    - {layer}\n")
+    r = run_groot("run", "-v", "-v", profile, "--", "sh", "-c", "find /srv/ro | wc -l")
+    assert r.returncode == 0, r
+    assert r.stdout.split() == ["302"]
+    assert "walking /srv/ro/a ahead" in r.stderr, r.stderr[-3000:]
+    assert listed_ahead(r.stderr) > 40
 
 
 def test_helpers_stay_out_of_binds(tmp_path, trixie_rootfs):
@@ -110,18 +135,18 @@ def test_helpers_stay_out_of_binds(tmp_path, trixie_rootfs):
 
 
 def test_helpers_go_a_short_way_ahead_of_a_walker_that_stops(tmp_path, trixie_rootfs):
-    profile = write_profile(tmp_path, trixie_rootfs, extra="  upper: ephemeral\n")
+    profile = write_profile(tmp_path, trixie_rootfs, extra="  upper: ephemeral\nuser: root\n")
     # Two levels down once (what starts a walk of /tmp/s/a), then no further: the
-    # helpers may list /tmp/s/a's 200 subdirectories, but the walker never follows.
+    # helpers may list /tmp/s/a's 200 subdirectories, but the walker never
+    # follows. Listings by another identity in that tree are no sign either.
     script = ("mkdir -p /tmp/s/a && for i in $(seq 200); do mkdir -p /tmp/s/a/b$i/c; done; "
               "ls /tmp/s >/dev/null; ls /tmp/s/a >/dev/null; ls /tmp/s/a/b1 >/dev/null; "
-              "sleep 1")
+              "sleep 0.5; setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c "
+              "'for i in $(seq 2 60); do ls /tmp/s/a/b$i/c; done'; sleep 0.5")
     r = run_groot("run", "-v", "-v", profile, "--", "sh", "-c", script)
     assert r.returncode == 0, r
     assert "walking /tmp/s/a ahead" in r.stderr, r.stderr[-3000:]
-    listed = re.search(r"listed (\d+) directories ahead", r.stderr)
-    assert listed, r.stderr[-3000:]
-    assert 0 < int(listed.group(1)) <= 20, listed.group(0)
+    assert 0 < listed_ahead(r.stderr) <= 20
 
 
 def test_helpers_judge_as_the_walker_under_fake_identities(tmp_path, trixie_rootfs):
@@ -135,8 +160,7 @@ def test_helpers_judge_as_the_walker_under_fake_identities(tmp_path, trixie_root
               "sleep 0.5; ls /tmp/g/a/h3; echo rc=$?; ls -d /tmp/g/a/h3/y'")
     r = run_groot("run", "-v", "-v", profile, "--", "sh", "-c", script)
     assert "walking /tmp/g/a ahead" in r.stderr, r.stderr[-3000:]
-    listed = re.search(r"listed (\d+) directories ahead", r.stderr)
-    assert listed and int(listed.group(1)) <= 2, r.stderr[-3000:]
+    assert listed_ahead(r.stderr) <= 2
     assert "rc=2" in r.stdout and "Permission denied" in r.stderr, r
     # Searching is allowed: a name that exists is found.
     assert "/tmp/g/a/h3/y" in r.stdout, r
