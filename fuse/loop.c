@@ -36,6 +36,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -123,7 +124,8 @@ static bool slow_request(struct fs *fs, const struct fuse_buf *buf)
 
 		if (buf->size < sizeof(*in) + sizeof(*arg))
 			return false;
-		return (arg->valid & FATTR_SIZE) || !inode_is_upper(fs, inode_from_id(fs, in->nodeid));
+		return (arg->valid & FATTR_SIZE) ||
+		       !inode_is_upper(fs, inode_from_id(fs, in->nodeid));
 	}
 	case FUSE_OPEN:
 		/* Opening for writing copies the file up; opening for reading is quick. */
@@ -169,10 +171,72 @@ static bool may_change(const struct fuse_buf *buf)
 	}
 }
 
+/* Requests by opcode, for the log at the end (-v -v). */
+static uint64_t counts[64];
+
+static void log_counts(void)
+{
+	static const char *const names[64] = {
+	    [FUSE_LOOKUP] = "LOOKUP",
+	    [FUSE_FORGET] = "FORGET",
+	    [FUSE_GETATTR] = "GETATTR",
+	    [FUSE_SETATTR] = "SETATTR",
+	    [FUSE_READLINK] = "READLINK",
+	    [FUSE_MKNOD] = "MKNOD",
+	    [FUSE_MKDIR] = "MKDIR",
+	    [FUSE_UNLINK] = "UNLINK",
+	    [FUSE_RMDIR] = "RMDIR",
+	    [FUSE_RENAME] = "RENAME",
+	    [FUSE_LINK] = "LINK",
+	    [FUSE_OPEN] = "OPEN",
+	    [FUSE_READ] = "READ",
+	    [FUSE_WRITE] = "WRITE",
+	    [FUSE_RELEASE] = "RELEASE",
+	    [FUSE_FSYNC] = "FSYNC",
+	    [FUSE_SETXATTR] = "SETXATTR",
+	    [FUSE_GETXATTR] = "GETXATTR",
+	    [FUSE_LISTXATTR] = "LISTXATTR",
+	    [FUSE_FLUSH] = "FLUSH",
+	    [FUSE_OPENDIR] = "OPENDIR",
+	    [FUSE_READDIR] = "READDIR",
+	    [FUSE_RELEASEDIR] = "RELEASEDIR",
+	    [FUSE_ACCESS] = "ACCESS",
+	    [FUSE_CREATE] = "CREATE",
+	    [FUSE_BATCH_FORGET] = "BATCH_FORGET",
+	    [FUSE_READDIRPLUS] = "READDIRPLUS",
+	    [FUSE_RENAME2] = "RENAME2",
+	    [FUSE_SYMLINK] = "SYMLINK",
+	};
+	char line[1024];
+	size_t used = 0;
+	uint64_t total = 0;
+
+	if (log_level < LOG_LEVEL_DEBUG)
+		return;
+	for (unsigned i = 0; i < 64 && used < sizeof(line) - 64; i++) {
+		uint64_t n = __atomic_load_n(&counts[i], __ATOMIC_RELAXED);
+
+		if (!n)
+			continue;
+		total += n;
+		if (names[i])
+			used += (size_t)snprintf(line + used, sizeof(line) - used, " %s %llu",
+						 names[i], (unsigned long long)n);
+		else
+			used += (size_t)snprintf(line + used, sizeof(line) - used, " op%u %llu", i,
+						 (unsigned long long)n);
+	}
+	log_debug("%llu requests:%s", (unsigned long long)total, used ? line : " none");
+}
+
 /* Answer one request here; a change is counted before and after it (prefetch.c). */
 static void process(struct fuse_session *se, const struct fuse_buf *buf)
 {
 	bool change = may_change(buf);
+
+	if (buf->size >= sizeof(struct fuse_in_header))
+		__atomic_add_fetch(&counts[((const struct fuse_in_header *)buf->mem)->opcode & 63],
+				   1, __ATOMIC_RELAXED);
 
 	if (change)
 		prefetch_note_change();
@@ -464,6 +528,7 @@ int fs_session_loop(struct fs *fs)
 		pthread_join(watch.thread, NULL);
 		free(watch.buf.mem);
 	}
+	log_counts();
 	for (unsigned i = 0; i < pool.n_spare; i++)
 		free(pool.spare[i]);
 	pool.n_spare = 0;
