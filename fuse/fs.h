@@ -471,6 +471,8 @@ void walkahead_listing(struct fs *fs, struct inode *dir, pid_t caller,
 void walkahead_reached(struct fs *fs, struct inode *dir, pid_t caller);
 /* Is a helper in a request? (At the loop's end: answer until none is.) */
 bool walkahead_busy(void);
+/* Wait until a helper is in a request (true) or the helpers stop (false). */
+bool walkahead_wait_busy(void);
 bool walkahead_is_helper(pid_t tid);
 /* A helper's readdir in a bind: refused (a host tree may be anything). */
 bool walkahead_refuses(struct fs *fs, struct inode *dir, pid_t caller);

@@ -21,6 +21,12 @@
  * It checks every STUCK_NS while requests come, and parks after a second
  * without any.
  *
+ * While walkahead.c's helpers list a walk through the mount, a second thread
+ * reads the device too (walk_reader): their requests and the walker's then
+ * queue behind one reader, which was busy most of such a walk; a second one
+ * made a cold find /usr ~10% faster. Otherwise one reader keeps each
+ * process's requests on one thread, as above.
+ *
  * After each request the loop thread polls the device for SPIN_NS before it
  * sleeps in read(2), yielding its CPU to anyone runnable meanwhile. A walker
  * (ls -lR, find, tar) sends its next request a few tens of µs after our
@@ -453,6 +459,30 @@ static int64_t monotonic_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* Reads and answers requests while walk helpers are busy (see the top). */
+static void *walk_reader_main(void *arg)
+{
+	struct fuse_buf buf = {.mem = NULL};
+
+	(void)arg;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	while (walkahead_wait_busy()) {
+		int res;
+
+		/* Cancellable only while waiting for a request, like the rescuer. */
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		res = fuse_session_receive_buf(pool.se, &buf);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (res == -EINTR)
+			continue;
+		if (res <= 0)
+			break;
+		process(pool.se, &buf);
+	}
+	free(buf.mem);
+	return NULL;
+}
+
 /* How long to poll for the next request (GROOT_FS_SPIN_NS; 0: never): not on one CPU. */
 static int64_t spin_ns(void)
 {
@@ -478,6 +508,8 @@ static void poll_briefly(int fd, int64_t ns)
 
 int fs_session_loop(struct fs *fs)
 {
+	pthread_t walk_reader_thread;
+	bool walk_reader;
 	struct fuse_session *se = fs->se;
 	struct fuse_buf buf = {.mem = NULL};
 	int res = 0;
@@ -487,6 +519,8 @@ int fs_session_loop(struct fs *fs)
 	pool.se = se;
 	on_loop_thread = true;
 	start_rescuer();
+	/* On one CPU no walk is listed ahead (walkahead.c), and the spin is off too. */
+	walk_reader = spin > 0 && loop_start_quiet_thread(&walk_reader_thread, walk_reader_main);
 	while (!fuse_session_exited(se)) {
 		if (spin > 0) {
 			poll_briefly(fuse_session_fd(se), spin);
@@ -504,7 +538,11 @@ int fs_session_loop(struct fs *fs)
 	}
 	prefetch_stop();
 	linkahead_stop();
-	walkahead_stop();
+	walkahead_stop(); /* the walk reader then ends, unless it waits for a request: */
+	if (walk_reader) {
+		pthread_cancel(walk_reader_thread);
+		pthread_join(walk_reader_thread, NULL);
+	}
 	/*
 	 * A walk helper's request left unread would keep its directory locked,
 	 * and a worker's invalidation of that directory would wait for it.

@@ -47,7 +47,7 @@
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t work;
+	pthread_cond_t work, active;
 	char **stack; /* the walk's directories, relative to the mount's root; last first */
 	size_t n, cap;
 	uint32_t walk;		       /* the current walk's number, 0 before the first (atomic) */
@@ -68,7 +68,9 @@ static struct {
 	uint32_t walk_of[HELPERS];
 	struct credentials_slot who[HELPERS];
 	bool has_who[HELPERS];
-} wa = {.lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
+} wa = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	.work = PTHREAD_COND_INITIALIZER,
+	.active = PTHREAD_COND_INITIALIZER};
 
 static int helper_index(pid_t tid)
 {
@@ -239,7 +241,8 @@ static void *walkahead_main(void *arg)
 		wa.walk_of[me] = wa.walk;
 		wa.has_who[me] = wa.has_owner;
 		wa.who[me] = wa.owner;
-		wa.busy++;
+		if (wa.busy++ == 0)
+			pthread_cond_broadcast(&wa.active);
 		pthread_mutex_unlock(&wa.lock);
 		alive = list(path, wa.walk_of[me]);
 		free(path);
@@ -266,6 +269,18 @@ bool walkahead_busy(void)
 	busy = wa.busy > 0;
 	pthread_mutex_unlock(&wa.lock);
 	return busy;
+}
+
+bool walkahead_wait_busy(void)
+{
+	bool on;
+
+	pthread_mutex_lock(&wa.lock);
+	while (!wa.exiting && wa.busy == 0)
+		pthread_cond_wait(&wa.active, &wa.lock);
+	on = !wa.exiting;
+	pthread_mutex_unlock(&wa.lock);
+	return on;
 }
 
 /* The walker is at the helpers' listing 'seq' (or further): they may go further ahead. */
@@ -429,5 +444,6 @@ void walkahead_stop(void)
 	wa.exiting = true;
 	drop_all_locked();
 	pthread_cond_broadcast(&wa.work);
+	pthread_cond_broadcast(&wa.active);
 	pthread_mutex_unlock(&wa.lock);
 }
