@@ -40,7 +40,7 @@
 
 #include "log.h"
 
-#define HELPERS 2
+#define HELPERS 3
 #define FIRST_LEAD 16
 #define MAX_LEAD 1024
 #define MAX_QUEUED 65536
