@@ -208,7 +208,7 @@ static bool list(const char *path, uint32_t walk)
 			free(subs[n]);
 	}
 	if (current && wa.n && !too_far_ahead())
-		pthread_cond_signal(&wa.work); /* for the other helper */
+		pthread_cond_signal(&wa.work); /* for another helper */
 	pthread_mutex_unlock(&wa.lock);
 	free(subs);
 	return alive;
@@ -224,7 +224,7 @@ static void *walkahead_main(void *arg)
 		if (!__atomic_load_n(&wa.tids[i], __ATOMIC_RELAXED))
 			__atomic_store_n(&wa.tids[me = i], (pid_t)syscall(SYS_gettid),
 					 __ATOMIC_RELAXED);
-	for (;;) {
+	while (me >= 0) {
 		char *path;
 		bool alive;
 
