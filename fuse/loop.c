@@ -25,7 +25,9 @@
  * reads the device too (walk_reader): their requests and the walker's then
  * queue behind one reader, which was busy most of such a walk; a second one
  * made a cold find /usr ~10% faster. Otherwise one reader keeps each
- * process's requests on one thread, as above.
+ * process's requests on one thread, as above. Every reader reads the device
+ * itself (read_request): libfuse's receive drops a request it reads after
+ * the session has exited, and at the end the asker may be one of ours.
  *
  * After each request the loop thread polls the device for SPIN_NS before it
  * sleeps in read(2), yielding its CPU to anyone runnable meanwhile. A walker
@@ -45,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -188,6 +191,7 @@ static void log_counts(void)
 	    [FUSE_GETATTR] = "GETATTR",
 	    [FUSE_SETATTR] = "SETATTR",
 	    [FUSE_READLINK] = "READLINK",
+	    [FUSE_SYMLINK] = "SYMLINK",
 	    [FUSE_MKNOD] = "MKNOD",
 	    [FUSE_MKDIR] = "MKDIR",
 	    [FUSE_UNLINK] = "UNLINK",
@@ -197,21 +201,35 @@ static void log_counts(void)
 	    [FUSE_OPEN] = "OPEN",
 	    [FUSE_READ] = "READ",
 	    [FUSE_WRITE] = "WRITE",
+	    [FUSE_STATFS] = "STATFS",
 	    [FUSE_RELEASE] = "RELEASE",
 	    [FUSE_FSYNC] = "FSYNC",
 	    [FUSE_SETXATTR] = "SETXATTR",
 	    [FUSE_GETXATTR] = "GETXATTR",
 	    [FUSE_LISTXATTR] = "LISTXATTR",
+	    [FUSE_REMOVEXATTR] = "REMOVEXATTR",
 	    [FUSE_FLUSH] = "FLUSH",
+	    [FUSE_INIT] = "INIT",
 	    [FUSE_OPENDIR] = "OPENDIR",
 	    [FUSE_READDIR] = "READDIR",
 	    [FUSE_RELEASEDIR] = "RELEASEDIR",
+	    [FUSE_FSYNCDIR] = "FSYNCDIR",
+	    [FUSE_GETLK] = "GETLK",
+	    [FUSE_SETLK] = "SETLK",
+	    [FUSE_SETLKW] = "SETLKW",
 	    [FUSE_ACCESS] = "ACCESS",
 	    [FUSE_CREATE] = "CREATE",
+	    [FUSE_INTERRUPT] = "INTERRUPT",
+	    [FUSE_DESTROY] = "DESTROY",
+	    [FUSE_IOCTL] = "IOCTL",
+	    [FUSE_POLL] = "POLL",
 	    [FUSE_BATCH_FORGET] = "BATCH_FORGET",
+	    [FUSE_FALLOCATE] = "FALLOCATE",
 	    [FUSE_READDIRPLUS] = "READDIRPLUS",
 	    [FUSE_RENAME2] = "RENAME2",
-	    [FUSE_SYMLINK] = "SYMLINK",
+	    [FUSE_LSEEK] = "LSEEK",
+	    [FUSE_COPY_FILE_RANGE] = "COPY_FILE_RANGE",
+	    [63] = "other",
 	};
 	char line[1024];
 	size_t used = 0;
@@ -240,15 +258,46 @@ static void process(struct fuse_session *se, const struct fuse_buf *buf)
 {
 	bool change = may_change(buf);
 
-	if (buf->size >= sizeof(struct fuse_in_header))
-		__atomic_add_fetch(&counts[((const struct fuse_in_header *)buf->mem)->opcode & 63],
-				   1, __ATOMIC_RELAXED);
+	if (buf->size >= sizeof(struct fuse_in_header)) {
+		uint32_t op = ((const struct fuse_in_header *)buf->mem)->opcode;
+
+		__atomic_add_fetch(&counts[op < 63 ? op : 63], 1, __ATOMIC_RELAXED);
+	}
 
 	if (change)
 		prefetch_note_change();
 	fuse_session_process_buf(se, buf);
 	if (change)
 		prefetch_note_change();
+}
+
+/* As libfuse 3.14 sizes its receive buffers (the pool's spares are those): 256 pages and a header.
+ */
+#define REQUEST_BUF_SIZE ((size_t)256 * (size_t)getpagesize() + 4096)
+
+/*
+ * Read one request from the device. Not fuse_session_receive_buf: once the
+ * session has exited, it drops a request it has read, and the asker (a walk
+ * helper of our own, at the end) would wait for an answer for good. Returns
+ * its size; 0 for none (a signal, a request interrupted meanwhile);
+ * -errno when the device fails (-ENODEV: unmounted).
+ */
+static int read_request(int fd, struct fuse_buf *buf)
+{
+	ssize_t n;
+
+	if (!buf->mem && !(buf->mem = malloc(REQUEST_BUF_SIZE)))
+		return -ENOMEM;
+	n = read(fd, buf->mem, REQUEST_BUF_SIZE);
+	if (n < 0)
+		return errno == EINTR || errno == ENOENT || errno == EAGAIN ? 0 : -errno;
+	if (n == 0)
+		return -ENODEV;
+	if ((size_t)n < sizeof(struct fuse_in_header))
+		return -EIO; /* a short read: as libfuse, give up */
+	buf->size = (size_t)n;
+	buf->flags = 0;
+	return (int)n;
 }
 
 static void *worker_main(void *arg)
@@ -371,11 +420,11 @@ static bool rescue_one(void)
 
 	/* Cancellable only while waiting for a request, like libfuse's workers. */
 	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	res = fuse_session_receive_buf(pool.se, &watch.buf);
+	res = read_request(fuse_session_fd(pool.se), &watch.buf);
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	if (res == -EINTR)
+	if (res == 0)
 		return true;
-	if (res <= 0)
+	if (res < 0)
 		return false;
 	process(pool.se, &watch.buf);
 	return true;
@@ -459,28 +508,91 @@ static int64_t monotonic_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* Reads and answers requests while walk helpers are busy (see the top). */
+/* The second reader (see the top): while walk helpers are busy, until told to stop. */
+static struct {
+	pthread_t thread;
+	bool running;
+	bool stop, done; /* atomic */
+	struct fs *fs;
+} walk_reader;
+
+static void wake_reader(int sig)
+{
+	(void)sig; /* only to end its read(2) with EINTR */
+}
+
 static void *walk_reader_main(void *arg)
 {
 	struct fuse_buf buf = {.mem = NULL};
+	int fd = fuse_session_fd(pool.se);
+	sigset_t urg;
 
 	(void)arg;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	while (walkahead_wait_busy()) {
-		int res;
+	on_loop_thread = true; /* it may defer work to the pool as the loop does */
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	pthread_sigmask(SIG_UNBLOCK, &urg, NULL);
+	while (!__atomic_load_n(&walk_reader.stop, __ATOMIC_SEQ_CST) && walkahead_wait_busy()) {
+		int r = read_request(fd, &buf);
 
-		/* Cancellable only while waiting for a request, like the rescuer. */
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-		res = fuse_session_receive_buf(pool.se, &buf);
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-		if (res == -EINTR)
-			continue;
-		if (res <= 0)
+		if (r < 0)
 			break;
+		if (r == 0)
+			continue;
+		if (slow_request(walk_reader.fs, &buf) && hand_off(&buf))
+			continue;
 		process(pool.se, &buf);
 	}
 	free(buf.mem);
+	__atomic_store_n(&walk_reader.done, true, __ATOMIC_SEQ_CST);
 	return NULL;
+}
+
+static void start_walk_reader(struct fs *fs)
+{
+	struct sigaction sa = {.sa_handler = wake_reader}; /* no SA_RESTART */
+	cpu_set_t cpus;
+
+	/* On one CPU no walk is listed ahead (walkahead.c). */
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+		return;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGURG, &sa, NULL) < 0)
+		return;
+	walk_reader.fs = fs;
+	walk_reader.running = loop_start_quiet_thread(&walk_reader.thread, walk_reader_main);
+}
+
+/*
+ * At the loop's end: stop the second reader, and answer what walk helpers
+ * still asked (a request left unread would keep the helper's directory
+ * locked, and an invalidation of that directory, in a worker or in the
+ * reader itself, would wait for it). For at most about 200 ms.
+ */
+static void drain(struct fuse_session *se)
+{
+	struct fuse_buf buf = {.mem = NULL};
+	bool reader = walk_reader.running;
+
+	__atomic_store_n(&walk_reader.stop, true, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 200 && (reader || walkahead_busy()); i++) {
+		struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
+
+		if (reader)
+			pthread_kill(walk_reader.thread, SIGURG);
+		if (poll(&pfd, 1, 1) > 0 && read_request(pfd.fd, &buf) > 0)
+			process(se, &buf);
+		reader = reader && !__atomic_load_n(&walk_reader.done, __ATOMIC_SEQ_CST);
+	}
+	if (reader || walkahead_busy())
+		log_debug("at the end, still busy: %s%s", reader ? "the second reader " : "",
+			  walkahead_busy() ? "walk helpers" : "");
+	if (walk_reader.running && !reader)
+		pthread_join(walk_reader.thread, NULL);
+	else if (walk_reader.running)
+		pthread_detach(walk_reader.thread); /* stuck: the process's exit ends it */
+	walk_reader.running = false;
+	free(buf.mem);
 }
 
 /* How long to poll for the next request (GROOT_FS_SPIN_NS; 0: never): not on one CPU. */
@@ -508,8 +620,6 @@ static void poll_briefly(int fd, int64_t ns)
 
 int fs_session_loop(struct fs *fs)
 {
-	pthread_t walk_reader_thread;
-	bool walk_reader;
 	struct fuse_session *se = fs->se;
 	struct fuse_buf buf = {.mem = NULL};
 	int res = 0;
@@ -519,40 +629,29 @@ int fs_session_loop(struct fs *fs)
 	pool.se = se;
 	on_loop_thread = true;
 	start_rescuer();
-	/* On one CPU no walk is listed ahead (walkahead.c), and the spin is off too. */
-	walk_reader = spin > 0 && loop_start_quiet_thread(&walk_reader_thread, walk_reader_main);
+	start_walk_reader(fs);
 	while (!fuse_session_exited(se)) {
 		if (spin > 0) {
 			poll_briefly(fuse_session_fd(se), spin);
 			if (fuse_session_exited(se))
 				break; /* the exit signal came while polling */
 		}
-		res = fuse_session_receive_buf(se, &buf);
-		if (res == -EINTR)
+		res = read_request(fuse_session_fd(se), &buf);
+		if (res == 0)
 			continue;
-		if (res <= 0)
+		if (res < 0) {
+			if (res == -ENODEV)
+				res = 0; /* unmounted: the end */
 			break;
+		}
 		if (slow_request(fs, &buf) && hand_off(&buf))
 			continue;
 		answer_inline(se, &buf);
 	}
 	prefetch_stop();
 	linkahead_stop();
-	walkahead_stop(); /* the walk reader then ends, unless it waits for a request: */
-	if (walk_reader) {
-		pthread_cancel(walk_reader_thread);
-		pthread_join(walk_reader_thread, NULL);
-	}
-	/*
-	 * A walk helper's request left unread would keep its directory locked,
-	 * and a worker's invalidation of that directory would wait for it.
-	 */
-	for (int i = 0, got = 0; i < 100 && got >= 0 && walkahead_busy(); i++) {
-		struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
-
-		if (poll(&pfd, 1, 2) > 0 && (got = fuse_session_receive_buf(se, &buf)) > 0)
-			answer_inline(se, &buf);
-	}
+	walkahead_stop();
+	drain(se);
 	free(buf.mem);
 	pthread_mutex_lock(&pool.lock);
 	pool.exiting = true;

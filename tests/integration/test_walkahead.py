@@ -164,3 +164,16 @@ def test_helpers_judge_as_the_walker_under_fake_identities(tmp_path, trixie_root
     assert "rc=2" in r.stdout and "Permission denied" in r.stderr, r
     # Searching is allowed: a name that exists is found.
     assert "/tmp/g/a/h3/y" in r.stdout, r
+
+
+def test_a_guest_that_ends_mid_walk_leaves_no_helper_waiting(tmp_path, trixie_rootfs,
+                                                             no_leftover_mounts):
+    # The guest exits while the helpers are in requests: the view answers what
+    # they asked before it ends (a request left unread keeps a directory locked).
+    profile = write_profile(tmp_path, trixie_rootfs, extra="  upper: ephemeral\n")
+    for _ in range(4):
+        r = run_groot("run", "-v", "-v", profile, "--", "sh", "-c",
+                      "find /usr | head -3000 >/dev/null")
+        assert r.returncode == 0, r
+        assert "walking /usr/" in r.stderr, r.stderr[-3000:]
+        assert "still busy" not in r.stderr, r.stderr[-3000:]
