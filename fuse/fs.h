@@ -197,6 +197,8 @@ int fs_session_loop(struct fs *fs);
 bool loop_defer(void (*call)(void *arg), void *arg);
 /* Start a helper thread that receives no signals (the loop's thread handles them). */
 bool loop_start_quiet_thread(pthread_t *thread, void *(*body)(void *));
+/* Has this process one CPU to run on? */
+bool loop_one_cpu(void);
 
 /* binds.c: bind points whose path crosses a guest symlink move to where it leads. */
 int canonicalize_bind_points(struct fs *fs);

@@ -271,8 +271,7 @@ static void process(struct fuse_session *se, const struct fuse_buf *buf)
 		prefetch_note_change();
 }
 
-/* As libfuse 3.14 sizes its receive buffers (the pool's spares are those): 256 pages and a header.
- */
+/* As libfuse 3.14 sizes its receive buffers (the pool's spares): 256 pages and a header. */
 #define REQUEST_BUF_SIZE ((size_t)256 * (size_t)getpagesize() + 4096)
 
 /*
@@ -508,6 +507,13 @@ static int64_t monotonic_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+bool loop_one_cpu(void)
+{
+	cpu_set_t cpus;
+
+	return sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2;
+}
+
 /* The second reader (see the top): while walk helpers are busy, until told to stop. */
 static struct {
 	pthread_t thread;
@@ -551,11 +557,9 @@ static void *walk_reader_main(void *arg)
 static void start_walk_reader(struct fs *fs)
 {
 	struct sigaction sa = {.sa_handler = wake_reader}; /* no SA_RESTART */
-	cpu_set_t cpus;
 
-	/* On one CPU no walk is listed ahead (walkahead.c). */
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
-		return;
+	if (loop_one_cpu())
+		return; /* no walk is listed ahead then (walkahead.c) */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGURG, &sa, NULL) < 0)
 		return;
@@ -599,13 +603,10 @@ static void drain(struct fuse_session *se)
 static int64_t spin_ns(void)
 {
 	const char *env = getenv("GROOT_FS_SPIN_NS");
-	cpu_set_t cpus;
 
 	if (env)
 		return atol(env);
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
-		return 0;
-	return SPIN_NS;
+	return loop_one_cpu() ? 0 : SPIN_NS;
 }
 
 /* Until a request is there, for at most 'ns'. */

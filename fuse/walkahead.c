@@ -31,7 +31,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,9 +361,7 @@ static struct inode *walk_root(struct fs *fs, struct inode *dir, bool *in_walk)
 
 static void start_helpers_locked(void)
 {
-	cpu_set_t cpus;
-
-	if (!wa.started && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+	if (!wa.started && loop_one_cpu())
 		wa.off = true; /* one CPU: the helpers could only take turns with the walker */
 	for (; !wa.off && wa.started < HELPERS; wa.started++)
 		if (!loop_start_quiet_thread(&wa.threads[wa.started], walkahead_main))
