@@ -40,12 +40,14 @@
 #include "fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -271,7 +273,10 @@ static void process(struct fuse_session *se, const struct fuse_buf *buf)
 		prefetch_note_change();
 }
 
-/* As libfuse 3.14 sizes its receive buffers (the pool's spares): 256 pages and a header. */
+/*
+ * As libfuse 3.14 sizes its receive buffers (the pool's spares come from
+ * here too): 256 pages and a header, room for the largest write it allows.
+ */
 #define REQUEST_BUF_SIZE ((size_t)256 * (size_t)getpagesize() + 4096)
 
 /*
@@ -288,8 +293,13 @@ static int read_request(int fd, struct fuse_buf *buf)
 	if (!buf->mem && !(buf->mem = malloc(REQUEST_BUF_SIZE)))
 		return -ENOMEM;
 	n = read(fd, buf->mem, REQUEST_BUF_SIZE);
-	if (n < 0)
-		return errno == EINTR || errno == ENOENT || errno == EAGAIN ? 0 : -errno;
+	if (n < 0 && (errno == EINTR || errno == ENOENT || errno == EAGAIN))
+		return 0;
+	if (n < 0) {
+		if (errno != ENODEV)
+			log_error("reading the FUSE device: %s", strerror(errno));
+		return -errno;
+	}
 	if (n == 0)
 		return -ENODEV;
 	if ((size_t)n < sizeof(struct fuse_in_header))
@@ -571,30 +581,37 @@ static void start_walk_reader(struct fs *fs)
  * At the loop's end: stop the second reader, and answer what walk helpers
  * still asked (a request left unread would keep the helper's directory
  * locked, and an invalidation of that directory, in a worker or in the
- * reader itself, would wait for it). For at most about 200 ms.
+ * reader itself, would wait for it). The helpers get 200 ms; the reader,
+ * whose handler may wait for one of their requests, is waited for (the
+ * rest of the loop's end frees what it uses).
  */
 static void drain(struct fuse_session *se)
 {
 	struct fuse_buf buf = {.mem = NULL};
+	int fd = fuse_session_fd(se);
+	int flags = fcntl(fd, F_GETFL);
 	bool reader = walk_reader.running;
+	int64_t until = monotonic_ns() + 200000000;
 
+	/* Another reader may take what poll announced: never wait in read(2) here. */
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	__atomic_store_n(&walk_reader.stop, true, __ATOMIC_SEQ_CST);
-	for (int i = 0; i < 200 && (reader || walkahead_busy()); i++) {
-		struct pollfd pfd = {.fd = fuse_session_fd(se), .events = POLLIN};
+	while (reader || (walkahead_busy() && monotonic_ns() < until)) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 		if (reader)
 			pthread_kill(walk_reader.thread, SIGURG);
-		if (poll(&pfd, 1, 1) > 0 && read_request(pfd.fd, &buf) > 0)
+		if (poll(&pfd, 1, 1) > 0 && read_request(fd, &buf) > 0)
 			process(se, &buf);
+		else if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+			poll(NULL, 0, 1); /* the connection is gone: no request will come */
 		reader = reader && !__atomic_load_n(&walk_reader.done, __ATOMIC_SEQ_CST);
 	}
-	if (reader || walkahead_busy())
-		log_debug("at the end, still busy: %s%s", reader ? "the second reader " : "",
-			  walkahead_busy() ? "walk helpers" : "");
-	if (walk_reader.running && !reader)
+	if (walkahead_busy())
+		log_debug("at the end, still busy: walk helpers");
+	if (walk_reader.running)
 		pthread_join(walk_reader.thread, NULL);
-	else if (walk_reader.running)
-		pthread_detach(walk_reader.thread); /* stuck: the process's exit ends it */
 	walk_reader.running = false;
 	free(buf.mem);
 }
