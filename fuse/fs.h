@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -461,6 +462,13 @@ void linkahead_stop(void);
 /* Has linkahead_start given an fd? Open a guest directory beneath it (no symlinks followed). */
 bool mount_helpers_on(void);
 int mount_open_dir(const char *path);
+/*
+ * Open a guest directory as mount_open_dir does and collect the names of
+ * its entries of 'type' (DT_*, never "." or ".."): *names and each name
+ * malloc'd. Returns the open directory (NULL if it could not be opened);
+ * *error: why not, or why the listing stopped short (0: complete).
+ */
+DIR *mount_list_dir(const char *path, unsigned char type, char ***names, size_t *n, int *error);
 
 /*
  * walkahead.c: a walk going deeper has its tree listed through the mount by

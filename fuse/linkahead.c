@@ -44,7 +44,8 @@ int mount_open_dir(const char *path)
 {
 	/* Beneath the root and through no symlink: a name renamed meanwhile leads nowhere else. */
 	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+			       .resolve =
+				   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
 	int mount_fd = __atomic_load_n(&la.mount_fd, __ATOMIC_ACQUIRE);
 
 	if (mount_fd < 0) {
@@ -54,39 +55,54 @@ int mount_open_dir(const char *path)
 	return (int)syscall(SYS_openat2, mount_fd, *path ? path : ".", &how, sizeof(how));
 }
 
-/* The number of targets read. */
-static size_t read_links(const char *path)
+DIR *mount_list_dir(const char *path, unsigned char type, char ***names, size_t *n, int *error)
 {
 	int fd = mount_open_dir(path);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	char **names = NULL, target[PATH_MAX];
-	size_t n = 0, cap = 0;
-	size_t read = 0;
-	bool stop = false;
+	size_t cap = 0;
 	struct dirent *e;
 
+	*names = NULL;
+	*n = 0;
 	if (!dir) {
+		*error = errno;
 		if (fd >= 0)
 			close(fd);
-		return 0;
+		return NULL;
 	}
+	errno = 0;
 	while ((e = readdir(dir))) {
 		char **more;
 
-		if (e->d_type != DT_LNK)
+		if (e->d_type != type || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
-			if (!(more = realloc(names, cap * sizeof(*names))))
+			if (!(more = realloc(*names, cap * sizeof(**names))))
 				break;
-			names = more;
+			*names = more;
 		}
-		if (!(names[n] = strdup(e->d_name)))
+		if (!((*names)[*n] = strdup(e->d_name)))
 			break;
-		n++;
+		(*n)++;
 	}
+	*error = e ? ENOMEM : errno;
+	return dir;
+}
+
+/* The number of targets read. */
+static size_t read_links(const char *path)
+{
+	char **names, target[PATH_MAX];
+	size_t n, read = 0;
+	bool stop = false;
+	int error;
+	DIR *dir = mount_list_dir(path, DT_LNK, &names, &n, &error);
+
+	if (!dir)
+		return 0;
 	for (size_t i = n; i > 0; i--) {
-		if (!stop && readlinkat(fd, names[i - 1], target, sizeof(target)) >= 0)
+		if (!stop && readlinkat(dirfd(dir), names[i - 1], target, sizeof(target)) >= 0)
 			read++;
 		else if (!stop && errno == ENOTCONN)
 			stop = true; /* the connection is over */

@@ -165,43 +165,28 @@ static bool too_far_ahead(void)
  */
 static bool list(const char *path, uint32_t walk)
 {
-	int fd = mount_open_dir(path);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	char **subs = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	bool alive = true, current;
+	char **subs;
+	size_t n;
+	int error;
+	DIR *dir = mount_list_dir(path, DT_DIR, &subs, &n, &error);
+	bool alive = error != ENOTCONN && error != EBADF, current;
 
-	if (!dir) {
-		alive = errno != ENOTCONN && errno != EBADF;
-		if (fd >= 0)
-			close(fd);
-		return alive;
-	}
-	errno = 0;
-	while ((e = readdir(dir))) {
-		char *sub, **more;
+	if (dir)
+		closedir(dir);
+	/* Each name becomes its path (relative to the mount's root). */
+	for (size_t i = 0; i < n; i++) {
+		char *sub;
 
-		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if (!(more = realloc(subs, cap * sizeof(*subs))))
-				break;
-			subs = more;
-		}
-		if (asprintf(&sub, "%s%s%s", path, *path ? "/" : "", e->d_name) < 0)
-			break;
-		subs[n++] = sub;
+		if (asprintf(&sub, "%s%s%s", path, *path ? "/" : "", subs[i]) < 0)
+			sub = NULL;
+		free(subs[i]);
+		subs[i] = sub;
 	}
-	if (!e && errno == ENOTCONN)
-		alive = false;
-	closedir(dir);
 	pthread_mutex_lock(&wa.lock);
 	current = alive && !wa.exiting && wa.walk == walk;
 	while (n > 0) {
 		n--;
-		if (current)
+		if (current && subs[n])
 			push_locked(subs[n]); /* the first one last: popped first */
 		else
 			free(subs[n]);
