@@ -231,6 +231,7 @@ static void log_counts(void)
 	    [FUSE_RENAME2] = "RENAME2",
 	    [FUSE_LSEEK] = "LSEEK",
 	    [FUSE_COPY_FILE_RANGE] = "COPY_FILE_RANGE",
+	    [FUSE_TMPFILE] = "TMPFILE",
 	    [63] = "other",
 	};
 	char line[1024];
@@ -261,9 +262,13 @@ static void process(struct fuse_session *se, const struct fuse_buf *buf)
 	bool change = may_change(buf);
 
 	if (buf->size >= sizeof(struct fuse_in_header)) {
-		uint32_t op = ((const struct fuse_in_header *)buf->mem)->opcode;
+		struct fuse_in_header *in = buf->mem;
+		uint32_t op = in->opcode;
 
 		__atomic_add_fetch(&counts[op < 63 ? op : 63], 1, __ATOMIC_RELAXED);
+		/* Unknown to libfuse 3.14; the same arguments and reply as a CREATE (fs_create). */
+		if (op == FUSE_TMPFILE)
+			in->opcode = FUSE_CREATE;
 	}
 
 	if (change)

@@ -58,7 +58,10 @@ static mode_t real_mode(struct fs *fs, mode_t mode, bool dir)
  * of the invoking user's files there (and a mode the real file cannot have)
  * is recorded.
  */
-/* *held (not files nor directories): the inode keeping the record until the reply holds it. */
+/*
+ * *held (not files nor directories): the inode keeping the record until the
+ * reply holds it. Without a name (O_TMPFILE), *held is the new file's inode.
+ */
 static int record_mode(struct fs *fs, const struct credentials_slot *who, struct inode *parent,
 		       int dirfd, const char *name, mode_t mode, mode_t type, struct inode **held)
 {
@@ -80,6 +83,10 @@ static int record_mode(struct fs *fs, const struct credentials_slot *who, struct
 		ov.mode |= S_ISGID;
 	if (real_mode(fs, mode & 07777, dir) == ov.mode && ov.uid == uid && ov.gid == gid)
 		return 0;
+	if (!name) {
+		r = meta_store(fs, *held, &ov); /* an O_TMPFILE file: on its inode */
+		return r == -ENOTSUP ? 0 : r;
+	}
 	if (type == S_IFREG || type == S_IFDIR) {
 		r = meta_store_new(fs, parent, dirfd, name, &ov);
 		return r == -ENOTSUP ? 0 : r;
@@ -235,6 +242,85 @@ static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id,
 		inode_unref(fs, held, 1);
 }
 
+/* The inode of a file made with O_TMPFILE (fd): nameless, as an unlinked file kept open. */
+static int tmpfile_inode(struct fs *fs, struct inode *parent, int fd, struct inode **out)
+{
+	char path[PROC_FD_PATH_MAX];
+	struct inode *fresh;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	fresh = inode_new();
+	if (!fresh)
+		return -ENOMEM;
+	proc_fd_path(path, fd);
+	fresh->fd = open(path, O_PATH | O_CLOEXEC);
+	if (fresh->fd < 0) {
+		free(fresh);
+		return -errno;
+	}
+	fresh->key_dev = st.st_dev;
+	fresh->key_ino = st.st_ino;
+	fresh->type = S_IFREG;
+	fresh->bind = parent->bind;
+	fresh->layer = parent->bind ? LAYER_BIND : fs->upper;
+	fresh->unlinked = true;
+	inode_ref(parent);
+	fresh->parent = parent;
+	*out = inode_insert_or_get(fs, fresh);
+	return 0;
+}
+
+/*
+ * open(O_TMPFILE) (FUSE_TMPFILE, which libfuse 3.14 does not know: loop.c
+ * hands it over as a CREATE of the name "/", which no real CREATE carries).
+ * The backing file is made with O_TMPFILE in the directory's writable part;
+ * its inode keeps an fd of it, as of a file unlinked while open, and a
+ * linkat through /proc/self/fd names it (fs_link; not with O_EXCL, which
+ * the backing file then refuses too).
+ */
+static void fs_tmpfile(fuse_req_t req, struct inode *parent, mode_t mode, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct credentials_slot buf;
+	const struct credentials_slot *who = caller_of(fs, req, &buf);
+	struct inode *inode = NULL;
+	struct fuse_entry_param e;
+	int flags = (fi->flags & ~(O_CREAT | O_NOFOLLOW | O_TRUNC)) | O_TMPFILE | O_CLOEXEC;
+	int dirfd, fd = -1, r;
+
+	r = access_inode(fs, who, parent, W_OK | X_OK);
+	if (r == 0)
+		r = writable_dir_fd(fs, parent, &dirfd);
+	if (r == 0 && (fd = openat(dirfd, ".", backing_open_flags(fs, flags),
+				   real_mode(fs, mode, false))) < 0)
+		r = -errno;
+	if (r == 0)
+		r = tmpfile_inode(fs, parent, fd, &inode);
+	if (r == 0)
+		r = record_mode(fs, who, parent, -1, NULL, mode, S_IFREG, &inode);
+	if (r == 0)
+		r = make_entry(fs, inode, &e);
+	if (r < 0) {
+		if (inode)
+			inode_unref(fs, inode, 1);
+		if (fd >= 0)
+			close(fd);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (fs->no_open) {
+		close(fd); /* no RELEASE will come: requests reopen it by its inode's fd */
+		fd = -1;
+	}
+	fi->fh = fd < 0 ? 0 : (uint64_t)fd;
+	fi->keep_cache = !inode->bind;
+	fi->noflush = fs_noflush(fs);
+	if (fuse_reply_create(req, &e, fi) == -ENOENT && fd >= 0)
+		close(fd);
+}
+
 static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
@@ -245,6 +331,10 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 	struct fuse_entry_param e;
 	int dirfd, fd = -1, r;
 
+	if (strcmp(name, "/") == 0) {
+		fs_tmpfile(req, parent, mode, fi);
+		return;
+	}
 	r = prepare_create(fs, who, parent, name, &dirfd);
 	if (r == 0) {
 		fd = openat(dirfd, name,
@@ -280,6 +370,34 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 		close(fd);
 }
 
+/* Give 'inode' its new name; returns the old parent to unref. Caller holds tree_lock (write). */
+static struct inode *relink(struct inode *inode, struct inode *parent, char *name)
+{
+	struct inode *old = inode->parent;
+
+	inode->parent = parent;
+	free(inode->name);
+	inode->name = name;
+	return old;
+}
+
+/* An O_TMPFILE file linked into 'parent' as 'name' is found by it from now on. */
+static void name_tmpfile(struct fs *fs, struct inode *inode, struct inode *parent, const char *name)
+{
+	char *copy = strdup(name);
+	struct inode *old;
+
+	if (!copy)
+		return; /* it stays reachable by its fd */
+	inode_ref(parent);
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	old = relink(inode, parent, copy);
+	inode->unlinked = false;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	if (old)
+		inode_unref(fs, old, 1);
+}
+
 static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const char *name)
 {
 	struct fs *fs = req_fs(req);
@@ -306,6 +424,8 @@ static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const 
 		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
 			r = -errno;
 	}
+	if (r == 0 && inode->unlinked)
+		name_tmpfile(fs, inode, parent, name); /* only an O_TMPFILE file comes here so */
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -448,17 +568,6 @@ static void fs_rmdir(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 
 	dir_listing_invalidate(parent);
 	fuse_reply_err(req, -r);
-}
-
-/* Give 'inode' its new name; returns the old parent to unref. Caller holds tree_lock (write). */
-static struct inode *relink(struct inode *inode, struct inode *parent, char *name)
-{
-	struct inode *old = inode->parent;
-
-	inode->parent = parent;
-	free(inode->name);
-	inode->name = name;
-	return old;
 }
 
 /*
