@@ -119,15 +119,21 @@ static bool wait_for_exit(pid_t pid, int milliseconds)
 	return false;
 }
 
-/* Still a mount there? A dead FUSE mount answers ENOTCONN. */
+/*
+ * Still a mount there? A dead FUSE mount answers ENOTCONN. A run directory
+ * that is gone held none: the daemon removes it after its unmount, and a
+ * directory with a mount on it cannot be removed.
+ */
 static bool still_mounted(const char *mountpoint)
 {
 	char parent[PATH_MAX];
 	struct stat mp, up;
 	int n = snprintf(parent, sizeof(parent), "%s/..", mountpoint);
 
-	if (n < 0 || (size_t)n >= sizeof(parent) || stat(parent, &up) < 0)
+	if (n < 0 || (size_t)n >= sizeof(parent))
 		return true;
+	if (stat(parent, &up) < 0)
+		return errno != ENOENT;
 	if (stat(mountpoint, &mp) < 0)
 		return errno != ENOENT;
 	return mp.st_dev != up.st_dev;
