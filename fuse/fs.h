@@ -214,6 +214,8 @@ fuse_ino_t inode_id(struct fs *fs, struct inode *inode);
  * 'fresh' is destroyed.
  */
 struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh);
+/* Index an object just made: an entry of the same key is stale (a number reused) and leaves. */
+struct inode *inode_insert_new(struct fs *fs, struct inode *fresh);
 struct inode *inode_new(void);
 void inode_ref(struct inode *inode);
 void inode_unref(struct fs *fs, struct inode *inode, uint64_t n);

@@ -405,6 +405,30 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 	return fresh;
 }
 
+struct inode *inode_insert_new(struct fs *fs, struct inode *fresh)
+{
+	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
+	pthread_mutex_t *m = stripe_of(b);
+	struct inode **pp;
+
+	pthread_mutex_lock(m);
+	for (pp = &buckets[b]; *pp; pp = &(*pp)->hash_next)
+		if ((*pp)->key_dev == fresh->key_dev && (*pp)->key_ino == fresh->key_ino &&
+		    (*pp)->bind == fresh->bind) {
+			struct inode *stale = *pp;
+
+			/* It lives on for the kernel's references, out of the table. */
+			*pp = stale->hash_next;
+			stale->hash_next = NULL;
+			break;
+		}
+	fresh->refs = 1;
+	fresh->hash_next = buckets[b];
+	buckets[b] = fresh;
+	pthread_mutex_unlock(m);
+	return fresh;
+}
+
 void inode_rekey(struct fs *fs, struct inode *inode, uint64_t dev, uint64_t ino)
 {
 	unsigned from = bucket_of(inode->key_dev, inode->key_ino), to = bucket_of(dev, ino);
@@ -491,6 +515,9 @@ void inode_unref(struct fs *fs, struct inode *inode, uint64_t n)
 			*pp = inode->hash_next;
 		pthread_mutex_unlock(m);
 
+		/* An O_TMPFILE file never named: its record in a side store goes with it. */
+		if (inode->unlinked)
+			meta_unlinked(fs, inode);
 		pthread_rwlock_wrlock(&fs->tree_lock);
 		parent = inode->parent;
 		inode->parent = NULL;
@@ -523,7 +550,8 @@ char *inode_guest_path(struct fs *fs, struct inode *inode)
 		size_t n = strlen(i->name ? i->name : "");
 
 		p -= n;
-		memcpy(p, i->name, n);
+		if (n)
+			memcpy(p, i->name, n);
 		*--p = '/';
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);

@@ -444,7 +444,10 @@ int fs_stat_inode_from(struct fs *fs, struct inode *inode, struct stat *st,
 		st->st_nlink = inode->type == S_IFDIR ? 2 : 1;
 		st->st_blksize = 4096;
 	}
-	if (fs->opts->stable_inodes || !real) {
+	/* An O_TMPFILE file has no path to be numbered by (until it is linked). */
+	bool nameless = inode->parent && !inode->name;
+
+	if ((fs->opts->stable_inodes && !nameless) || !real) {
 		path = inode_guest_path(fs, inode);
 		if (!path)
 			return -errno;

@@ -268,7 +268,7 @@ static int tmpfile_inode(struct fs *fs, struct inode *parent, int fd, struct ino
 	fresh->unlinked = true;
 	inode_ref(parent);
 	fresh->parent = parent;
-	*out = inode_insert_or_get(fs, fresh);
+	*out = inode_insert_new(fs, fresh);
 	return 0;
 }
 
@@ -300,8 +300,8 @@ static void fs_tmpfile(fuse_req_t req, struct inode *parent, mode_t mode, struct
 		r = tmpfile_inode(fs, parent, fd, &inode);
 	if (r == 0)
 		r = record_mode(fs, who, parent, -1, NULL, mode, S_IFREG, &inode);
-	if (r == 0)
-		r = make_entry(fs, inode, &e);
+	if (r == 0 && (r = make_entry(fs, inode, &e)) < 0)
+		inode = NULL; /* make_entry dropped its reference */
 	if (r < 0) {
 		if (inode)
 			inode_unref(fs, inode, 1);
@@ -424,8 +424,12 @@ static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const 
 		if (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
 			r = -errno;
 	}
+	/*
+	 * Only an O_TMPFILE file is linked without a name: the kernel refuses
+	 * other files with no link left, and copy_up a lower one a whiteout hid.
+	 */
 	if (r == 0 && inode->unlinked)
-		name_tmpfile(fs, inode, parent, name); /* only an O_TMPFILE file comes here so */
+		name_tmpfile(fs, inode, parent, name);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);

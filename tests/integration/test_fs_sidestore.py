@@ -2,6 +2,7 @@
 """groot-fs --in-place keeps fake metadata in a side store inside the rootfs
 (ROOTFS/.groot/metadata, docs/groot-fs.md): keyed by inode, hidden from the
 guest, no xattrs needed on the rootfs, old xattr trees still read."""
+import ctypes
 import errno
 import os
 import stat
@@ -312,3 +313,23 @@ def test_provisioned_in_place_then_run_with_upper(mount_view, rootfs, tmp_path):
     if user_xattrs_work(tmp_path):
         assert os.getxattr(upper / "etc" / "shadow", XATTRS[0]) == b"0:42:0640"
     assert not (upper / ".groot").exists()
+
+
+def test_tmpfile_records_go_with_it(mount_view, rootfs):
+    """O_TMPFILE files with a recorded mode: those never named leave no record behind;
+    the one linked keeps its record under its name."""
+    v = mount_view(*args(rootfs))
+    m = v.mnt
+    for _ in range(3):
+        os.close(os.open(f"{m}/etc", os.O_TMPFILE | os.O_RDWR, 0o400))
+    fd = os.open(f"{m}/etc", os.O_TMPFILE | os.O_RDWR, 0o400)
+    # linkat(AT_SYMLINK_FOLLOW): Python's os.link does not follow /proc/self/fd links.
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.linkat(-100, f"/proc/self/fd/{fd}".encode(), -100, f"{m}/etc/kept".encode(),
+                       0x400) == 0, os.strerror(ctypes.get_errno())
+    os.close(fd)
+    assert owner(f"{m}/etc/kept") == (0, 0, 0o400)
+    v.stop()
+    entries = live_entries(rootfs)
+    assert list(entries) == [os.lstat(rootfs / "etc" / "kept").st_ino], entries
+    assert owner(f"{mount_view(*args(rootfs)).mnt}/etc/kept") == (0, 0, 0o400)

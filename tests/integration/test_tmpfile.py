@@ -7,10 +7,14 @@ the same user in a host directory of its own."""
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
 from conftest import REPO, run_groot, write_profile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conftest_fs import mount_view  # noqa: E402,F401
 
 pytestmark = pytest.mark.trixie
 
@@ -96,3 +100,29 @@ def test_tmpfile_binds_and_read_only_views(tmp_path, trixie_rootfs, probe_dir, n
                          extra=f"  upper: none\nbinds:\n  - {probe_dir}:/probe:ro,direct\n")
     r = run_groot("run", bare, "--", "/probe/tmpfile_probe", "/tmp", timeout=60)
     assert r.stdout == EROFS, r
+
+
+def test_tmpfile_takes_a_reused_number(mount_view, tmp_path):
+    """Files of a bind the view has seen, deleted on the host: new O_TMPFILE files may
+    get their inode numbers, and must not be taken for the old entries."""
+    lower, upper, host = tmp_path / "lower", tmp_path / "upper", tmp_path / "host"
+    for d in (lower / "b", upper, host):
+        d.mkdir(parents=True)
+    m = mount_view("--lower", lower, "--upper", upper, "--bind", f"{host}:/b").mnt
+    for i in range(100):
+        open(f"{m}/b/x{i}", "w").close()
+        os.stat(f"{m}/b/x{i}")
+    for i in range(100):
+        os.unlink(host / f"x{i}")
+    fds = []
+    try:
+        for _ in range(100):
+            fd = os.open(f"{m}/b", os.O_TMPFILE | os.O_RDWR, 0o600)
+            fds.append(fd)
+            assert os.write(fd, b"z") == 1
+            st = os.fstat(fd)
+            assert st.st_nlink == 0 and st.st_size == 1
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert os.listdir(host) == []
