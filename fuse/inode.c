@@ -367,6 +367,61 @@ fuse_ino_t inode_id(struct fs *fs, struct inode *inode)
 	return (fuse_ino_t)(uintptr_t)inode;
 }
 
+/*
+ * A lookup found cur's (dev, ino) under another name: a hard link, or cur's
+ * object was deleted behind the view's back (on the host, in a bind or a
+ * lower layer) and its number reused. cur keeps no fd (an fd would keep its
+ * object, and the number, alive), so its own name tells.
+ */
+static bool stale_entry(struct fs *fs, struct inode *cur, const struct inode *fresh)
+{
+	struct stat st;
+	bool stale = false;
+	int dfd;
+
+	if (cur->type == S_IFDIR || cur->vnode || inode_own_fd(cur) >= 0)
+		return false;
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	if (cur->name && fresh->name &&
+	    (cur->parent != fresh->parent || strcmp(cur->name, fresh->name) != 0)) {
+		dfd = parent_dir_fd(cur);
+		stale = dfd >= 0 && (fstatat(dfd, cur->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+				     st.st_dev != cur->key_dev || st.st_ino != cur->key_ino);
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	return stale;
+}
+
+/* fresh takes the stale cur's place; returns what the table holds for the key, with a reference. */
+static struct inode *replace_stale(struct inode *cur, struct inode *fresh)
+{
+	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
+	pthread_mutex_t *m = stripe_of(b);
+	struct inode **pp, *other = NULL;
+
+	pthread_mutex_lock(m);
+	for (pp = &buckets[b]; *pp; pp = &(*pp)->hash_next)
+		if (*pp == cur) {
+			*pp = cur->hash_next;
+			cur->hash_next = NULL;
+			break;
+		}
+	for (other = buckets[b]; other; other = other->hash_next)
+		if (other->key_dev == fresh->key_dev && other->key_ino == fresh->key_ino &&
+		    other->bind == fresh->bind)
+			break;
+	if (other) {
+		other->refs++; /* another lookup put it there meanwhile */
+	} else {
+		fresh->refs = 1;
+		fresh->hash_next = buckets[b];
+		buckets[b] = fresh;
+		other = fresh;
+	}
+	pthread_mutex_unlock(m);
+	return other;
+}
+
 struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 {
 	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
@@ -391,6 +446,14 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 	if (cur) {
 		cur->refs++;
 		pthread_mutex_unlock(m);
+		if (stale_entry(fs, cur, fresh)) {
+			struct inode *kept = replace_stale(cur, fresh);
+
+			inode_unref(fs, cur, 1); /* it lives on for the kernel's references */
+			if (kept == fresh)
+				return fresh;
+			cur = kept;
+		}
 		/* The caller gave 'fresh' a parent reference; it is not kept. */
 		if (fresh->parent)
 			inode_unref(fs, fresh->parent, 1);

@@ -116,6 +116,28 @@ def test_direct_and_bind(mount_view, lower, tmp_path):
     assert e.value.errno == errno.EROFS
 
 
+def test_host_deletes_in_a_bind(mount_view, lower, tmp_path):
+    """Files the view has seen in a bind, deleted on the host: new files may get their
+    inode numbers and must not be taken for the dead ones; a hard link made on the host
+    is still the same file."""
+    host = tmp_path / "hostdata"
+    host.mkdir()
+    m = mount_view("--lower", str(lower), "--bind", f"{host}:/srv").mnt
+    for i in range(100):
+        open(f"{m}/srv/x{i}", "w").close()
+        os.stat(f"{m}/srv/x{i}")
+    for i in range(100):
+        os.unlink(host / f"x{i}")
+    for i in range(100):
+        with open(f"{m}/srv/y{i}", "w") as f:
+            f.write("new")
+        assert os.stat(f"{m}/srv/y{i}").st_size == 3
+        assert open(f"{m}/srv/y{i}").read() == "new"
+    os.link(host / "y0", host / "same")
+    assert os.stat(f"{m}/srv/same").st_ino == os.stat(f"{m}/srv/y0").st_ino
+    assert open(f"{m}/srv/same").read() == "new"
+
+
 def test_read_only_without_upper(mount_view, lower):
     v = mount_view("--lower", str(lower))
     m = v.mnt
