@@ -293,8 +293,9 @@ int copy_up(struct fs *fs, struct inode *inode, bool with_data)
 		close(fd);
 		__atomic_store_n(&inode->layer, fs->upper, __ATOMIC_RELEASE);
 		inode_fds_changed();
-		pthread_mutex_unlock(&inode->lock);
+		/* Before the lock goes: a lookup may judge the inode by its layer and key. */
 		inode_rekey(fs, inode, st.st_dev, st.st_ino);
+		pthread_mutex_unlock(&inode->lock);
 		goto out;
 	}
 	if (inode->dir_fds) {

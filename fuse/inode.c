@@ -371,7 +371,9 @@ fuse_ino_t inode_id(struct fs *fs, struct inode *inode)
  * A lookup found cur's (dev, ino) under another name: a hard link, or cur's
  * object was deleted behind the view's back (on the host, in a bind or a
  * lower layer) and its number reused. cur keeps no fd (an fd would keep its
- * object, and the number, alive), so its own name tells.
+ * object, and the number, alive), so its own name tells. Not while a
+ * copy-up holds cur (between its new layer and its new key), and an fd
+ * pinned before an unlink (under the write lock) is looked at again here.
  */
 static bool stale_entry(struct fs *fs, struct inode *cur, const struct inode *fresh)
 {
@@ -379,31 +381,45 @@ static bool stale_entry(struct fs *fs, struct inode *cur, const struct inode *fr
 	bool stale = false;
 	int dfd;
 
-	if (cur->type == S_IFDIR || cur->vnode || inode_own_fd(cur) >= 0)
+	if (cur->type == S_IFDIR || cur->vnode || pthread_mutex_trylock(&cur->lock) != 0)
 		return false;
 	pthread_rwlock_rdlock(&fs->tree_lock);
-	if (cur->name && fresh->name &&
+	if (inode_own_fd(cur) < 0 && cur->name && fresh->name &&
 	    (cur->parent != fresh->parent || strcmp(cur->name, fresh->name) != 0)) {
 		dfd = parent_dir_fd(cur);
 		stale = dfd >= 0 && (fstatat(dfd, cur->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-				     st.st_dev != cur->key_dev || st.st_ino != cur->key_ino);
+				     st.st_dev != __atomic_load_n(&cur->key_dev, __ATOMIC_ACQUIRE) ||
+				     st.st_ino != __atomic_load_n(&cur->key_ino, __ATOMIC_ACQUIRE));
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
+	pthread_mutex_unlock(&cur->lock);
 	return stale;
 }
 
-/* fresh takes the stale cur's place; returns what the table holds for the key, with a reference. */
-static struct inode *replace_stale(struct inode *cur, struct inode *fresh)
+/*
+ * Index fresh in the bucket for its key, taking 'old' out of it (any entry
+ * of the key when old is NULL). Returns what the table then holds for the
+ * key, with a reference: fresh, or an entry another lookup put there
+ * meanwhile; *evicted gets the entry taken out, with a reference.
+ */
+static struct inode *insert_evicting(struct inode *fresh, struct inode *old,
+				     struct inode **evicted)
 {
 	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
 	pthread_mutex_t *m = stripe_of(b);
-	struct inode **pp, *other = NULL;
+	struct inode **pp, *other;
 
+	*evicted = NULL;
 	pthread_mutex_lock(m);
 	for (pp = &buckets[b]; *pp; pp = &(*pp)->hash_next)
-		if (*pp == cur) {
-			*pp = cur->hash_next;
-			cur->hash_next = NULL;
+		if (old ? *pp == old
+			: ((*pp)->key_dev == fresh->key_dev && (*pp)->key_ino == fresh->key_ino &&
+			   (*pp)->bind == fresh->bind)) {
+			*evicted = *pp;
+			*pp = (*evicted)->hash_next;
+			(*evicted)->hash_next = NULL;
+			if (!old)
+				(*evicted)->refs++;
 			break;
 		}
 	for (other = buckets[b]; other; other = other->hash_next)
@@ -411,7 +427,7 @@ static struct inode *replace_stale(struct inode *cur, struct inode *fresh)
 		    other->bind == fresh->bind)
 			break;
 	if (other) {
-		other->refs++; /* another lookup put it there meanwhile */
+		other->refs++;
 	} else {
 		fresh->refs = 1;
 		fresh->hash_next = buckets[b];
@@ -420,6 +436,32 @@ static struct inode *replace_stale(struct inode *cur, struct inode *fresh)
 	}
 	pthread_mutex_unlock(m);
 	return other;
+}
+
+/*
+ * An entry out of the table (its number names another object now): its hint
+ * and a record's pin go; the kernel's references keep it until forgotten.
+ * Drops the caller's reference.
+ */
+static void forget_evicted(struct fs *fs, struct inode *old)
+{
+	bool unpin;
+
+	pthread_mutex_lock(&old->lock);
+	hints_withdraw(fs, old);
+	unpin = old->override_pinned;
+	old->override_pinned = false;
+	pthread_mutex_unlock(&old->lock);
+	inode_unref(fs, old, unpin ? 2 : 1);
+}
+
+struct inode *inode_insert_new(struct fs *fs, struct inode *fresh)
+{
+	struct inode *stale, *kept = insert_evicting(fresh, NULL, &stale);
+
+	if (stale)
+		forget_evicted(fs, stale);
+	return kept; /* fresh: nothing else can have indexed a file just made */
 }
 
 struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
@@ -447,9 +489,12 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 		cur->refs++;
 		pthread_mutex_unlock(m);
 		if (stale_entry(fs, cur, fresh)) {
-			struct inode *kept = replace_stale(cur, fresh);
+			struct inode *evicted, *kept = insert_evicting(fresh, cur, &evicted);
 
-			inode_unref(fs, cur, 1); /* it lives on for the kernel's references */
+			if (evicted)
+				forget_evicted(fs, evicted); /* our reference on cur goes with it */
+			else
+				inode_unref(fs, cur, 1);
 			if (kept == fresh)
 				return fresh;
 			cur = kept;
@@ -461,30 +506,6 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 		inode_destroy(fs, fresh);
 		return cur;
 	}
-	fresh->refs = 1;
-	fresh->hash_next = buckets[b];
-	buckets[b] = fresh;
-	pthread_mutex_unlock(m);
-	return fresh;
-}
-
-struct inode *inode_insert_new(struct fs *fs, struct inode *fresh)
-{
-	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
-	pthread_mutex_t *m = stripe_of(b);
-	struct inode **pp;
-
-	pthread_mutex_lock(m);
-	for (pp = &buckets[b]; *pp; pp = &(*pp)->hash_next)
-		if ((*pp)->key_dev == fresh->key_dev && (*pp)->key_ino == fresh->key_ino &&
-		    (*pp)->bind == fresh->bind) {
-			struct inode *stale = *pp;
-
-			/* It lives on for the kernel's references, out of the table. */
-			*pp = stale->hash_next;
-			stale->hash_next = NULL;
-			break;
-		}
 	fresh->refs = 1;
 	fresh->hash_next = buckets[b];
 	buckets[b] = fresh;
