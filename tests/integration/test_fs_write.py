@@ -455,3 +455,41 @@ def test_a_merged_directory_has_an_unknown_link_count(mount_view, tmp_path):
     found = subprocess.run(["find", f"{v.mnt}/dir", "-type", "d"], capture_output=True,
                            text=True).stdout.split()
     assert sorted(os.path.relpath(p, v.mnt) for p in found) == ["dir", "dir/new", "dir/sub"]
+
+
+def new_file_seen_by_others(path):
+    """A new file written through a write-only fd (direct to the view) while another fd
+    reads it, by read() and by a mapping: what each sees at each step."""
+    import mmap
+    seen = []
+    w = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.write(w, b"a" * 100)
+    r = os.open(path, os.O_RDONLY)
+    seen.append(os.read(r, 8192))
+    os.write(w, b"b" * 5000)  # past the page read before
+    seen.append(os.read(r, 8192))
+    os.pwrite(w, b"XYZ", 10)
+    seen.append(os.pread(r, 30, 0))
+    m = mmap.mmap(r, 0, prot=mmap.PROT_READ)
+    os.pwrite(w, b"MMM", 20)
+    seen.append(m[:30])
+    os.ftruncate(w, 50)
+    seen.append((os.fstat(r).st_size, os.pread(r, 100, 0)))
+    m.close()
+    os.close(w)
+    os.close(r)
+    seen.append(open(path, "rb").read())
+    return seen
+
+
+@pytest.mark.parametrize("mode", ["upper", "fake-root"])
+def test_new_file_written_write_only_is_coherent(mount_view, tmp_path, mode):
+    native = tmp_path / "native"
+    native.mkdir()
+    want = new_file_seen_by_others(native / "f")
+    lower, upper = tmp_path / "lower", tmp_path / "upper"
+    lower.mkdir()
+    upper.mkdir()
+    extra = ["--fake-root"] if mode == "fake-root" else []
+    m = mount_view("--lower", str(lower), "--upper", str(upper), *extra).mnt
+    assert new_file_seen_by_others(f"{m}/f") == want
