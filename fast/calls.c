@@ -400,6 +400,62 @@ EXPORT int chmod(const char *path, unsigned int mode)
 	return (int)result(write_call(__NR_fchmodat, 1, AT_FDCWD_, (long)path, mode, 0, 0));
 }
 
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452 /* Linux 6.6; x86_64 and aarch64 alike */
+#endif
+
+/* Flags (AT_SYMLINK_NOFOLLOW: chmod -R, lchmod) need fchmodat2 (Linux 6.6). */
+EXPORT int fchmodat(int fd, const char *path, unsigned int mode, int flags)
+{
+	if (flags)
+		return (int)result(write_call(__NR_fchmodat2, 1, fd, (long)path, mode, flags, 0));
+	return (int)result(write_call(__NR_fchmodat, 1, fd, (long)path, mode, 0, 0));
+}
+
+/*
+ * chown & co.: under fake root the filter traps them for a path to translate
+ * and for the EPERM a direct bind's host file gives fake root, which a thread
+ * with CAP_CHOWN is told was success (PRoot's way; runner/path.c,
+ * handle_chown_exit). A path the view holds, and an fd, go through the gate:
+ * the view judges the caller by its identity and keeps the fake owner. The
+ * rest goes to the tracer, as before.
+ */
+static long chown_result(long r)
+{
+	const struct credentials_table *t;
+	struct credentials_slot who;
+
+	if (r != -E_PERM || !config || !config->credentials[0] || (t = map_table()) == NO_TABLE)
+		return r;
+	if (credentials_lookup(t, (int32_t)raw(__NR_gettid, 0, 0, 0, 0, 0, 0), &who) &&
+	    (who.caps & CRED_CHOWN))
+		return 0;
+	return r;
+}
+
+EXPORT int fchown(int fd, unsigned int uid, unsigned int gid)
+{
+	if (!config || !config->credentials[0])
+		return (int)result(raw(__NR_fchown, fd, uid, gid, 0, 0, 0));
+	return (int)result(chown_result(gate(__NR_fchown, fd, uid, gid, 0, 0, 0)));
+}
+
+EXPORT int fchownat(int fd, const char *path, unsigned int uid, unsigned int gid, int flags)
+{
+	return (int)result(
+	    chown_result(write_call(__NR_fchownat, 1, fd, (long)path, uid, gid, flags)));
+}
+
+EXPORT int chown(const char *path, unsigned int uid, unsigned int gid)
+{
+	return fchownat(AT_FDCWD_, path, uid, gid, 0);
+}
+
+EXPORT int lchown(const char *path, unsigned int uid, unsigned int gid)
+{
+	return fchownat(AT_FDCWD_, path, uid, gid, AT_SYMLINK_NOFOLLOW_);
+}
+
 EXPORT int utimensat(int fd, const char *path, const void *times, int flags)
 {
 	if (!path) { /* glibc: futimens is the way to name an fd */

@@ -15,7 +15,9 @@
 #define EXPORT __attribute__((visibility("default")))
 #define PATH_MAX_ 4096
 #define AT_FDCWD_ (-100)
+#define AT_SYMLINK_NOFOLLOW_ 0x100
 
+#define E_PERM 1
 #define E_NOENT 2
 #define E_NOMEM 12
 #define E_ACCES 13
