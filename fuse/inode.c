@@ -367,6 +367,12 @@ fuse_ino_t inode_id(struct fs *fs, struct inode *inode)
 	return (fuse_ino_t)(uintptr_t)inode;
 }
 
+/* Do a and b index the same object? Caller holds the stripe lock. */
+static bool same_key(const struct inode *a, const struct inode *b)
+{
+	return a->key_dev == b->key_dev && a->key_ino == b->key_ino && a->bind == b->bind;
+}
+
 /*
  * A lookup found cur's (dev, ino) under another name: a hard link, or cur's
  * object was deleted behind the view's back (on the host, in a bind or a
@@ -387,9 +393,10 @@ static bool stale_entry(struct fs *fs, struct inode *cur, const struct inode *fr
 	if (inode_own_fd(cur) < 0 && cur->name && fresh->name &&
 	    (cur->parent != fresh->parent || strcmp(cur->name, fresh->name) != 0)) {
 		dfd = parent_dir_fd(cur);
-		stale = dfd >= 0 && (fstatat(dfd, cur->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-				     st.st_dev != __atomic_load_n(&cur->key_dev, __ATOMIC_ACQUIRE) ||
-				     st.st_ino != __atomic_load_n(&cur->key_ino, __ATOMIC_ACQUIRE));
+		stale =
+		    dfd >= 0 && (fstatat(dfd, cur->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+				 st.st_dev != __atomic_load_n(&cur->key_dev, __ATOMIC_ACQUIRE) ||
+				 st.st_ino != __atomic_load_n(&cur->key_ino, __ATOMIC_ACQUIRE));
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
 	pthread_mutex_unlock(&cur->lock);
@@ -402,8 +409,7 @@ static bool stale_entry(struct fs *fs, struct inode *cur, const struct inode *fr
  * key, with a reference: fresh, or an entry another lookup put there
  * meanwhile; *evicted gets the entry taken out, with a reference.
  */
-static struct inode *insert_evicting(struct inode *fresh, struct inode *old,
-				     struct inode **evicted)
+static struct inode *insert_evicting(struct inode *fresh, struct inode *old, struct inode **evicted)
 {
 	unsigned b = bucket_of(fresh->key_dev, fresh->key_ino);
 	pthread_mutex_t *m = stripe_of(b);
@@ -412,9 +418,7 @@ static struct inode *insert_evicting(struct inode *fresh, struct inode *old,
 	*evicted = NULL;
 	pthread_mutex_lock(m);
 	for (pp = &buckets[b]; *pp; pp = &(*pp)->hash_next)
-		if (old ? *pp == old
-			: ((*pp)->key_dev == fresh->key_dev && (*pp)->key_ino == fresh->key_ino &&
-			   (*pp)->bind == fresh->bind)) {
+		if (old ? *pp == old : same_key(*pp, fresh)) {
 			*evicted = *pp;
 			*pp = (*evicted)->hash_next;
 			(*evicted)->hash_next = NULL;
@@ -422,10 +426,8 @@ static struct inode *insert_evicting(struct inode *fresh, struct inode *old,
 				(*evicted)->refs++;
 			break;
 		}
-	for (other = buckets[b]; other; other = other->hash_next)
-		if (other->key_dev == fresh->key_dev && other->key_ino == fresh->key_ino &&
-		    other->bind == fresh->bind)
-			break;
+	for (other = buckets[b]; other && !same_key(other, fresh); other = other->hash_next)
+		;
 	if (other) {
 		other->refs++;
 	} else {
@@ -481,10 +483,8 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 		return &fs->root;
 	}
 	pthread_mutex_lock(m);
-	for (cur = buckets[b]; cur; cur = cur->hash_next)
-		if (cur->key_dev == fresh->key_dev && cur->key_ino == fresh->key_ino &&
-		    cur->bind == fresh->bind)
-			break;
+	for (cur = buckets[b]; cur && !same_key(cur, fresh); cur = cur->hash_next)
+		;
 	if (cur) {
 		cur->refs++;
 		pthread_mutex_unlock(m);
