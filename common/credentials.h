@@ -23,6 +23,12 @@
 #include <stdint.h>
 
 #define CREDENTIALS_MAGIC 0x31534452435247ULL /* "GRCRDS1" as a little-endian u64 */
+/*
+ * groot-fs --lazy-guards: the runner's getxattr of this name on the view's
+ * root, before the first identity that may not search every directory runs
+ * (fuse/access.c, guards_arm).
+ */
+#define CREDENTIALS_GUARDS_XATTR "user.groot.guards"
 #define CREDENTIALS_SLOT_GROUPS 26
 
 /* What the kernel's permission checks let a capability bypass. */

@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "log.h"
+
 int access_open_table(struct fs *fs, const char *path)
 {
 	struct credentials_table header;
@@ -39,6 +41,7 @@ int access_open_table(struct fs *fs, const char *path)
 	if (map == MAP_FAILED)
 		return -errno;
 	fs->credentials = map;
+	__atomic_store_n(&fs->guards_armed, !fs->opts->lazy_guards, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -210,4 +213,58 @@ bool fs_dir_guarded(struct fs *fs, struct inode *dir)
 	if (!fs->credentials || !dir)
 		return false;
 	return fs_stat_inode(fs, dir, &st) < 0 || (st.st_mode & 0111) != 0111;
+}
+
+bool guards_armed(struct fs *fs)
+{
+	return __atomic_load_n(&fs->guards_armed, __ATOMIC_SEQ_CST);
+}
+
+struct arm_job {
+	struct fs *fs;
+	fuse_req_t req;
+};
+
+static void arm(void *arg)
+{
+	struct arm_job *job = arg;
+
+	inval_guarded_children(job->fs);
+	fuse_reply_err(job->req, ENODATA);
+	free(job);
+}
+
+/*
+ * --lazy-guards (a session that starts as fake root): while every identity
+ * may search every directory (DAC override), fs_dir_guarded's reason to keep
+ * names out of the kernel's cache does not hold, and a tar x as root (its
+ * directories 0700 until the end) sent five LOOKUPs per file. The tracer
+ * arms the guards, before the first identity without it runs, with a
+ * getxattr of CREDENTIALS_GUARDS_XATTR on the root; answered once the kernel has dropped
+ * the names cached under guarded directories (a LOOKUP that read the flag
+ * unarmed inserted its inode in the table first, so the scan sees it; the
+ * kernel orders the drop after the dentry is made). Not dropped: a cached
+ * name of a hard link other than the inode's own name. Negative entries are
+ * never cached in guarded directories.
+ */
+void guards_arm(fuse_req_t req)
+{
+	struct fs *fs = req_fs(req);
+	struct arm_job *job;
+
+	if (__atomic_exchange_n(&fs->guards_armed, true, __ATOMIC_SEQ_CST)) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	log_debug("a non-root identity: names under guarded directories are no longer cached");
+	job = malloc(sizeof(*job));
+	if (!job) {
+		inval_guarded_children(fs);
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	*job = (struct arm_job){fs, req};
+	/* Each drop waits for its directory's lock: not on the loop's thread. */
+	if (!loop_defer(arm, job))
+		arm(job);
 }

@@ -68,6 +68,7 @@ struct fs_options {
 	gid_t bind_owner_gid;
 	const char *credentials; /* --credentials FILE (common/credentials.h), or NULL */
 	bool check_opens;	 /* keep OPEN and OPENDIR so that they are judged too */
+	bool lazy_guards;	 /* guarded directories' names cached until guards_arm (access.c) */
 	bool sorted_readdir;
 	bool stable_inodes;
 	bool clamp_mtime;
@@ -174,6 +175,7 @@ struct fs {
 	bool kernel_judges;
 	struct xattr_hints *hints; /* --xattr-hints, mapped shared; NULL without */
 	const struct credentials_table *credentials; /* --credentials, mapped; NULL without */
+	bool guards_armed; /* see access.c, guards_arm; atomic */
 	pthread_mutex_t hints_lock; /* serialises the writers */
 };
 
@@ -498,6 +500,10 @@ void fill_write_ops(struct fuse_lowlevel_ops *ops);
 void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 double timeout_of(struct fs *fs, struct inode *inode);
 bool fs_dir_guarded(struct fs *fs, struct inode *dir);
+bool guards_armed(struct fs *fs);
+void guards_arm(fuse_req_t req);
+/* Drop the kernel's cached names in every guarded directory (guards_arm). */
+void inval_guarded_children(struct fs *fs);
 void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e);
 void inval_children(struct fs *fs, struct inode *dir);
 /* Build an entry reply for a fresh reference (dropped again on failure). */

@@ -692,3 +692,51 @@ void inval_children(struct fs *fs, struct inode *dir)
 	}
 	free(found);
 }
+
+void inval_guarded_children(struct fs *fs)
+{
+	struct inode **found = NULL;
+	size_t n = 0, cap = 0;
+
+	for (unsigned b = 0; b < TABLE_SIZE; b++) {
+		pthread_mutex_t *m = stripe_of(b);
+
+		if (!__atomic_load_n(&buckets[b], __ATOMIC_SEQ_CST))
+			continue; /* read again under the lock */
+		pthread_mutex_lock(m);
+		for (struct inode *cur = buckets[b]; cur; cur = cur->hash_next) {
+			if (n == cap) {
+				size_t more = cap ? cap * 2 : 256;
+				struct inode **grown = realloc(found, more * sizeof(*found));
+
+				if (!grown)
+					break;
+				found = grown;
+				cap = more;
+			}
+			cur->refs++;
+			found[n++] = cur;
+		}
+		pthread_mutex_unlock(m);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct inode *dir = NULL;
+		char *name = NULL;
+
+		pthread_rwlock_rdlock(&fs->tree_lock);
+		if (found[i]->parent && found[i]->name) {
+			dir = found[i]->parent;
+			inode_ref(dir);
+			name = strdup(found[i]->name);
+		}
+		pthread_rwlock_unlock(&fs->tree_lock);
+		if (name && fs_dir_guarded(fs, dir))
+			fuse_lowlevel_notify_inval_entry(fs->se, inode_id(fs, dir), name,
+							 strlen(name));
+		free(name);
+		if (dir)
+			inode_unref(fs, dir, 1);
+		inode_unref(fs, found[i], 1);
+	}
+	free(found);
+}

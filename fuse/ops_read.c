@@ -26,7 +26,7 @@ double timeout_of(struct fs *fs, struct inode *inode)
 /* An entry reply for a name in 'parent': not cached when the directory is guarded. */
 void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e)
 {
-	if (fs_dir_guarded(fs, parent))
+	if ((e->ino == 0 || guards_armed(fs)) && fs_dir_guarded(fs, parent))
 		e->entry_timeout = 0;
 }
 
@@ -372,8 +372,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * path walk would skip the LOOKUP that judges it.
 	 */
 	const struct credentials_slot *caller = caller_of(fs, req, &who);
-	bool names_only =
-	    plus && (access_inode(fs, caller, dir, X_OK) < 0 || fs_dir_guarded(fs, dir));
+	bool names_only = plus && (access_inode(fs, caller, dir, X_OK) < 0 ||
+				   (guards_armed(fs) && fs_dir_guarded(fs, dir)));
 
 	if (off == 0 && walkahead_refuses(fs, dir, fuse_req_ctx(req)->pid)) {
 		fuse_reply_err(req, EXDEV);
@@ -613,6 +613,10 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	 */
 	if (format_xattr_is_unsupported(name)) {
 		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (inode == &fs->root && !strcmp(name, CREDENTIALS_GUARDS_XATTR)) {
+		guards_arm(req);
 		return;
 	}
 	r = access_xattr(fs, caller_of(fs, req, &who), inode, name, R_OK);

@@ -36,6 +36,7 @@ enum {
 	OPT_OWNER,
 	OPT_BIND_OWNER,
 	OPT_CHECK_OPENS,
+	OPT_LAZY_GUARDS,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
     {"bind-owner", required_argument, NULL, OPT_BIND_OWNER},
     {"credentials", required_argument, NULL, OPT_CREDENTIALS},
     {"check-opens", no_argument, NULL, OPT_CHECK_OPENS},
+    {"lazy-guards", no_argument, NULL, OPT_LAZY_GUARDS},
     {"direct", required_argument, NULL, OPT_DIRECT},
     {"bind", required_argument, NULL, OPT_BIND},
     {"sorted-readdir", no_argument, NULL, OPT_SORTED_READDIR},
@@ -81,6 +83,8 @@ void print_usage(FILE *out)
 	    "  --bind-owner UID:GID ... in binds, by UID:GID\n"
 	    "  --credentials FILE   judge requests by the guest's fake identities in FILE\n"
 	    "  --check-opens        also judge opens (the guest starts as a non-root user)\n"
+	    "  --lazy-guards        cache names in directories not all may search until\n"
+	    "                       the runner says a non-root identity appeared\n"
 	    "  --direct GUEST=HOST  GUEST appears as a symlink to the host path HOST\n"
 	    "  --bind HOST:GUEST[:ro]  serve the host path HOST at GUEST through the view\n"
 	    "  --sorted-readdir     list directories in byte order\n"
@@ -348,6 +352,9 @@ int parse_options(int argc, char **argv, struct fs_options *opts)
 			break;
 		case OPT_CHECK_OPENS:
 			opts->check_opens = true;
+			break;
+		case OPT_LAZY_GUARDS:
+			opts->lazy_guards = true;
 			break;
 		case OPT_XATTR_HINTS:
 			opts->xattr_hints = optarg;

@@ -8,6 +8,7 @@
 #include "exec.h"
 #include "helpers.h"
 #include "stop.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/xattr.h>
 #include <sys/ptrace.h>
 #include <talloc.h>
 #include <unistd.h>
@@ -479,6 +481,8 @@ static struct credentials *credentials_of(struct stop *stop, struct tracee *t)
 /* ---- the table the view reads (common/credentials.h) ---- */
 
 static struct credentials_table *shared;
+/* The view's mountpoint while its guards wait for a non-root identity (--lazy-guards). */
+static const char *guards_mount;
 static struct credentials_slot initial_slot; /* a process that never changed its ids */
 
 static void slot_of(const struct credentials *c, struct credentials_slot *slot)
@@ -534,6 +538,8 @@ int identity_share(struct session *session, const char *path)
 	__atomic_store_n(&shared->magic, CREDENTIALS_MAGIC, __ATOMIC_RELEASE);
 	initial_credentials(session, &c);
 	slot_of(&c, &initial_slot);
+	if (session->fake_root)
+		guards_mount = session->mount;
 	return 0;
 }
 
@@ -556,6 +562,12 @@ void identity_publish(struct tracee *t)
 	if (t->exec_loading)
 		slot.caps |= CRED_EXEC_LOADING;
 	credentials_publish(shared, t->pid, &slot);
+	if (guards_mount && !(slot.caps & (CRED_DAC_OVERRIDE | CRED_DAC_READ_SEARCH))) {
+		/* Answered once the view cached no name this thread may not walk through. */
+		if (getxattr(guards_mount, CREDENTIALS_GUARDS_XATTR, NULL, 0) < 0 && errno != ENODATA)
+			log_warn("cannot arm the view's guards: %s", strerror(errno));
+		guards_mount = NULL;
+	}
 }
 
 void identity_slot(const struct session *session, struct tracee *t,
