@@ -299,6 +299,35 @@ static void signal_ready(int fd)
 	close(fd);
 }
 
+/*
+ * A crash ends the FUSE connection before anything else: our own threads
+ * (walkahead.c, linkahead.c) may be waiting in a request to our mount, and
+ * the kernel's core dump would wait for them for good, the guest with them.
+ * Closing the device's only fd aborts the connection: their requests and
+ * the guest's fail (ENOTCONN), the dump goes on, and the runner, which sees
+ * the view gone, unmounts it.
+ */
+static int crash_fd = -1;
+
+static void on_crash(int sig)
+{
+	if (crash_fd >= 0)
+		close(crash_fd);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void end_connection_on_crash(int fd)
+{
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+	struct sigaction sa = {.sa_handler = on_crash, .sa_flags = SA_NODEFER};
+
+	crash_fd = fd;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_lowlevel_ops ops = {0};
@@ -362,6 +391,7 @@ int main(int argc, char **argv)
 	if (fuse_session_mount(fs->se, fs->mountpoint) < 0)
 		die(GROOT_EXIT_FAILURE, "cannot mount on %s", fs->mountpoint);
 	log_info("mounted on %s", fs->mountpoint);
+	end_connection_on_crash(fuse_session_fd(fs->se));
 
 	/* fork before any thread exists; the daemon child keeps the mount. */
 	if (fuse_daemonize(opts.foreground) < 0) {
