@@ -434,16 +434,21 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		p += n;
 		left -= n;
 	}
-	fuse_reply_buf(req, buf, size - left);
-	free(buf);
-	if (dirs.n)
-		prefetch_push(fs, dirs.items, dirs.n);
-	free(dirs.items);
+	/*
+	 * Done with the inode before the reply: once answered, the reader may
+	 * close the directory, and another thread of ours may take the FORGET
+	 * that follows and free the inode (and its listing) meanwhile.
+	 */
 	if (listing) {
 		if (start >= dh->count)
 			dir_listing_done(dir, dh); /* the stream has seen its end */
 		dir_listing_put(dir, dh);
 	}
+	fuse_reply_buf(req, buf, size - left);
+	free(buf);
+	if (dirs.n)
+		prefetch_push(fs, dirs.items, dirs.n);
+	free(dirs.items);
 }
 
 static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

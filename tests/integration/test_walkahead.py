@@ -180,3 +180,35 @@ def test_a_guest_that_ends_mid_walk_leaves_no_helper_waiting(tmp_path, trixie_ro
         assert r.returncode == 0, r
         assert "walking /usr/" in r.stderr, r.stderr[-3000:]
         assert "still busy" not in r.stderr, r.stderr[-3000:]
+
+
+def test_a_crashed_view_ends_the_session(tmp_path, trixie_rootfs):
+    """The view crashing mid-walk (SIGSEGV): its helpers wait in requests to its own
+    mount, and the kernel's core dump would wait for them, the guest with it. The
+    session ends instead (the view's exit status, no mount left)."""
+    import signal
+    import subprocess
+    import time
+
+    from conftest import GROOT, groot_mounts
+    profile = write_profile(tmp_path, trixie_rootfs, name="crash", extra="  upper: ephemeral\n")
+    before = set(groot_mounts())
+    proc = subprocess.Popen([str(GROOT), "run", str(profile), "--", "sh", "-c",
+                             "while :; do find /usr > /dev/null; done"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)  # walks listed ahead by then
+        children = subprocess.run(["pgrep", "-P", str(proc.pid), "-x", "groot-fs"],
+                                  capture_output=True, text=True).stdout.split()
+        assert children, "no view"
+        os.kill(int(children[0]), signal.SIGSEGV)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 125, err
+    assert "exited unexpectedly" in err, err
+    deadline = time.time() + 10
+    while time.time() < deadline and set(groot_mounts()) - before:
+        time.sleep(0.05)
+    assert not set(groot_mounts()) - before
