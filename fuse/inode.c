@@ -644,56 +644,8 @@ char *inode_guest_path(struct fs *fs, struct inode *inode)
 	return path;
 }
 
-/*
- * Drop the kernel's cached names under 'dir' that we know of (fs_dir_guarded
- * says why). Called after the reply that changed the directory: each
- * invalidation waits for the directory's lock.
- */
-void inval_children(struct fs *fs, struct inode *dir)
-{
-	struct inode **found = NULL;
-	size_t n = 0, cap = 0;
-
-	for (unsigned b = 0; b < TABLE_SIZE; b++) {
-		pthread_mutex_t *m = stripe_of(b);
-
-		if (!__atomic_load_n(&buckets[b], __ATOMIC_RELAXED))
-			continue; /* read again under the lock */
-		pthread_mutex_lock(m);
-		for (struct inode *cur = buckets[b]; cur; cur = cur->hash_next) {
-			if (cur->parent != dir)
-				continue;
-			if (n == cap) {
-				size_t more = cap ? cap * 2 : 32;
-				struct inode **grown = realloc(found, more * sizeof(*found));
-
-				if (!grown)
-					break;
-				found = grown;
-				cap = more;
-			}
-			cur->refs++;
-			found[n++] = cur;
-		}
-		pthread_mutex_unlock(m);
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *name = NULL;
-
-		pthread_rwlock_rdlock(&fs->tree_lock);
-		if (found[i]->parent == dir && found[i]->name)
-			name = strdup(found[i]->name);
-		pthread_rwlock_unlock(&fs->tree_lock);
-		if (name)
-			fuse_lowlevel_notify_inval_entry(fs->se, inode_id(fs, dir), name,
-							 strlen(name));
-		free(name);
-		inode_unref(fs, found[i], 1);
-	}
-	free(found);
-}
-
-void inval_guarded_children(struct fs *fs)
+/* Every inode in the table whose parent is 'dir' (any parent: NULL), each with a reference. */
+static struct inode **collect(const struct inode *dir, size_t *count)
 {
 	struct inode **found = NULL;
 	size_t n = 0, cap = 0;
@@ -705,8 +657,10 @@ void inval_guarded_children(struct fs *fs)
 			continue; /* read again under the lock */
 		pthread_mutex_lock(m);
 		for (struct inode *cur = buckets[b]; cur; cur = cur->hash_next) {
+			if (dir && cur->parent != dir)
+				continue;
 			if (n == cap) {
-				size_t more = cap ? cap * 2 : 256;
+				size_t more = cap ? cap * 2 : 64;
 				struct inode **grown = realloc(found, more * sizeof(*found));
 
 				if (!grown)
@@ -719,18 +673,32 @@ void inval_guarded_children(struct fs *fs)
 		}
 		pthread_mutex_unlock(m);
 	}
+	*count = n;
+	return found;
+}
+
+/*
+ * Drop the kernel's cached names that we know of under 'dir', or under every
+ * guarded directory (NULL: guards_arm); fs_dir_guarded says why. Each drop
+ * waits for its directory's lock: not on the loop's thread.
+ */
+static void inval_names(struct fs *fs, struct inode *only)
+{
+	size_t n;
+	struct inode **found = collect(only, &n);
+
 	for (size_t i = 0; i < n; i++) {
 		struct inode *dir = NULL;
 		char *name = NULL;
 
 		pthread_rwlock_rdlock(&fs->tree_lock);
-		if (found[i]->parent && found[i]->name) {
+		if (found[i]->parent && found[i]->name && (!only || found[i]->parent == only)) {
 			dir = found[i]->parent;
 			inode_ref(dir);
 			name = strdup(found[i]->name);
 		}
 		pthread_rwlock_unlock(&fs->tree_lock);
-		if (name && fs_dir_guarded(fs, dir))
+		if (name && (only || fs_dir_guarded(fs, dir)))
 			fuse_lowlevel_notify_inval_entry(fs->se, inode_id(fs, dir), name,
 							 strlen(name));
 		free(name);
@@ -739,4 +707,14 @@ void inval_guarded_children(struct fs *fs)
 		inode_unref(fs, found[i], 1);
 	}
 	free(found);
+}
+
+void inval_children(struct fs *fs, struct inode *dir)
+{
+	inval_names(fs, dir);
+}
+
+void inval_guarded_children(struct fs *fs)
+{
+	inval_names(fs, NULL);
 }
