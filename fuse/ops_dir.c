@@ -242,6 +242,22 @@ static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id,
 		inode_unref(fs, held, 1);
 }
 
+/* The CREATE reply for a new file opened as fd (create and O_TMPFILE). */
+static void reply_created(fuse_req_t req, struct fs *fs, struct inode *inode,
+			  const struct fuse_entry_param *e, struct fuse_file_info *fi, int fd)
+{
+	if (fs->no_open) {
+		/* No RELEASE will come: the file's requests open it themselves (file_fd). */
+		close(fd);
+		fd = -1;
+	}
+	fi->fh = fd < 0 ? 0 : (uint64_t)fd;
+	fi->keep_cache = !inode->bind;
+	fi->noflush = fs_noflush(fs);
+	if (fuse_reply_create(req, e, fi) == -ENOENT && fd >= 0)
+		close(fd);
+}
+
 /* The inode of a file made with O_TMPFILE (fd): nameless, as an unlinked file kept open. */
 static int tmpfile_inode(struct fs *fs, struct inode *parent, int fd, struct inode **out)
 {
@@ -310,15 +326,7 @@ static void fs_tmpfile(fuse_req_t req, struct inode *parent, mode_t mode, struct
 		fuse_reply_err(req, -r);
 		return;
 	}
-	if (fs->no_open) {
-		close(fd); /* no RELEASE will come: requests reopen it by its inode's fd */
-		fd = -1;
-	}
-	fi->fh = fd < 0 ? 0 : (uint64_t)fd;
-	fi->keep_cache = !inode->bind;
-	fi->noflush = fs_noflush(fs);
-	if (fuse_reply_create(req, &e, fi) == -ENOENT && fd >= 0)
-		close(fd);
+	reply_created(req, fs, inode, &e, fi, fd);
 }
 
 static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mode_t mode,
@@ -358,14 +366,6 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 		fuse_reply_err(req, -r);
 		return;
 	}
-	if (fs->no_open) {
-		/* No RELEASE will come: the file's requests open it themselves (file_fd). */
-		close(fd);
-		fd = -1;
-	}
-	fi->fh = fd < 0 ? 0 : (uint64_t)fd;
-	fi->keep_cache = !inode->bind;
-	fi->noflush = fs_noflush(fs);
 	/*
 	 * A new file written through a write-only fd (tar, cp, git, dpkg, a
 	 * shell's >): its writes go straight to us. Cached, each write first
@@ -377,8 +377,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 	 */
 	if ((fi->flags & O_ACCMODE) == O_WRONLY && !(mode & (S_ISUID | S_ISGID)) && !fs->writeback)
 		fi->direct_io = 1;
-	if (fuse_reply_create(req, &e, fi) == -ENOENT && fd >= 0)
-		close(fd);
+	reply_created(req, fs, inode, &e, fi, fd);
 }
 
 /* Give 'inode' its new name; returns the old parent to unref. Caller holds tree_lock (write). */
