@@ -53,7 +53,8 @@ const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
 	if (!fs->credentials)
 		return NULL;
 	/* Not a guest's thread: one of walkahead.c's helpers takes its walker's identity. */
-	return credentials_lookup(fs->credentials, (int32_t)pid, buf) || walkahead_identity(pid, buf)
+	return credentials_lookup(fs->credentials, (int32_t)pid, buf) ||
+		       walkahead_identity(pid, buf)
 		   ? buf
 		   : NULL;
 }
@@ -220,6 +221,31 @@ bool guards_armed(struct fs *fs)
 	return __atomic_load_n(&fs->guards_armed, __ATOMIC_SEQ_CST);
 }
 
+/* The inode's own guest name is parent/name (not another hard link's). */
+bool name_is_own(struct fs *fs, fuse_ino_t ino, struct inode *parent, const char *name)
+{
+	struct inode *inode = inode_from_id(fs, ino);
+	bool own;
+
+	pthread_rwlock_rdlock(&fs->tree_lock);
+	own = inode->parent == parent && inode->name && strcmp(inode->name, name) == 0;
+	pthread_rwlock_unlock(&fs->tree_lock);
+	return own;
+}
+
+/*
+ * An entry reply for parent/name: not cached when the directory is guarded.
+ * Before guards_arm, a name is cached only when it is its inode's own:
+ * arming drops names found through the inode table, so not a second link's.
+ */
+void entry_guard(struct fs *fs, struct inode *parent, const char *name, struct fuse_entry_param *e)
+{
+	if (!fs_dir_guarded(fs, parent))
+		return;
+	if (e->ino == 0 || guards_armed(fs) || !name_is_own(fs, e->ino, parent, name))
+		e->entry_timeout = 0;
+}
+
 struct arm_job {
 	struct fs *fs;
 	fuse_req_t req;
@@ -243,9 +269,9 @@ static void arm(void *arg)
  * getxattr of CREDENTIALS_GUARDS_XATTR on the root; answered once the kernel has dropped
  * the names cached under guarded directories (a LOOKUP that read the flag
  * unarmed inserted its inode in the table first, so the scan sees it; the
- * kernel orders the drop after the dentry is made). Not dropped: a cached
- * name of a hard link other than the inode's own name. Negative entries are
- * never cached in guarded directories.
+ * kernel orders the drop after the dentry is made). The scan finds names
+ * by inode, so a name other than its inode's own (a second hard link) and
+ * negative entries are never cached in guarded directories (entry_guard).
  */
 void guards_arm(fuse_req_t req)
 {

@@ -504,7 +504,9 @@ bool guards_armed(struct fs *fs);
 void guards_arm(fuse_req_t req);
 /* Drop the kernel's cached names in every guarded directory (guards_arm). */
 void inval_guarded_children(struct fs *fs);
-void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e);
+bool name_is_own(struct fs *fs, fuse_ino_t ino, struct inode *parent, const char *name);
+void entry_guard(struct fs *fs, struct inode *parent, const char *name,
+		 struct fuse_entry_param *e);
 void inval_children(struct fs *fs, struct inode *dir);
 /* Build an entry reply for a fresh reference (dropped again on failure). */
 int make_entry(struct fs *fs, struct inode *inode, struct fuse_entry_param *e);

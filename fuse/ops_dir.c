@@ -129,7 +129,7 @@ static void reply_new_entry(fuse_req_t req, struct fs *fs, struct inode *parent,
 	if (r == 0)
 		r = make_entry(fs, inode, &e);
 	if (r == 0)
-		entry_guard(fs, parent, &e);
+		entry_guard(fs, parent, name, &e);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -359,7 +359,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 	if (r == 0)
 		r = make_entry(fs, inode, &e);
 	if (r == 0)
-		entry_guard(fs, parent, &e);
+		entry_guard(fs, parent, name, &e);
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);

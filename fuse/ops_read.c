@@ -23,13 +23,6 @@ double timeout_of(struct fs *fs, struct inode *inode)
 	return inode->bind ? fs->bind_timeout : fs->timeout;
 }
 
-/* An entry reply for a name in 'parent': not cached when the directory is guarded. */
-void entry_guard(struct fs *fs, struct inode *parent, struct fuse_entry_param *e)
-{
-	if ((e->ino == 0 || guards_armed(fs)) && fs_dir_guarded(fs, parent))
-		e->entry_timeout = 0;
-}
-
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
@@ -68,8 +61,8 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	 * directory's mtime once its attributes time out, as in binds). A sorted
 	 * listing needs a snapshot per open: offsets are indexes then.
 	 */
-	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) && !fs->opts->sorted_readdir &&
-			 !fs->opts->check_opens &&
+	fs->no_opendir = (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) &&
+			 !fs->opts->sorted_readdir && !fs->opts->check_opens &&
 			 (fs->opts->fake_root || geteuid() == 0 || fs->kernel_judges);
 	/*
 	 * No ACLs: we do our own permission checks, or (kernel_judges) the kernel
@@ -128,14 +121,14 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 		/* Negative entry: the kernel need not ask again until we create the name. */
 		memset(&e, 0, sizeof(e));
 		e.entry_timeout = fs->timeout;
-		entry_guard(fs, parent, &e);
+		entry_guard(fs, parent, name, &e);
 		fuse_reply_entry(req, &e);
 		return;
 	}
 	if (r == 0)
 		r = make_entry_from(fs, inode, &e, &backing);
 	if (r == 0)
-		entry_guard(fs, parent, &e);
+		entry_guard(fs, parent, name, &e);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -167,7 +160,8 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	int r;
 
 	r = fs_stat_inode(fs, inode, &st);
-	walkahead_reached(fs, inode, fuse_req_ctx(req)->pid); /* opendir(3) after a helper's listing */
+	walkahead_reached(fs, inode,
+			  fuse_req_ctx(req)->pid); /* opendir(3) after a helper's listing */
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -312,8 +306,8 @@ static void inode_list_add(struct inode_list *list, struct inode *inode)
  * caller may list it ahead).
  */
 static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
-			const struct dir_entry *de, bool dots, char *p, size_t left, off_t next,
-			bool plus, struct dir_prefetch *pre, struct inode_list *dirs)
+			const struct dir_entry *de, bool dots, bool lazy, char *p, size_t left,
+			off_t next, bool plus, struct dir_prefetch *pre, struct inode_list *dirs)
 {
 	struct fuse_entry_param e;
 	struct inode *child = NULL;
@@ -343,7 +337,8 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 		memset(&e, 0, sizeof(e));
 		e.attr.st_ino = de->ino;
 		e.attr.st_mode = (mode_t)DTTOIF(de->type);
-	}
+	} else if (lazy && !name_is_own(fs, e.ino, dir, de->name))
+		e.entry_timeout = 0; /* entry_guard, for a guarded directory before guards_arm */
 	n = fuse_add_direntry_plus(req, p, left, de->name, &e, next);
 	if (n > left && child)
 		inode_unref(fs, child, 1); /* not sent: the kernel will not count this lookup */
@@ -374,6 +369,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const struct credentials_slot *caller = caller_of(fs, req, &who);
 	bool names_only = plus && (access_inode(fs, caller, dir, X_OK) < 0 ||
 				   (guards_armed(fs) && fs_dir_guarded(fs, dir)));
+	bool lazy = plus && !names_only && !guards_armed(fs) && fs_dir_guarded(fs, dir);
 
 	if (off == 0 && walkahead_refuses(fs, dir, fuse_req_ctx(req)->pid)) {
 		fuse_reply_err(req, EXDEV);
@@ -411,10 +407,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	/* Entries looked up ahead are current unless a change may have run since. */
-	struct dir_prefetch *pre = listing && dh->pre && dh->gen == prefetch_generation() &&
-					   !names_only
-				       ? dh->pre
-				       : NULL;
+	struct dir_prefetch *pre =
+	    listing && dh->pre && dh->gen == prefetch_generation() && !names_only ? dh->pre : NULL;
 
 	p = buf;
 	for (i = start; i < dh->count; i++) {
@@ -426,9 +420,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    i + 1 < dh->count && dh->entries[i + 1].cookie == de->cookie &&
 		    !group_fits(req, dh, i, left, plus))
 			break;
-		n = add_entry(req, fs, dir, de, (listing ? de->cookie <= 2 : i < 2) || names_only, p,
-			      left, next,
-			      plus, pre ? &pre[i] : NULL, ahead ? &dirs : NULL);
+		n = add_entry(req, fs, dir, de, (listing ? de->cookie <= 2 : i < 2) || names_only,
+			      lazy, p, left, next, plus, pre ? &pre[i] : NULL,
+			      ahead ? &dirs : NULL);
 		if (n > left)
 			break;
 		p += n;

@@ -39,6 +39,7 @@ chmod 755 pub; chmod 700 priv; chmod 1777 sticky; chmod 555 ro
 mkdir moved; echo data > moved/f; cat moved/f >/dev/null; mv moved priv/
 mkdir later; echo data > later/f; cat later/f >/dev/null; chmod 700 later
 mkfifo pub/rootfifo
+mkdir hl; chmod 700 hl; echo data > hl/a; ln hl/a hl/b; cat hl/b hl/a >/dev/null; ls -l hl >/dev/null
 """
 
 # Each operation as nobody: its name and "ok", or the error's last words.
@@ -100,6 +101,8 @@ t read-moved-into-700 cat priv/moved/f
 t read-after-chmod-700 cat later/f
 t link-roots-fifo ln pub/rootfifo sticky/rootfifo
 t link-own-fifo-into-755 sh -c 'mkfifo sticky/ownfifo && ln sticky/ownfifo pub/ownfifo'
+t read-second-link-in-700 cat hl/b
+t stat-second-link-in-700 stat hl/b
 """
 
 EXPECTED = """\
@@ -151,6 +154,8 @@ read-moved-into-700 Permission denied
 read-after-chmod-700 Permission denied
 link-roots-fifo Operation not permitted
 link-own-fifo-into-755 Permission denied
+read-second-link-in-700 Permission denied
+stat-second-link-in-700 Permission denied
 """
 
 
