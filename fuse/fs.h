@@ -499,9 +499,15 @@ void fill_read_ops(struct fuse_lowlevel_ops *ops);
 void fill_write_ops(struct fuse_lowlevel_ops *ops);
 void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 double timeout_of(struct fs *fs, struct inode *inode);
+double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st);
 bool fs_dir_guarded(struct fs *fs, struct inode *dir);
 bool guards_armed(struct fs *fs);
 void guards_arm(fuse_req_t req);
+
+struct fuse_in_header;
+/* killpriv.c: HANDLE_KILLPRIV_V2 added to the INIT reply the kernel offered it in. */
+void killpriv_note_request(const struct fuse_in_header *in, size_t size);
+int killpriv_install(struct fuse_session *se);
 /* Drop the kernel's cached names in every guarded directory (guards_arm). */
 void inval_guarded_children(struct fs *fs);
 bool name_is_own(struct fs *fs, fuse_ino_t ino, struct inode *parent, const char *name);

@@ -269,6 +269,8 @@ static void process(struct fuse_session *se, const struct fuse_buf *buf)
 		/* Unknown to libfuse 3.14; the same arguments and reply as a CREATE (fs_create). */
 		if (op == FUSE_TMPFILE)
 			in->opcode = FUSE_CREATE;
+		else if (op == FUSE_INIT)
+			killpriv_note_request(in, buf->size);
 	}
 
 	if (change)

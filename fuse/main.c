@@ -390,6 +390,8 @@ int main(int argc, char **argv)
 		die(GROOT_EXIT_FAILURE, "cannot install signal handlers");
 	if (fuse_session_mount(fs->se, fs->mountpoint) < 0)
 		die(GROOT_EXIT_FAILURE, "cannot mount on %s", fs->mountpoint);
+	if (killpriv_install(fs->se) < 0)
+		log_warn("cannot route the session's replies: no handle_killpriv_v2");
 	log_info("mounted on %s", fs->mountpoint);
 	end_connection_on_crash(fuse_session_fd(fs->se));
 

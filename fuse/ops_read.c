@@ -23,6 +23,19 @@ double timeout_of(struct fs *fs, struct inode *inode)
 	return inode->bind ? fs->bind_timeout : fs->timeout;
 }
 
+/*
+ * How long the kernel may keep attributes 'st': not at all for a set-id
+ * file. A write may clear its set-id bits here (the backing filesystem for
+ * the real mode, drop_set_ids for a fake one), and after a WRITE the kernel
+ * refreshes times and size, not the mode (killpriv.c).
+ */
+double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	return timeout_of(fs, inode);
+}
+
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
@@ -96,7 +109,7 @@ int make_entry_from(struct fs *fs, struct inode *inode, struct fuse_entry_param 
 		return r;
 	}
 	e->ino = inode_id(fs, inode);
-	e->attr_timeout = timeout_of(fs, inode);
+	e->attr_timeout = attr_timeout_of(fs, inode, &e->attr);
 	e->entry_timeout = timeout_of(fs, inode);
 	return 0;
 }
@@ -165,7 +178,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, timeout_of(fs, inode));
+		fuse_reply_attr(req, &st, attr_timeout_of(fs, inode, &st));
 }
 
 static void fs_readlink(fuse_req_t req, fuse_ino_t ino)

@@ -435,7 +435,7 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 		inode_ref(inode);
 		*job = (struct inval_job){fs, inode};
 	}
-	fuse_reply_attr(req, &st, timeout_of(fs, inode));
+	fuse_reply_attr(req, &st, attr_timeout_of(fs, inode, &st));
 	if (job && !loop_defer(run_inval, job))
 		run_inval(job);
 }

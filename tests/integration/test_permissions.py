@@ -422,3 +422,39 @@ def test_a_directory_the_user_may_read_but_not_search(tmp_path, trixie_rootfs, b
     r = run_groot("run", *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()), p, "--",
                   "sh", "-c", "mkdir /tmp/t && " + UNSEARCHABLE_DIRECTORY, "t", "/tmp/t")
     assert r.stdout.replace("/tmp/t", str(native_dir)) == native.stdout, (r, native.stdout)
+
+
+# Writes, a truncate and a large write to set-id files the writer owns; the mode after each.
+SET_ID_WRITES = r"""
+cd "$1"
+echo a > s; chmod 6775 s
+python3 -c 'import os; fd = os.open("s", os.O_RDWR); os.pwrite(fd, b"b", 0); os.close(fd)'
+stat -c "pwrite %a" s
+chmod 6775 s; truncate -s 0 s; stat -c "truncate %a" s
+chmod 4755 s
+python3 -c 'import os; fd = os.open("s", os.O_RDWR); os.write(fd, b"b" * 10000); os.close(fd)'
+stat -c "write %a" s
+chmod 2755 s; echo more >> s; stat -c "append %a" s
+rm s
+"""
+
+SET_ID_WRITES_BY_A_USER = "pwrite 775\ntruncate 775\nwrite 755\nappend 755\n"
+SET_ID_WRITES_BY_ROOT = "pwrite 6775\ntruncate 6775\nwrite 4755\nappend 2755\n"
+
+
+@pytest.mark.root_subset
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_a_write_clears_set_id_bits_as_natively(tmp_path, trixie_rootfs, user):
+    """The kernel's cached mode follows the bits a write clears: stat's mode-only
+    request is answered from the cache (`stat -c %a`), so a stale one shows."""
+    native = tmp_path / "native"
+    native.mkdir()
+    expected = SET_ID_WRITES_BY_ROOT if user == "root" or as_root() else SET_ID_WRITES_BY_A_USER
+    if user == "host" or as_root():
+        r = subprocess.run(["sh", "-c", SET_ID_WRITES, "w", str(native)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.stdout == expected, r
+    p = write_profile(tmp_path, trixie_rootfs, name=user,
+                      extra=f"  upper: ephemeral\nuser: {user}\n")
+    r = run_groot("run", p, "--", "sh", "-c", "mkdir /tmp/w && " + SET_ID_WRITES, "w", "/tmp/w")
+    assert r.stdout == expected, r
