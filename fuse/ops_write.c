@@ -391,6 +391,36 @@ static void drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
 		fuse_lowlevel_notify_inval_inode(fs->se, inode_id(fs, inode), -1, 0);
 }
 
+/*
+ * A chown of anything but a directory clears its set-user-ID bit, and its
+ * set-group-ID bit as a write would (chown_common, setattr_should_drop_sgid).
+ * The backing filesystem does it for a real owner; for a fake one the kernel
+ * leaves it to us (HANDLE_KILLPRIV_V2, killpriv.c): the mode joins the change.
+ */
+static int chown_drops_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode, int valid,
+			       struct stat *attr)
+{
+	struct credentials_slot buf;
+	const struct credentials_slot *who;
+	struct stat st;
+	mode_t mode;
+
+	if (!fs->opts->fake_root || !(valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) ||
+	    (valid & FUSE_SET_ATTR_MODE) || inode->type == S_IFDIR ||
+	    fs_stat_inode(fs, inode, &st) < 0)
+		return valid;
+	who = caller_of(fs, req, &buf);
+	mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
+	if ((st.st_mode & S_ISGID) &&
+	    ((st.st_mode & S_IXGRP) ||
+	     (who && !(who->caps & CRED_FSETID) && !credentials_in_group(who, st.st_gid))))
+		mode &= ~(mode_t)S_ISGID;
+	if (mode == (st.st_mode & 07777))
+		return valid;
+	attr->st_mode = (st.st_mode & S_IFMT) | mode;
+	return valid | FUSE_SET_ATTR_MODE;
+}
+
 /* inval_children off the loop thread: it waits for the directory's lock. */
 struct inval_job {
 	struct fs *fs;
@@ -418,6 +448,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	bool was_guarded = dir_mode && fs_dir_guarded(fs, inode);
 	int r = access_setattr(fs, caller_of(fs, req, &who), inode, valid, attr, fi != NULL);
 
+	if (r == 0)
+		valid = chown_drops_set_ids(fs, req, inode, valid, attr);
 	if (r == 0)
 		r = do_setattr(fs, inode, attr, valid, fi && fi->fh ? (int)fi->fh : -1);
 	if (r == 0 && (valid & FUSE_SET_ATTR_SIZE))
