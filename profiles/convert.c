@@ -224,6 +224,11 @@ static int convert_rootfs(TALLOC_CTX *ctx, const struct ynode *root, struct prof
 		if (r < 0)
 			return r;
 	}
+	if ((n = ynode_get(rootfs, "writeback_cache"))) {
+		r = profile_get_bool(n, "rootfs.writeback_cache", &p->rootfs.writeback_cache, err);
+		if (r < 0)
+			return r;
+	}
 
 	bootstrap = ynode_get(rootfs, "bootstrap");
 	if (!bootstrap)

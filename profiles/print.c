@@ -171,6 +171,8 @@ static void print_rootfs(struct printer *pr)
 		     profile_origin(p, "rootfs.layers"));
 	line(pr, 2, "upper", uppers[p->rootfs.upper], profile_origin(p, "rootfs.upper"));
 	field(pr, 2, "upper_path", p->rootfs.upper_path, "rootfs.upper_path");
+	if (p->rootfs.writeback_cache)
+		line(pr, 2, "writeback_cache", "true", profile_origin(p, "rootfs.writeback_cache"));
 	if (!p->rootfs.bootstrap.tool)
 		return;
 	section(pr, 2, "bootstrap");

@@ -68,6 +68,7 @@ struct profile {
 		const char **layers; /* extra read-only layers above path, lowest first, NULL-terminated */
 		enum upper_mode upper;
 		const char *upper_path; /* for UPPER_PERSISTENT */
+		bool writeback_cache;   /* the kernel batches writes (groot-fs --writeback-cache) */
 		struct {
 			const char *tool;    /* "debootstrap" */
 			const char *suite;

@@ -41,6 +41,7 @@ static const struct schema_key rootfs_keys[] = {
     {"layers", SHAPE_STRING_LIST, NULL, "layers: [/srv/layer1, ./layer2]"},
     {"upper", SHAPE_SCALAR, NULL, "upper: ephemeral"},
     {"upper_path", SHAPE_SCALAR, NULL, "upper_path: ${env:HOME}/.cache/groot/upper/NAME"},
+    {"writeback_cache", SHAPE_SCALAR, NULL, "writeback_cache: true"},
     {"bootstrap", SHAPE_MAPPING, bootstrap_keys, "bootstrap: {tool: debootstrap, suite: trixie}"},
     {0},
 };

@@ -160,6 +160,8 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 		if (session->fake_root)
 			args = add_arg(ctx, args, &n, "--lazy-guards");
 	}
+	if (p->rootfs.writeback_cache && p->rootfs.upper != UPPER_NONE)
+		args = add_arg(ctx, args, &n, "--writeback-cache");
 	if (p->determinism.readdir_sorted)
 		args = add_arg(ctx, args, &n, "--sorted-readdir");
 	if (p->determinism.stable_inodes)

@@ -4,7 +4,9 @@ operation on a plain directory (the ground truth), the lower layer must stay
 untouched, and the result must survive a remount."""
 import ctypes
 import errno
+import hashlib
 import os
+import re
 import shutil
 import stat
 import sys
@@ -13,6 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest_fs import fuse_usable, mount_view, snapshot  # noqa: E402,F401
+from conftest import run_groot, write_profile  # noqa: E402
 
 libc = ctypes.CDLL(None, use_errno=True)
 RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
@@ -120,20 +123,21 @@ def times(root, rels):
                   os.lstat(os.path.join(root, rel)).st_mtime_ns) for rel in rels}
 
 
-@pytest.mark.parametrize("mode", ["upper", "in-place", "writeback", "fake-root"])
+@pytest.mark.parametrize("mode", ["upper", "in-place", "writeback", "fake-root",
+                                  "writeback-fake-root"])
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_operation_matches_plain_directory(mount_view, tmp_path, name, mode):
     truth = tmp_path / "truth"
     make_lower(truth)
     lower = tmp_path / "lower"
     make_lower(lower)
-    if mode in ("upper", "writeback", "fake-root"):
+    if mode != "in-place":
         upper = tmp_path / "upper"
         upper.mkdir()
         args = ["--lower", str(lower), "--upper", str(upper)]
-        if mode == "writeback":
+        if mode.startswith("writeback"):
             args.append("--writeback-cache")
-        if mode == "fake-root":  # no file handles then: every request opens its file
+        if mode.endswith("fake-root"):  # no file handles then: every request opens its file
             args.append("--fake-root")
     else:
         args = ["--lower", str(lower), "--in-place"]
@@ -493,3 +497,38 @@ def test_new_file_written_write_only_is_coherent(mount_view, tmp_path, mode):
     extra = ["--fake-root"] if mode == "fake-root" else []
     m = mount_view("--lower", str(lower), "--upper", str(upper), *extra).mnt
     assert new_file_seen_by_others(f"{m}/f") == want
+
+
+# 200 writes of 4 KiB to a new file, then what a reader and stat see.
+SMALL_WRITES = r"""
+import hashlib, os, re
+fd = os.open("/tmp/small", os.O_RDWR | os.O_CREAT, 0o644)
+for i in range(200):
+    os.write(fd, bytes([i]) * 4096)
+os.close(fd)
+fd = os.open("/tmp/small", os.O_RDWR | os.O_APPEND)
+os.write(fd, b"tail")
+os.close(fd)
+data = open("/tmp/small", "rb").read()
+print(len(data), os.stat("/tmp/small").st_size, hashlib.sha256(data).hexdigest())
+"""
+
+
+@pytest.mark.parametrize("writeback", [False, True], ids=["write-through", "writeback-cache"])
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_profile_writeback_cache_batches_small_writes(tmp_path, trixie_rootfs, writeback, user):
+    """rootfs.writeback_cache: the same file as natively (Python's own hash, outside
+    the guest), in a few WRITE requests instead of one per write (groot-fs's counts)."""
+
+    expected = b"".join(bytes([i]) * 4096 for i in range(200)) + b"tail"
+    p = write_profile(tmp_path, trixie_rootfs, name="wb",
+                      extra=f"  upper: ephemeral\n  writeback_cache: {str(writeback).lower()}\n"
+                            f"user: {user}\n")
+    r = run_groot("-vv", "run", p, "--", "python3", "-c", SMALL_WRITES)
+    assert r.returncode == 0, r
+    assert r.stdout.split() == [str(len(expected)), str(len(expected)),
+                                hashlib.sha256(expected).hexdigest()], r
+    m = re.search(r"requests:.* WRITE (\d+)", r.stderr)
+    assert m, r.stderr[-2000:]
+    writes = int(m.group(1))
+    assert (writes < 20) if writeback else (writes >= 201), writes

@@ -15,6 +15,7 @@ static const char full_profile[] =
     "  layers: [/srv/l1, ./l2/]\n"
     "  upper: persistent\n"
     "  upper_path: ${profile_dir}/upper\n"
+    "  writeback_cache: true\n"
     "  bootstrap:\n"
     "    tool: mmdebstrap\n"
     "    suite: trixie\n"
@@ -85,6 +86,7 @@ static void test_every_key(void)
 	is_int(p->rootfs.upper, UPPER_PERSISTENT, "upper");
 	snprintf(expected, sizeof(expected), "%s/upper", test_dir);
 	is_str(p->rootfs.upper_path, expected, "upper_path with ${profile_dir}");
+	ok(p->rootfs.writeback_cache, "rootfs.writeback_cache");
 	is_str(p->rootfs.bootstrap.tool, "mmdebstrap", "bootstrap.tool");
 	is_str(p->rootfs.bootstrap.suite, "trixie", "bootstrap.suite");
 	is_str(p->rootfs.bootstrap.variant, "minbase", "bootstrap.variant");
@@ -99,7 +101,7 @@ static void test_every_key(void)
 		is_str(p->binds[0].source, "/srv/data", "bind 0 source");
 		is_str(p->binds[0].dest, "/data", "bind 0 dest");
 		is_int(p->binds[0].flags, BIND_RO | BIND_TRY, "bind 0 ro,try");
-		snprintf(expected, sizeof(expected), "%s:16:5", path);
+		snprintf(expected, sizeof(expected), "%s:17:5", path);
 		is_str(p->binds[0].origin, expected, "bind 0 origin is file:line:col");
 		is_str(p->binds[1].source, "/opt", "bind 1: SRC alone");
 		is_str(p->binds[1].dest, "/opt", "bind 1: dest = source");
@@ -179,6 +181,7 @@ static void test_defaults(void)
 	ok(p->description == NULL, "no description");
 	is_int(p->rootfs.upper, UPPER_EPHEMERAL, "upper defaults to ephemeral");
 	ok(p->rootfs.layers == NULL && p->rootfs.upper_path == NULL, "no layers, no upper_path");
+	ok(!p->rootfs.writeback_cache, "no writeback cache by default");
 	ok(p->rootfs.bootstrap.tool == NULL, "no bootstrap");
 	is_int(p->n_binds, 0, "no binds");
 	is_int(p->env.inherit, ENV_INHERIT_LIST, "env.inherit defaults to a list");
