@@ -8,17 +8,22 @@
  * none. A build that writes its objects 4 KiB at a time (Go's compiler, as,
  * ld) sent one per write: 28,000 of the 132,000 requests of a `go build`.
  * With HANDLE_KILLPRIV_V2 the kernel sets SB_NOSEC, and an inode whose check
- * found nothing to drop is not checked again (S_NOSEC: until a set-id mode
- * or a security xattr is set through the kernel).
+ * found nothing to drop is not checked again (S_NOSEC) until a set-id mode
+ * or a security xattr is set through the kernel, or its attributes are
+ * fetched again (as's fstat between its writes).
  *
- * What V2 hands to the filesystem, the view already does under
- * HANDLE_KILLPRIV (V1), which libfuse negotiates: set-id bits are cleared on
- * write, truncate and chown by the backing filesystem for the real owner and
- * mode, and by drop_set_ids (ops_write.c) for a fake identity's. V2's flags
- * (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID, FUSE_OPEN_KILL_SUIDGID) say
- * what the kernel judged by the caller's real capabilities; the view judges
- * by the fake ones, so it does not read them. The kernel still checks
- * security.capability once per inode and removes it as before.
+ * Without V2 the kernel cleared set-id bits itself, with a GETATTR and a
+ * SETATTR of the mode; under V2 it leaves that to the filesystem. The
+ * backing filesystem clears them for a real owner and mode (the daemon
+ * writes, truncates and chowns without CAP_FSETID, as the caller); for a
+ * fake identity drop_set_ids (write, truncate) and chown_drops_set_ids do it
+ * (ops_write.c). V2's flags (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID,
+ * FUSE_OPEN_KILL_SUIDGID) say what the kernel judged by the caller's real
+ * capabilities; the view judges by the fake ones, so it does not read them.
+ * After a write the kernel refreshes a file's times and size, not its mode:
+ * attr_timeout_of (ops_read.c) keeps set-id files' attributes out of its
+ * cache. The kernel still checks security.capability once per inode and
+ * removes it as before.
  *
  * The flag is added to the INIT reply on its way to the device: the
  * session's writes go through killpriv_writev (fuse_session_custom_io), which
