@@ -480,3 +480,21 @@ bool meta_reserved_name(struct fs *fs, struct inode *dir, const char *name)
 {
 	return dir == &fs->root && strcmp(name, SIDE_STORE_DIR) == 0;
 }
+
+double timeout_of(struct fs *fs, struct inode *inode)
+{
+	return inode->bind ? fs->bind_timeout : fs->timeout;
+}
+
+/*
+ * How long the kernel may keep attributes 'st': not at all for a set-id
+ * file. A write may clear its set-id bits here (the backing filesystem for
+ * the real mode, drop_set_ids for a fake one), and after a WRITE the kernel
+ * refreshes times and size, not the mode (killpriv.c).
+ */
+double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	return timeout_of(fs, inode);
+}

@@ -18,24 +18,6 @@
 #include "format.h"
 #include "log.h"
 
-double timeout_of(struct fs *fs, struct inode *inode)
-{
-	return inode->bind ? fs->bind_timeout : fs->timeout;
-}
-
-/*
- * How long the kernel may keep attributes 'st': not at all for a set-id
- * file. A write may clear its set-id bits here (the backing filesystem for
- * the real mode, drop_set_ids for a fake one), and after a WRITE the kernel
- * refreshes times and size, not the mode (killpriv.c).
- */
-double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st)
-{
-	if (S_ISREG(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
-		return 0;
-	return timeout_of(fs, inode);
-}
-
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct fs *fs = userdata;
