@@ -29,7 +29,9 @@
  * session's writes go through killpriv_writev (fuse_session_custom_io), which
  * patches the one reply whose unique is the INIT request's, when the kernel
  * offered the flag. GROOT_FS_NO_KILLPRIV_V2 set and not empty leaves it out
- * (to compare).
+ * (to compare). Not for a daemon that is root: its own writes keep set-id
+ * bits, and a guest process that really dropped root has its bits cleared
+ * by the kernel's SETATTR as before.
  */
 #include "fs.h"
 
@@ -53,7 +55,7 @@ void killpriv_note_request(const struct fuse_in_header *in, size_t size)
 	if (in->opcode != FUSE_INIT ||
 	    size < sizeof(*in) + offsetof(struct fuse_init_in, flags) + sizeof(arg->flags))
 		return;
-	if ((arg->flags & FUSE_HANDLE_KILLPRIV_V2) && !(off && *off))
+	if ((arg->flags & FUSE_HANDLE_KILLPRIV_V2) && !(off && *off) && geteuid() != 0)
 		__atomic_store_n(&init_unique, in->unique, __ATOMIC_SEQ_CST);
 }
 

@@ -251,10 +251,14 @@ static struct fuse_session *new_session(struct fs *fs, const struct fuse_lowleve
 	/*
 	 * default_permissions only where the kernel's judgement is ours
 	 * (fs_kernel_judges); otherwise we check ourselves (fake identities need
-	 * it). No allow_other.
+	 * it). allow_other only for a root daemon whose guest the kernel judges:
+	 * a guest process that really drops root (setpriv, apt's _apt sandbox)
+	 * reaches the view as natively, judged by owners and modes.
 	 */
-	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s%s%s", ro ? ",ro" : "",
-		     fs->kernel_judges ? ",default_permissions" : "",
+	bool others = fs->kernel_judges && geteuid() == 0;
+
+	if (asprintf(&mount_opts, "fsname=groot-fs,subtype=groot%s%s%s%s%s", ro ? ",ro" : "",
+		     fs->kernel_judges ? ",default_permissions" : "", others ? ",allow_other" : "",
 		     o->mount_options ? "," : "", o->mount_options ? o->mount_options : "") < 0)
 		return NULL;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);

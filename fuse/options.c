@@ -457,7 +457,7 @@ void free_options(struct fs_options *opts)
  */
 bool fs_kernel_judges(const struct fs_options *opts)
 {
-	return !opts->fake_root && !opts->credentials && !opts->check_opens && geteuid() != 0 &&
+	return !opts->fake_root && !opts->credentials && !opts->check_opens &&
 	       !vnodes_have_bind(opts->vroot, false);
 }
 

@@ -271,12 +271,22 @@ void handle_execve_enter(struct stop *stop)
 	stop->want_exit = true;
 }
 
-/* The fast path needs glibc's ld.so to honour LD_PRELOAD (shim/fast.h). */
-static bool wants_fast_path(const struct session *session, const struct exec_plan *plan)
+/*
+ * The fast path needs glibc's ld.so to honour LD_PRELOAD (shim/fast.h), and
+ * to open it: /proc/TRACER/fd/N, which a process that really dropped root in
+ * a root session may not (its ld.so would print an error at every start).
+ */
+static bool wants_fast_path(const struct session *session, const struct exec_plan *plan,
+			    pid_t pid)
 {
+	char dir[32];
+	struct stat st;
 	const char *base;
 
 	if (!session->fast_strings || !plan->has_interp)
+		return false;
+	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	if (getuid() == 0 && (stat(dir, &st) < 0 || st.st_uid != 0))
 		return false;
 	base = strrchr(plan->interp.host_path, '/');
 	base = base ? base + 1 : plan->interp.host_path;
@@ -311,7 +321,7 @@ void handle_execve_exit(struct stop *stop)
 	 * A guest debugger must see the guest's own paths in the syscalls: no fast
 	 * path. Nor for a set-id program: its ld.so ignores LD_PRELOAD anyway.
 	 */
-	if (!t->traced && !plan->secure && wants_fast_path(stop->session, plan)) {
+	if (!t->traced && !plan->secure && wants_fast_path(stop->session, plan, t->pid)) {
 		plan->fast_strings = stop->session->fast_strings;
 		plan->fast_size = stop->session->fast_size;
 	}

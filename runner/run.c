@@ -34,9 +34,15 @@ extern char **environ;
 /* /proc, /dev and /sys are always the host's (ARCHITECTURE.md, "The path model"). */
 static const char *const always_direct[] = {"/proc", "/dev", "/sys"};
 
+/*
+ * Root's run directories may be searched by anyone (0711): a guest process
+ * that really drops root reaches the view mounted inside (groot-fs mounts it
+ * allow_other then); what else is kept there has modes of its own.
+ */
 static char *run_base(TALLOC_CTX *ctx)
 {
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	const char *runtime = getuid() == 0 ? NULL : getenv("XDG_RUNTIME_DIR");
+	mode_t mode = getuid() == 0 ? 0711 : 0700;
 	char *base;
 
 	if (runtime && *runtime && access(runtime, W_OK | X_OK) == 0) {
@@ -45,7 +51,7 @@ static char *run_base(TALLOC_CTX *ctx)
 			return parent;
 	}
 	base = talloc_asprintf(ctx, "/tmp/groot-%u", (unsigned)getuid());
-	if (mkdir(base, 0700) < 0 && errno != EEXIST)
+	if (mkdir(base, mode) < 0 && errno != EEXIST)
 		return NULL;
 	struct stat st;
 	/* A directory someone else made for us in /tmp is not ours to use. */
@@ -53,6 +59,8 @@ static char *run_base(TALLOC_CTX *ctx)
 		log_error("%s is not a directory owned by you; remove it", base);
 		return NULL;
 	}
+	if ((st.st_mode & 07777) != mode && chmod(base, mode) < 0)
+		return NULL;
 	return base;
 }
 
@@ -435,7 +443,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	}
 	view_remove_stale(base);
 	run_dir = talloc_asprintf(ctx, "%s/XXXXXX", base);
-	if (!mkdtemp(run_dir)) {
+	if (!mkdtemp(run_dir) || (getuid() == 0 && chmod(run_dir, 0711) < 0)) {
 		log_error("cannot create a run directory in %s: %s", base, strerror(errno));
 		return GROOT_EXIT_FAILURE;
 	}

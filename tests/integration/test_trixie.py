@@ -293,6 +293,33 @@ def test_setpriv_drops_to_a_user_like_the_kernel(root_profile, trixie_rootfs):
     assert r.returncode != 0 and "setresuid failed: Operation not permitted" in r.stderr, r
 
 
+# Root makes files, then really becomes nobody (groot itself run by root, user: host).
+DROPPED_BY_ROOT = r"""
+mkdir -p "$1" && cd "$1" && chmod 755 . && echo data > pub && echo data > secret
+chmod 600 secret; echo a > s; chmod 4777 s
+setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c '
+  cat pub; cat secret 2>&1 | sed "s/.*: //"; echo b >> s; stat -c "%a %U" s
+  touch new 2>&1 | sed "s/.*: //"; id -un; /usr/bin/true && echo exec-ok'
+cd / && rm -rf "$1"
+"""
+
+
+@pytest.mark.root_subset
+@pytest.mark.skipif(not as_root(), reason="a process can really drop root only in a root session")
+def test_a_process_that_really_drops_root_sees_the_guest(tmp_path, trixie_rootfs):
+    """groot run by root, user: host: after setpriv the process is nobody for real; the view
+    (allow_other, judged by the kernel) and the programs it runs behave as under chroot,
+    without groot-fast.so (nobody may not open the tracer's fd of it)."""
+    where = f"/tmp/dropped-{os.getpid()}"
+    native = run_chroot(trixie_rootfs, "sh", "-c", DROPPED_BY_ROOT, "d", where)
+    assert native.stdout == ("data\nPermission denied\n777 root\nPermission denied\nnobody\n"
+                             "exec-ok\n"), native
+    p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
+    r = run_groot("run", p, "--", "sh", "-c", DROPPED_BY_ROOT, "d", where)
+    assert (r.stdout, r.returncode) == (native.stdout, native.returncode), (r, native)
+    assert "preload" not in r.stderr, r
+
+
 def test_proc_self_exe_runs_the_program_and_stays_a_link(profile):
     r = run_groot("run", profile, "--", "bash", "-c",
                   '/proc/self/exe -c "echo \\$BASH_VERSION"; /proc/$$/exe -c "echo again";'
