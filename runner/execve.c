@@ -276,8 +276,7 @@ void handle_execve_enter(struct stop *stop)
  * to open it: /proc/TRACER/fd/N, which a process that really dropped root in
  * a root session may not (its ld.so would print an error at every start).
  */
-static bool wants_fast_path(const struct session *session, const struct exec_plan *plan,
-			    pid_t pid)
+static bool wants_fast_path(const struct session *session, const struct exec_plan *plan, pid_t pid)
 {
 	char dir[32];
 	struct stat st;
