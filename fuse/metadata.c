@@ -498,3 +498,32 @@ double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st
 		return 0;
 	return timeout_of(fs, inode);
 }
+
+/*
+ * A daemon that is root, without fake identities, serves a guest process
+ * that really dropped root too (allow_other, fuse/main.c): what it creates is
+ * the caller's, as the kernel's inode_init_owner has it (the directory's group
+ * in a setgid directory). By fd when there is one (fd >= 0), else by name.
+ */
+int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirfd,
+			  const char *name, int fd, mode_t mode)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct stat st;
+	gid_t gid;
+	int r;
+
+	if (fs->opts->fake_root || fs->credentials || geteuid() != 0 ||
+	    (ctx->uid == 0 && ctx->gid == 0))
+		return 0;
+	gid = fs_stat_inode(fs, parent, &st) == 0 && (st.st_mode & S_ISGID) ? (gid_t)-1 : ctx->gid;
+	r = fd >= 0 ? fchown(fd, ctx->uid, gid)
+		    : fchownat(dirfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW);
+	if (r < 0)
+		return -errno;
+	/* The chown cleared set-id bits the creator asked for. */
+	if (!(mode & (S_ISUID | S_ISGID)) || S_ISLNK(mode))
+		return 0;
+	r = fd >= 0 ? fchmod(fd, mode & 07777) : fchmodat(dirfd, name, mode & 07777, 0);
+	return r < 0 ? -errno : 0;
+}

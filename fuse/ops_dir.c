@@ -175,6 +175,8 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	} else if (r == 0) {
 		r = record_mode(fs, who, parent, dirfd, name, mode, mode & S_IFMT, &held);
 	}
+	if (r == 0)
+		r = give_to_caller(fs, req, parent, dirfd, name, -1, mode);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -206,6 +208,8 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent_id, const char *name, mod
 	}
 	if (r == 0)
 		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFDIR, NULL);
+	if (r == 0)
+		r = give_to_caller(fs, req, parent, dirfd, name, -1, S_IFDIR | mode);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -232,6 +236,8 @@ static void fs_symlink(fuse_req_t req, const char *target, fuse_ino_t parent_id,
 		r = -errno;
 	if (r == 0)
 		r = record_mode(fs, who, parent, dirfd, name, 0777, S_IFLNK, &held);
+	if (r == 0)
+		r = give_to_caller(fs, req, parent, dirfd, name, -1, S_IFLNK | 0777);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -316,6 +322,8 @@ static void fs_tmpfile(fuse_req_t req, struct inode *parent, mode_t mode, struct
 		r = tmpfile_inode(fs, parent, fd, &inode);
 	if (r == 0)
 		r = record_mode(fs, who, parent, -1, NULL, mode, S_IFREG, &inode);
+	if (r == 0)
+		r = give_to_caller(fs, req, parent, -1, NULL, fd, S_IFREG | mode);
 	if (r == 0 && (r = make_entry(fs, inode, &e)) < 0)
 		inode = NULL; /* make_entry dropped its reference */
 	if (r < 0) {
@@ -353,6 +361,8 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 	}
 	if (r == 0)
 		r = record_mode(fs, who, parent, dirfd, name, mode, S_IFREG, NULL);
+	if (r == 0)
+		r = give_to_caller(fs, req, parent, dirfd, name, fd, S_IFREG | mode);
 	dir_listing_invalidate(parent);
 	if (r == 0)
 		r = fs_lookup_child(fs, parent, name, &inode);

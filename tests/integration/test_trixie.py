@@ -296,10 +296,11 @@ def test_setpriv_drops_to_a_user_like_the_kernel(root_profile, trixie_rootfs):
 # Root makes files, then really becomes nobody (groot itself run by root, user: host).
 DROPPED_BY_ROOT = r"""
 mkdir -p "$1" && cd "$1" && chmod 755 . && echo data > pub && echo data > secret
-chmod 600 secret; echo a > s; chmod 4777 s
+chmod 600 secret; echo a > s; chmod 4777 s; mkdir open; chmod 1777 open
 setpriv --reuid=nobody --regid=nogroup --clear-groups sh -c '
   cat pub; cat secret 2>&1 | sed "s/.*: //"; echo b >> s; stat -c "%a %U" s
-  touch new 2>&1 | sed "s/.*: //"; id -un; /usr/bin/true && echo exec-ok'
+  touch new 2>&1 | sed "s/.*: //"; id -un; /usr/bin/true && echo exec-ok
+  echo x > open/mine; mkdir open/dir; ln -s mine open/link; stat -c "%U:%G" open/*'
 cd / && rm -rf "$1"
 """
 
@@ -313,7 +314,7 @@ def test_a_process_that_really_drops_root_sees_the_guest(tmp_path, trixie_rootfs
     where = f"/tmp/dropped-{os.getpid()}"
     native = run_chroot(trixie_rootfs, "sh", "-c", DROPPED_BY_ROOT, "d", where)
     assert native.stdout == ("data\nPermission denied\n777 root\nPermission denied\nnobody\n"
-                             "exec-ok\n"), native
+                             "exec-ok\n" + "nobody:nogroup\n" * 3), native
     p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
     r = run_groot("run", p, "--", "sh", "-c", DROPPED_BY_ROOT, "d", where)
     assert (r.stdout, r.returncode) == (native.stdout, native.returncode), (r, native)
