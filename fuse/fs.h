@@ -501,8 +501,8 @@ void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 double timeout_of(struct fs *fs, struct inode *inode);
 double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st);
 /* A root daemon's new object becomes its (non-root) creator's (metadata.c). */
-int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirfd,
-		   const char *name, int fd, mode_t mode);
+int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirfd, const char *name,
+		   int fd, mode_t mode);
 bool fs_dir_guarded(struct fs *fs, struct inode *dir);
 bool guards_armed(struct fs *fs);
 void guards_arm(fuse_req_t req);

@@ -505,8 +505,8 @@ double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st
  * the caller's, as the kernel's inode_init_owner has it (the directory's group
  * in a setgid directory). By fd when there is one (fd >= 0), else by name.
  */
-int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirfd,
-			  const char *name, int fd, mode_t mode)
+int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirfd, const char *name,
+		   int fd, mode_t mode)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct stat st;
