@@ -371,6 +371,23 @@ static int do_setattr(struct fs *fs, struct inode *inode, struct stat *attr, int
  * fake identity; and FUSE's own recalculation of the change leaves out the
  * caller's group. The kernel's cached mode is then stale: dropped.
  */
+/*
+ * 'st''s permission bits once a change by 'who' has cleared its set-id bits:
+ * set-user-ID always, set-group-ID when group execution is on, or when 'who'
+ * is neither in the file's group nor holds CAP_FSETID (the kernel's
+ * setattr_should_drop_sgid).
+ */
+static mode_t without_set_ids(const struct stat *st, const struct credentials_slot *who)
+{
+	mode_t mode = st->st_mode & 07777 & ~(mode_t)S_ISUID;
+
+	if ((st->st_mode & S_ISGID) &&
+	    ((st->st_mode & S_IXGRP) ||
+	     (who && !(who->caps & CRED_FSETID) && !credentials_in_group(who, st->st_gid))))
+		mode &= ~(mode_t)S_ISGID;
+	return mode;
+}
+
 static void drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
 {
 	struct credentials_slot buf;
@@ -382,10 +399,7 @@ static void drop_set_ids(struct fs *fs, fuse_req_t req, struct inode *inode)
 	who = caller_of(fs, req, &buf);
 	if (!who || (who->caps & CRED_FSETID) || fs_stat_inode(fs, inode, &st) < 0)
 		return;
-	attr.st_mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
-	if ((st.st_mode & S_ISGID) &&
-	    ((st.st_mode & S_IXGRP) || !credentials_in_group(who, st.st_gid)))
-		attr.st_mode &= ~(mode_t)S_ISGID;
+	attr.st_mode = without_set_ids(&st, who);
 	if (attr.st_mode != (st.st_mode & 07777) &&
 	    do_setattr(fs, inode, &attr, FUSE_SET_ATTR_MODE, -1) == 0)
 		fuse_lowlevel_notify_inval_inode(fs->se, inode_id(fs, inode), -1, 0);
@@ -401,7 +415,6 @@ static int chown_drops_set_ids(struct fs *fs, fuse_req_t req, struct inode *inod
 			       struct stat *attr)
 {
 	struct credentials_slot buf;
-	const struct credentials_slot *who;
 	struct stat st;
 	mode_t mode;
 
@@ -409,12 +422,7 @@ static int chown_drops_set_ids(struct fs *fs, fuse_req_t req, struct inode *inod
 	    (valid & FUSE_SET_ATTR_MODE) || inode->type == S_IFDIR ||
 	    fs_stat_inode(fs, inode, &st) < 0)
 		return valid;
-	who = caller_of(fs, req, &buf);
-	mode = st.st_mode & 07777 & ~(mode_t)S_ISUID;
-	if ((st.st_mode & S_ISGID) &&
-	    ((st.st_mode & S_IXGRP) ||
-	     (who && !(who->caps & CRED_FSETID) && !credentials_in_group(who, st.st_gid))))
-		mode &= ~(mode_t)S_ISGID;
+	mode = without_set_ids(&st, caller_of(fs, req, &buf));
 	if (mode == (st.st_mode & 07777))
 		return valid;
 	attr->st_mode = (st.st_mode & S_IFMT) | mode;

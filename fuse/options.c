@@ -452,7 +452,9 @@ void free_options(struct fs_options *opts)
  * Whether the kernel may judge the guest's accesses itself (default_permissions)
  * by the owners and modes the view reports: only when the guest runs with the
  * daemon's own uid and no fake identity, so that its calls on the backing
- * files would be judged by those same owners and modes. Binds keep our checks
+ * files would be judged by those same owners and modes (a root daemon's
+ * guest too: one of its processes that really drops root is then judged as
+ * natively, fuse/main.c, allow_other). Binds keep our checks
  * (their files change behind our back, and a read-only bind answers EROFS).
  */
 bool fs_kernel_judges(const struct fs_options *opts)
