@@ -498,6 +498,8 @@ void walkahead_stop(void);
 void fill_read_ops(struct fuse_lowlevel_ops *ops);
 void fill_write_ops(struct fuse_lowlevel_ops *ops);
 void fill_dir_ops(struct fuse_lowlevel_ops *ops);
+/* FUSE_READ (read_data.c). */
+void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 double timeout_of(struct fs *fs, struct inode *inode);
 double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st);
 /* A root daemon's new object becomes its (non-root) creator's (metadata.c). */

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -462,90 +461,6 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 {
 	dir_handle_free((struct dir_handle *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
-}
-
-#ifndef __NR_cachestat
-#define __NR_cachestat 451 /* Linux 6.5, the same number on x86_64 and aarch64 */
-#endif
-
-/* Are the pages of [off, off + size) in the backing file's page cache? */
-static bool pages_cached(int fd, off_t off, size_t size)
-{
-	static bool unsupported; /* atomic enough: only ever set */
-	struct {
-		uint64_t off, len;
-	} range = {(uint64_t)off, size};
-	struct {
-		uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
-	} cs;
-	uint64_t first = (uint64_t)off / 4096, last = ((uint64_t)off + size - 1) / 4096;
-
-	if (unsupported || size == 0)
-		return size == 0;
-	if (syscall(__NR_cachestat, fd, &range, &cs, 0) < 0) {
-		if (errno == ENOSYS)
-			unsupported = true;
-		return false;
-	}
-	return cs.nr_cache >= last - first + 1;
-}
-
-struct read_job {
-	fuse_req_t req;
-	int fd;
-	bool opened;
-	size_t size;
-	off_t off;
-};
-
-static void reply_read(fuse_req_t req, int fd, bool opened, size_t size, off_t off)
-{
-	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-
-	/* Hand libfuse the fd: it splices file pages to the kernel without a copy. */
-	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = fd;
-	buf.buf[0].pos = off;
-	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
-	if (opened)
-		close(fd);
-}
-
-static void run_read_job(void *arg)
-{
-	struct read_job *job = arg;
-
-	reply_read(job->req, job->fd, job->opened, job->size, job->off);
-	free(job);
-}
-
-/*
- * Answered inline when the backing pages are cached (a copy, no disk): a
- * hand-off to a worker costs two context switches, more than the read. A
- * read that must wait for the disk goes to the pool.
- */
-static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
-{
-	struct fs *fs = req_fs(req);
-	bool opened;
-	int fd = file_fd(fs, inode_from_id(fs, ino), fi, O_RDONLY, &opened);
-
-	if (fd < 0) {
-		fuse_reply_err(req, -fd);
-		return;
-	}
-	if (!pages_cached(fd, off, size)) {
-		struct read_job *job = malloc(sizeof(*job));
-
-		if (job) {
-			*job = (struct read_job){req, fd, opened, size, off};
-			if (loop_defer(run_read_job, job))
-				return;
-			free(job);
-		}
-	}
-	reply_read(req, fd, opened, size, off);
 }
 
 /* SEEK_DATA and SEEK_HOLE (the kernel answers the others): the backing file's holes. */

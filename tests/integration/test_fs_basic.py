@@ -350,3 +350,34 @@ def test_bind_points_follow_guest_symlinks(mount_view, lower, tmp_path):
     assert open(f"{m}/run/sock/marker").read() == "mods\n"
     assert os.readlink(f"{m}/usr/lib/firmware") == "/nonexistent"
     assert "hostmods" in os.listdir(f"{m}/srv/a")
+
+
+@pytest.mark.parametrize("owner", ["root", "user"])
+def test_reads_of_partly_cached_files_match_the_host(mount_view, request, owner):
+    """A read the view answers from the host's page cache is whole, however little of the
+    file the cache holds. Owned by someone else (a tree root extracted, seen by a user's
+    view), a file's pages cannot be counted (cachestat refuses), and a non-blocking read
+    copies what the cache holds: one that stops short of the end must go to the disk."""
+    root = request.getfixturevalue("trixie_rootfs" if owner == "root" else "trixie_user_rootfs")
+    rel = "usr/lib/x86_64-linux-gnu/libc.so.6"
+    host = os.path.realpath(os.path.join(root, rel))
+    with open(host, "rb") as f:
+        want = f.read()
+    assert len(want) % 4096, "a file whose last page is partial"
+    v = mount_view("--lower", str(root))
+    guest = os.path.join(v.mnt, rel)
+    for keep, block in [(1, 4096), (16, 65536 + 512), (31, 1 << 20), (0, 3000)]:
+        for path in (host, guest):  # the host's cache, and the view's own
+            fd = os.open(path, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+        fd = os.open(host, os.O_RDONLY)
+        for off in range(0, len(want), 128 * 1024):
+            os.pread(fd, keep * 4096, off)  # the first 'keep' pages of each readahead's worth
+        os.close(fd)
+        got = bytearray()
+        fd = os.open(guest, os.O_RDONLY)
+        while chunk := os.read(fd, block):
+            got += chunk
+        os.close(fd)
+        assert got == want, (keep, block)
