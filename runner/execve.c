@@ -271,21 +271,37 @@ void handle_execve_enter(struct stop *stop)
 	stop->want_exit = true;
 }
 
+/* The tracer's own user namespace (its nsfs inode), looked up once. */
+static ino_t own_user_ns(void)
+{
+	static ino_t ino;
+	struct stat st;
+
+	if (!ino && stat("/proc/self/ns/user", &st) == 0)
+		ino = st.st_ino;
+	return ino;
+}
+
 /*
  * The fast path needs glibc's ld.so to honour LD_PRELOAD (shim/fast.h), and
  * to open it: /proc/TRACER/fd/N, which a process that really dropped root in
- * a root session may not (its ld.so would print an error at every start).
+ * a root session may not, nor one in a user namespace of its own (unshare
+ * -U): its ld.so would print an error at every start. Nor does a program
+ * get it whose AddressSanitizer runtime must be its first library.
  */
 static bool wants_fast_path(const struct session *session, const struct exec_plan *plan, pid_t pid)
 {
-	char dir[32];
+	char path[48];
 	struct stat st;
 	const char *base;
 
-	if (!session->fast_strings || !plan->has_interp)
+	if (!session->fast_strings || !plan->has_interp || plan->sanitizer_first)
 		return false;
-	snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
-	if (getuid() == 0 && (stat(dir, &st) < 0 || st.st_uid != 0))
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (getuid() == 0 && (stat(path, &st) < 0 || st.st_uid != 0))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+	if (stat(path, &st) == 0 && st.st_ino != own_user_ns())
 		return false;
 	base = strrchr(plan->interp.host_path, '/');
 	base = base ? base + 1 : plan->interp.host_path;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 
 #if defined(__x86_64__)
 #define GROOT_AUDIT_ARCH AUDIT_ARCH_X86_64
@@ -36,7 +37,8 @@ struct rule {
 	const uint32_t *arg0; /* if set: the action only for these values of argument 'arg' */
 	unsigned n_arg0;
 	unsigned arg;
-	int notify_flags; /* >= 0: by user notification (see notified) */
+	uint32_t arg_bits; /* if set: the action only when argument 'arg' has one of these bits */
+	int notify_flags;  /* >= 0: by user notification (see notified) */
 };
 
 /*
@@ -93,6 +95,15 @@ static void emit_search(struct emitter *e, const struct rule *rules, size_t lo, 
 					emit(e, BPF_JMP | BPF_JSET | BPF_K, NOTIFY_TRACED_FLAGS, 1, 0);
 				}
 				emit(e, BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF, 0, 0);
+				emit(e, BPF_RET | BPF_K, r->action, 0, 0);
+				continue;
+			}
+			if (r->arg_bits) {
+				emit(e, BPF_JMP | BPF_JEQ | BPF_K, r->number, 0, 4);
+				emit(e, BPF_LD | BPF_W | BPF_ABS,
+				     offsetof(struct seccomp_data, args[r->arg]), 0, 0);
+				emit(e, BPF_JMP | BPF_JSET | BPF_K, r->arg_bits, 1, 0);
+				emit(e, BPF_RET | BPF_K, SECCOMP_RET_ALLOW, 0, 0);
 				emit(e, BPF_RET | BPF_K, r->action, 0, 0);
 				continue;
 			}
@@ -164,7 +175,7 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 			continue; /* fchown: only its EPERM matters, and only under fake root */
 		if (d->handler == HANDLE_ENOSYS)
 			action = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
-		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0, 0, -1};
+		rules[n] = (struct rule){(uint32_t)d->number, action, NULL, 0, 0, 0, -1};
 		if (options->notify)
 			rules[n].notify_flags = notified(d);
 		if (!strcmp(d->name, "prctl")) {
@@ -172,6 +183,9 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 			rules[n].n_arg0 = options->fake_identity
 					      ? sizeof(prctl_trapped) / sizeof(prctl_trapped[0])
 					      : PRCTL_DUMPABLE_ONLY;
+		} else if (d->handler == HANDLE_CLONE) {
+			rules[n].arg_bits =
+			    CLONE_UNTRACED; /* the flags, argument 0: their low word */
 		} else if (!strcmp(d->name, "getsockopt")) {
 			rules[n].arg0 = getsockopt_trapped;
 			rules[n].n_arg0 = 1;

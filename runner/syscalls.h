@@ -7,26 +7,28 @@
 
 enum syscall_handler {
 	HANDLE_NONE = 0,
-	HANDLE_PATH,         /* translate path arguments, nothing at exit */
-	HANDLE_CHOWN,        /* path, and under fake root EPERM becomes success (exit stop) */
+	HANDLE_PATH,	     /* translate path arguments, nothing at exit */
+	HANDLE_CHOWN,	     /* path, and under fake root EPERM becomes success (exit stop) */
 	HANDLE_READLINK,     /* emulated in the tracer: the guest sees untranslated targets */
-	HANDLE_GETCWD,       /* exit stop: strip the view's mountpoint */
-	HANDLE_EXECVE,       /* the seeds' execve, loader-shim */
+	HANDLE_GETCWD,	     /* exit stop: strip the view's mountpoint */
+	HANDLE_EXECVE,	     /* the seeds' execve, loader-shim */
 	HANDLE_SOCKADDR_IN,  /* AF_UNIX sockaddr argument translated */
 	HANDLE_SOCKADDR_OUT, /* AF_UNIX sockaddr result detranslated (exit stop) */
-	HANDLE_REFUSE,       /* EPERM, as for an unprivileged user */
-	HANDLE_ENOSYS,       /* refused in the filter itself */
-	HANDLE_GETID,        /* fake root: 0 */
+	HANDLE_REFUSE,	     /* EPERM, as for an unprivileged user */
+	HANDLE_ENOSYS,	     /* refused in the filter itself */
+	HANDLE_GETID,	     /* fake root: 0 */
 	HANDLE_GETRESID,
 	HANDLE_GETGROUPS,
-	HANDLE_SETID,        /* fake root: success */
-	HANDLE_UNAME,        /* exit stop: hostname and release from the profile */
-	HANDLE_MKNOD,        /* path; devices under fake root are recorded in the view */
-	HANDLE_CHROOT,       /* chroot to the guest root succeeds (debootstrap, chroot(8)); others EPERM */
-	HANDLE_LINK,         /* path; under fake root setid files are linked by the tracer (link.c) */
-	HANDLE_PTRACE,       /* a guest debugger: emulated (ptrace_emu.c) */
-	HANDLE_WAIT,         /* wait4, waitid: a guest debugger's tracees (ptrace_emu.c) */
-	HANDLE_PEERCRED,     /* getsockopt(SO_PEERCRED) under a fake identity: the peer's fake ids */
+	HANDLE_SETID,	 /* fake root: success */
+	HANDLE_UNAME,	 /* exit stop: hostname and release from the profile */
+	HANDLE_MKNOD,	 /* path; devices under fake root are recorded in the view */
+	HANDLE_CHROOT,	 /* chroot to the guest root succeeds (debootstrap, chroot(8)); others EPERM
+			  */
+	HANDLE_LINK,	 /* path; under fake root setid files are linked by the tracer (link.c) */
+	HANDLE_PTRACE,	 /* a guest debugger: emulated (ptrace_emu.c) */
+	HANDLE_WAIT,	 /* wait4, waitid: a guest debugger's tracees (ptrace_emu.c) */
+	HANDLE_PEERCRED, /* getsockopt(SO_PEERCRED) under a fake identity: the peer's fake ids */
+	HANDLE_CLONE,	 /* clone with CLONE_UNTRACED: the flag is dropped (tracer.c) */
 };
 
 #define NO_DIRFD (-1)

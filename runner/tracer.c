@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,10 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_WAIT:
 		handle_wait_enter(&stop);
+		break;
+	case HANDLE_CLONE:
+		/* Every guest process is ours; a guest debugger's tracees are emulated anyway. */
+		stop_set_arg(&stop, 0, *reg_arg(&stop.regs, 0) & ~(unsigned long)CLONE_UNTRACED);
 		break;
 	case HANDLE_ENOSYS:
 	case HANDLE_NONE:

@@ -54,7 +54,7 @@ struct exec_cache_entry {
 	struct file_id id;
 	unsigned char head[EXEC_BUF_SIZE]; /* EXEC_ROLE_BINPRM */
 	int program_r;			   /* EXEC_ROLE_BINPRM */
-	bool has_interp, executable_stack; /* EXEC_ROLE_BINPRM, program_r == 0 */
+	bool has_interp, executable_stack, sanitizer_first; /* EXEC_ROLE_BINPRM, program_r == 0 */
 	char *interp;
 	struct cached_elf elf; /* the program (program_r == 0) or the interpreter */
 };
@@ -337,6 +337,7 @@ void exec_cache_restore(const struct exec_cache_entry *e, unsigned char *head, i
 			return;
 		info->has_interp = e->has_interp;
 		info->executable_stack = e->executable_stack;
+		info->sanitizer_first = e->sanitizer_first;
 		if (e->interp)
 			strcpy(info->interp, e->interp);
 	}
@@ -382,13 +383,14 @@ void exec_cache_store(struct exec_cache *cache, enum exec_role role, const char 
 	e->role = role;
 	id_from_stat(st, &e->id);
 	e->program_r = 0;
-	e->has_interp = e->executable_stack = false;
+	e->has_interp = e->executable_stack = e->sanitizer_first = false;
 	if (role == EXEC_ROLE_BINPRM) {
 		memcpy(e->head, data->head, EXEC_BUF_SIZE);
 		e->program_r = data->program_r;
 		if (data->program_r == 0) {
 			e->has_interp = data->info->has_interp;
 			e->executable_stack = data->info->executable_stack;
+			e->sanitizer_first = data->info->sanitizer_first;
 			if (e->has_interp)
 				e->interp = talloc_strdup(e, data->info->interp);
 		}

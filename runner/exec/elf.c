@@ -155,6 +155,63 @@ static int read_interp(int fd, const Elf64_Phdr *ph, struct elf_program_info *in
 	return 0;
 }
 
+/* The file offset of address 'vaddr' in a PT_LOAD segment's file bytes (0: none). */
+static uint64_t offset_of(const Elf64_Ehdr *ehdr, const Elf64_Phdr *phdrs, uint64_t vaddr)
+{
+	for (size_t i = 0; i < ehdr->e_phnum; i++) {
+		const Elf64_Phdr *ph = &phdrs[i];
+
+		if (ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
+		    vaddr - ph->p_vaddr < ph->p_filesz)
+			return ph->p_offset + (vaddr - ph->p_vaddr);
+	}
+	return 0;
+}
+
+/*
+ * Does the program name AddressSanitizer's runtime in its DT_NEEDED entries?
+ * That runtime refuses to start unless it is the first library loaded
+ * ("ASan runtime does not come first in initial library list"), so such a
+ * program goes without groot-fast.so (execve.c). Best effort: anything
+ * unreadable means no.
+ */
+static bool needs_sanitizer_first(int fd, const Elf64_Ehdr *ehdr, const Elf64_Phdr *phdrs)
+{
+	static const char *const runtimes[] = {"libasan.so", "libclang_rt.asan"};
+	Elf64_Dyn dyn[512];
+	uint64_t strtab = 0, needed[16];
+	size_t n_dyn = 0, n_needed = 0;
+
+	for (size_t i = 0; i < ehdr->e_phnum && !n_dyn; i++) {
+		if (phdrs[i].p_type != PT_DYNAMIC)
+			continue;
+		n_dyn = phdrs[i].p_filesz / sizeof(Elf64_Dyn);
+		if (n_dyn > sizeof(dyn) / sizeof(dyn[0]))
+			n_dyn = sizeof(dyn) / sizeof(dyn[0]);
+		if (n_dyn == 0 ||
+		    read_exact(fd, dyn, n_dyn * sizeof(Elf64_Dyn), phdrs[i].p_offset) < 0)
+			return false;
+	}
+	for (size_t i = 0; i < n_dyn && dyn[i].d_tag != DT_NULL; i++) {
+		if (dyn[i].d_tag == DT_STRTAB)
+			strtab = offset_of(ehdr, phdrs, dyn[i].d_un.d_ptr);
+		else if (dyn[i].d_tag == DT_NEEDED && n_needed < sizeof(needed) / sizeof(needed[0]))
+			needed[n_needed++] = dyn[i].d_un.d_val;
+	}
+	for (size_t i = 0; strtab && i < n_needed; i++) {
+		char name[64];
+		ssize_t n = pread(fd, name, sizeof(name) - 1, (off_t)(strtab + needed[i]));
+
+		if (n <= 0)
+			continue;
+		name[n] = '\0';
+		for (size_t j = 0; j < sizeof(runtimes) / sizeof(runtimes[0]); j++)
+			if (strncmp(name, runtimes[j], strlen(runtimes[j])) == 0)
+				return true;
+	}
+	return false;
+}
+
 bool elf_head_is_program(const unsigned char buf[EXEC_BUF_SIZE])
 {
 	Elf64_Ehdr ehdr;
@@ -192,6 +249,8 @@ int elf_parse_program(int fd, const unsigned char buf[EXEC_BUF_SIZE], struct exe
 			info->executable_stack = (phdrs[i].p_flags & PF_X) != 0;
 	if (r == 0)
 		r = collect_segments(&ehdr, phdrs, obj);
+	if (r == 0 && info->has_interp)
+		info->sanitizer_first = needs_sanitizer_first(fd, &ehdr, phdrs);
 	free(phdrs);
 	return r;
 }

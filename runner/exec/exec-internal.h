@@ -43,6 +43,7 @@ struct elf_program_info {
 	bool has_interp;
 	char interp[PATH_MAX]; /* PT_INTERP, as a C string */
 	bool executable_stack; /* PT_GNU_STACK has PF_X */
+	bool sanitizer_first;  /* a DT_NEEDED AddressSanitizer runtime, which must load first */
 };
 
 /*

@@ -95,6 +95,7 @@ struct exec_plan {
 	unsigned int ids[4];     /* uid, euid, gid, egid */       /* LOADSCRIPT_REPORT_START: a guest debugger waits for the exec */
 	bool executable_stack;   /* PT_GNU_STACK with PF_X (absent = not executable on x86_64) */
 	bool has_interp;
+	bool sanitizer_first; /* AddressSanitizer's runtime must be its first library */
 	/* A set-user-ID / set-group-ID program (fake identity: its owner and mode in the view). */
 	bool set_uid, set_gid;
 	unsigned int file_uid, file_gid;

@@ -25,7 +25,7 @@ def probe_dir(tmp_path_factory):
     subprocess.run(["musl-gcc", "-static", "-O2", "-o", d / "ptrace_probe",
                     REPO / "tests" / "fixtures" / "ptrace_probe.c"], check=True)
     for source, name in (("hello_debug.c", "hello.c"), ("threads_debug.c", "threads.c"),
-                         ("spawn_debug.c", "spawn.c")):
+                         ("spawn_debug.c", "spawn.c"), ("untraced_clone.c", "untraced.c")):
         shutil.copy(REPO / "tests" / "fixtures" / source, d / name)
         os.chmod(d / name, 0o644)
     return d
@@ -143,3 +143,40 @@ def test_strace_p_stops_at_sigint(profile):
     r = run_groot("run", profile, "--", "bash", "-c", script, timeout=60)
     assert r.returncode == 0 and "done" in r.stdout, r
     assert time.monotonic() - start < 20, r
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_an_untraced_child_is_still_ours(profile, probe_dir, tmp_path, user):
+    """clone(CLONE_UNTRACED) would keep the child from groot: its lookups then hung (a
+    deferred /proc lookup) or failed with ENOSYS (fake root). The tracer drops the flag;
+    ground truth is the same program run natively."""
+    paths = ["/proc/self/status", "/etc/os-release", "/proc/self/stat"]
+    native = tmp_path / "untraced"
+    subprocess.run(["cc", "-O2", "-o", native, probe_dir / "untraced.c"], check=True)
+    want = subprocess.run([native, *paths], capture_output=True, text=True, timeout=30)
+    assert want.returncode == 0, want
+    flags = ["-0"] if user == "root" else []
+    script = "gcc -O2 -o /tmp/untraced /probe/untraced.c && /tmp/untraced " + " ".join(paths)
+    r = run_groot("run", *flags, profile, "--", "bash", "-c", script, timeout=60)
+    assert (r.returncode, r.stdout) == (0, want.stdout), r
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_address_sanitizer_and_its_leak_checker_work(profile, user):
+    """ASan insists on being the first library (groot-fast.so is not preloaded for such a
+    program), and LeakSanitizer's helper is a CLONE_UNTRACED clone that ptraces its
+    siblings (the guest-debugger emulation, once the helper is ours)."""
+    script = r"""cd /tmp && printf '#include <stdlib.h>\n#include <string.h>\n
+int main(int c, char **v) { char *p = malloc(10); if (c > 1 && !strcmp(v[1], "over")) p[10] = 1;
+if (c > 1 && !strcmp(v[1], "leak")) { p = 0; return 0; } free(p); return 0; }\n' > asan.c &&
+gcc -g -fsanitize=address -o asan asan.c || exit 90
+./asan; echo "clean=$?"
+./asan over 2>&1 | grep -o 'ERROR: AddressSanitizer: heap-buffer-overflow'; echo "over=${PIPESTATUS[0]}"
+./asan leak 2>&1 | grep -o 'Direct leak of 10 byte(s) in 1 object(s)'; echo "leak=${PIPESTATUS[0]}"
+"""
+    flags = ["-0"] if user == "root" else []
+    r = run_groot("run", *flags, profile, "--", "bash", "-c", script, timeout=180)
+    assert r.returncode == 0, r
+    assert r.stdout.split("\n") == [
+        "clean=0", "ERROR: AddressSanitizer: heap-buffer-overflow", "over=1",
+        "Direct leak of 10 byte(s) in 1 object(s)", "leak=1", ""], r

@@ -5,6 +5,7 @@ translated by the tracer, itself checked against chroot elsewhere) and, as
 root, native chroot."""
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -569,3 +570,15 @@ def test_owners_and_modes_match_the_tracer(direct_profile, who):
     assert not [l for l in fast.stderr.splitlines()
                 if re.match(r"\[\d+\] (fchown|fchmodat|chown|lchown)\w*\(\"/tmp", l)]
     assert [l for l in slow.stderr.splitlines() if re.match(r"\[\d+\] l?chown\(\"/tmp", l)]
+
+
+def test_a_user_namespace_of_its_own_starts_programs_quietly(profile):
+    """unshare -U: a process in another user namespace may not open the tracer's
+    /proc/PID/fd/N, so it starts without groot-fast.so instead of having ld.so print an
+    error at every exec. Natively (as this user, outside the guest) the same is silent."""
+    script = "unshare -Ur sh -c 'id -u; cat /etc/hostname >/dev/null; ls / >/dev/null; echo done'"
+    native = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+    if native.returncode != 0:
+        pytest.skip(f"no unprivileged user namespaces here: {native.stderr.strip()}")
+    r = run_groot("run", profile, "--", "bash", "-c", script)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "0\ndone\n", ""), r
