@@ -173,6 +173,14 @@ struct fs {
 	 * to reach us for a permission check.
 	 */
 	bool kernel_judges;
+	/*
+	 * A user's view the kernel does not judge (binds) and no fake identity:
+	 * requests are judged by the caller's own uid, gid and our groups
+	 * (access.c: caller_of), since copying up would let the daemon change
+	 * what the caller may not (another's file in a lower layer).
+	 */
+	bool judge_as_caller;
+	struct credentials_slot *self; /* that identity: fsuid, fsgid filled per request */
 	struct xattr_hints *hints; /* --xattr-hints, mapped shared; NULL without */
 	const struct credentials_table *credentials; /* --credentials, mapped; NULL without */
 	bool guards_armed; /* see access.c, guards_arm; atomic */
@@ -324,6 +332,8 @@ void meta_forget(struct fs *fs, struct inode *inode);
  * each returns 0 or the kernel's -errno.
  */
 int access_open_table(struct fs *fs, const char *path);
+/* A user's view with binds: judge requests by the caller's own ids (fs->judge_as_caller). */
+void access_judge_as_caller(struct fs *fs);
 const struct credentials_slot *caller_of(struct fs *fs, fuse_req_t req,
 					 struct credentials_slot *buf);
 int access_permission(const struct credentials_slot *who, const struct stat *st, int mask);

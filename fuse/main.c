@@ -384,6 +384,8 @@ int main(int argc, char **argv)
 		die(GROOT_EXIT_FAILURE, "bind points: %s", strerror(-r));
 
 	fs->kernel_judges = fs_kernel_judges(&opts);
+	if (!fs->kernel_judges && !opts.fake_root && !fs->credentials && geteuid() != 0)
+		access_judge_as_caller(fs);
 	fill_read_ops(&ops);
 	fill_write_ops(&ops);
 	fill_dir_ops(&ops);

@@ -371,18 +371,22 @@ except OSError as e: sys.exit("setxattr: " + e.strerror)' "$1/etc/hostname"
 
 
 @pytest.mark.skipif(as_root(), reason="as root, the native run would change the rootfs")
-def test_host_user_meets_the_kernels_rules_on_others_files(tmp_path, trixie_rootfs):
+@pytest.mark.parametrize("bind", [False, True], ids=["kernel-judges", "with-a-bind"])
+def test_host_user_meets_the_kernels_rules_on_others_files(tmp_path, trixie_rootfs, bind):
     """user: host on a rootfs root owns (an ephemeral upper could copy anything
     up): each operation meets the error the kernel gives the same user on the
-    rootfs's own files."""
+    rootfs's own files. With a bind through the view the daemon judges, by the
+    caller's own ids."""
     # Natively nothing may succeed: it would change the rootfs.
     if any(os.access(trixie_rootfs / p, os.W_OK) for p in ("etc", "usr", "etc/hostname")):
         pytest.skip("the invoking user may change the rootfs")
     native = subprocess.run(["sh", "-c", HOST_USER_OPERATIONS, "ops", str(trixie_rootfs)],
                             capture_output=True, text=True, timeout=60)
     p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
+    (tmp_path / "shared").mkdir()
+    binds = ("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()
     for fast in ((), ("--no-fast-path",)):
-        r = run_groot("run", *fast, p, "--", "sh", "-c", HOST_USER_OPERATIONS, "ops", "")
+        r = run_groot("run", *fast, *binds, p, "--", "sh", "-c", HOST_USER_OPERATIONS, "ops", "")
         assert r.returncode == 0, r
         assert normalize(r.stdout) == normalize(native.stdout), (r, native.stdout)
     assert "append-644 Permission denied" in normalize(native.stdout)
