@@ -119,6 +119,34 @@ static const char *direct_of(const char *guest, int by_host, size_t *guest_lengt
 }
 
 /*
+ * Does the relative path end in a component named like a direct bind point
+ * (/proc's "proc")? The view shows a bind point as a symlink to its guest
+ * path, which a walk through it follows; but lstat, readlink or O_NOFOLLOW on
+ * the point itself would see the link, so the tracer decides (translate.c).
+ */
+static int names_bind_point(const char *path)
+{
+	const char *last = path;
+	size_t n;
+
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1])
+			last = p + 1;
+	n = length_of(last);
+	if (n && last[n - 1] == '/')
+		return 0; /* "proc/": the link is followed */
+	for (const char *d = config->directs; *d;) {
+		size_t dn = length_of(d);
+		const char *h = d + dn + 1;
+
+		if (dn > n && d[dn - n - 1] == '/' && same(d + dn - n, last, n))
+			return 1;
+		d = h + length_of(h) + 1;
+	}
+	return 0;
+}
+
+/*
  * The path to hand the kernel through the gate: path itself (relative),
  * buf = mountpoint + path (absolute), or NULL: the tracer must see it.
  */
@@ -131,7 +159,7 @@ const char *fast_path(const char *path, char *buf)
 	if (!config || !path)
 		return NULL;
 	if (path[0] != '/')
-		return has_dotdot(path) ? NULL : path;
+		return has_dotdot(path) || names_bind_point(path) ? NULL : path;
 	while (path[1] == '/')
 		path++;
 	if (has_dotdot(path) || direct_of(path, 0, &guest_length, &host))
@@ -231,6 +259,8 @@ static long open_beneath(int dirfd, const char *path, long flags, long mode)
 	struct open_how_ how = {(uint64_t)flags, (uint64_t)mode, RESOLVE_BENEATH_};
 	long root, fd;
 
+	if (names_bind_point(path))
+		return NOT_HANDLED; /* the walk may end on a bind point's link */
 	if (path[0] == '/') {
 		while (*rel == '/')
 			rel++;

@@ -71,6 +71,72 @@ int tracee_directory(pid_t pid, int dirfd, char *out, size_t size)
 	return 0;
 }
 
+/*
+ * A relative path (no "..") whose last component is a direct bind point: the
+ * view shows the point as a symlink to its guest path, which a walk through
+ * it follows, but lstat, readlink and O_NOFOLLOW would meet the link. Named
+ * from the base directory lexically, the path is the bind's guest path: then
+ * its host path (1), else 0 (the kernel's walk is right).
+ */
+static int relative_bind_point(const struct session *session, pid_t pid, int dirfd,
+			       const char *guest, char *out, size_t size)
+{
+	const char *last = strrchr(guest, '/');
+	char base[PATH_MAX], joined[PATH_MAX];
+	size_t n, at;
+	bool named = false;
+
+	last = last ? last + 1 : guest;
+	n = strlen(last);
+	for (size_t i = 0; i < session->n_directs && !named; i++) {
+		const struct direct_bind *d = &session->directs[i];
+		named = n && d->guest_length > n && d->guest[d->guest_length - n - 1] == '/' &&
+			!memcmp(d->guest + d->guest_length - n, last, n);
+	}
+	if (!named || tracee_directory(pid, dirfd, base, sizeof(base)) < 0 ||
+	    !has_prefix_component(base, session->mount, session->mount_length))
+		return 0;
+	/* The guest directory, then each component of the path but "." and empty ones. */
+	at = (size_t)snprintf(joined, sizeof(joined), "%s", base + session->mount_length);
+	for (const char *p = guest; *p && at < sizeof(joined);) {
+		size_t len = strcspn(p, "/");
+
+		if (len && !(len == 1 && p[0] == '.'))
+			at += (size_t)snprintf(joined + at, sizeof(joined) - at, "/%.*s", (int)len,
+					       p);
+		p += len + (p[len] == '/');
+	}
+	if (at >= sizeof(joined))
+		return 0;
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+
+		if (d->guest_length == at && !memcmp(d->guest, joined, at))
+			return concat(out, size, d->host, d->host_length, "") ?: 1;
+	}
+	return 0;
+}
+
+/* A walk (canonicalize_path) that ended on a direct bind point in the view: its host path. */
+static int walked_to_bind_point(const struct session *session, char *out, size_t size)
+{
+	const char *g = out + session->mount_length;
+	size_t n = strlen(g);
+
+	if (!n || !has_prefix_component(out, session->mount, session->mount_length))
+		return 1;
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+		char host[PATH_MAX];
+
+		if (d->guest_length != n || memcmp(d->guest, g, n) ||
+		    concat(host, sizeof(host), d->host, d->host_length, ""))
+			continue;
+		return concat(out, size, host, strlen(host), "") ?: 1;
+	}
+	return 1;
+}
+
 int translate_path(const struct session *session, pid_t pid, int dirfd, const char *guest,
 		   char *out, size_t size)
 {
@@ -97,17 +163,17 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 			return concat(out, size, d->host, d->host_length, guest + d->guest_length) ?: 1;
 		}
 		err = canonicalize_path(session->mount, NULL, guest, out, size);
-		return err < 0 ? err : 1;
+		return err < 0 ? err : walked_to_bind_point(session, out, size);
 	}
 	if (!path_has_dotdot(guest))
-		return 0;
+		return relative_bind_point(session, pid, dirfd, guest, out, size);
 	err = tracee_directory(pid, dirfd, base, sizeof(base));
 	if (err < 0)
 		return 0; /* let the kernel report the bad dirfd */
 	if (!has_prefix_component(base, session->mount, session->mount_length))
 		return 0; /* a direct bind: the host's own ".." is the right one */
 	err = canonicalize_path(session->mount, base, guest, out, size);
-	return err < 0 ? err : 1;
+	return err < 0 ? err : walked_to_bind_point(session, out, size);
 }
 
 int translate_for_tracer(const struct session *session, pid_t pid, int dirfd, const char *guest,

@@ -582,3 +582,43 @@ def test_a_user_namespace_of_its_own_starts_programs_quietly(profile):
         pytest.skip(f"no unprivileged user namespaces here: {native.stderr.strip()}")
     r = run_groot("run", profile, "--", "bash", "-c", script)
     assert (r.returncode, r.stdout, r.stderr) == (0, "0\ndone\n", ""), r
+
+
+# A direct bind point named without following it: relatively, by a dirfd, through "..".
+BIND_POINTS = r"""
+cd / && stat -c '%n %F' proc dev sys ./proc
+cd /usr && stat -c '%n %F' ../proc /usr/../sys && ls -ld ../dev | cut -c1 && cd /
+readlink proc; echo "readlink $?"
+find / -maxdepth 2 \( -name cpuinfo -o -name null \) 2>/dev/null | sort
+find / -maxdepth 1 -type d -name 'mnt*' | sort
+cd /mnt && stat -c '%n %F' host-dir && ls host-dir && cd /
+python3 -c 'import os, stat; fd = os.open("/", os.O_RDONLY)
+print([stat.filemode(os.stat(n, dir_fd=fd, follow_symlinks=False).st_mode)[0] for n in ("proc", "dev", "tmp")])'
+printf '#include <stdio.h>\n#include <sys/stat.h>\nint main(void) { struct stat st;
+return lstat("proc", &st) || printf("static proc %%s\\n", S_ISDIR(st.st_mode) ? "directory" : "other") < 0; }\n' |
+gcc -static -O2 -x c -o /tmp/lstat-static - && /tmp/lstat-static
+"""
+
+
+@pytest.mark.parametrize("how", ["default", "no-fast-path", "no-notify", "fake-root"])
+def test_bind_points_named_without_following_are_directories(profile, tmp_path, how):
+    """The view shows a direct bind point as a symlink to its guest path; a walk through
+    it follows the link, but lstat, readlink and O_NOFOLLOW on the point itself met the
+    link (find / skipped /proc and /dev). As natively, the host's directory, however the
+    point is named; ground truth: the host's own /proc, /dev, /sys."""
+    host_dir = tmp_path / "host-dir"
+    host_dir.mkdir()
+    (host_dir / "inside").write_text("x")
+    os.chmod(tmp_path, 0o755)
+    extra = {"default": (), "no-fast-path": ("--no-fast-path",), "no-notify": (),
+             "fake-root": ("-0",)}[how]
+    env = {"GROOT_NO_NOTIFY": "1"} if how == "no-notify" else None
+    r = run_groot("run", *extra, "-b", f"{host_dir}:/mnt/host-dir:direct", profile, "--",
+                  "bash", "-c", BIND_POINTS, env=env)
+    kind = {p: "directory" if os.path.isdir(p) and not os.path.islink(p) else "other"
+            for p in ("/proc", "/dev", "/sys")}
+    want = (f"proc {kind['/proc']}\ndev {kind['/dev']}\nsys {kind['/sys']}\n./proc {kind['/proc']}\n"
+            f"../proc {kind['/proc']}\n/usr/../sys {kind['/sys']}\nd\n"
+            "readlink 1\n/dev/null\n/proc/cpuinfo\n/mnt\nhost-dir directory\ninside\n"
+            "['d', 'd', 'd']\nstatic proc directory\n")
+    assert (r.returncode, r.stdout) == (0, want), r
