@@ -512,6 +512,9 @@ void fill_dir_ops(struct fuse_lowlevel_ops *ops);
 void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
 double timeout_of(struct fs *fs, struct inode *inode);
 double attr_timeout_of(struct fs *fs, struct inode *inode, const struct stat *st);
+/* A core dump's file under a fake identity: the caller's real ids in the reply (metadata.c). */
+void core_dump_entry(struct fs *fs, fuse_req_t req, int flags, mode_t mode,
+		     struct fuse_entry_param *e);
 /* A root daemon's new object becomes its (non-root) creator's (metadata.c). */
 int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirfd, const char *name,
 		   int fd, mode_t mode);

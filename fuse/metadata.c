@@ -527,3 +527,38 @@ int give_to_caller(struct fs *fs, fuse_req_t req, struct inode *parent, int dirf
 	r = fd >= 0 ? fchmod(fd, mode & 07777) : fchmodat(dirfd, name, mode & 07777, 0);
 	return r < 0 ? -errno : 0;
 }
+
+/*
+ * The kernel writes a core dump only into a file owned by the dumping
+ * process's real fsuid, with mode 0600 (fs/coredump.c, "cannot preserve
+ * file owner"); under a fake identity the view reports the fake owner, and
+ * the core stayed empty. Its creation (write-only, O_EXCL, 0600, by a
+ * process whose status says CoreDumping) gets the caller's real ids in the
+ * reply, not cached: the next stat shows the recorded owner.
+ */
+void core_dump_entry(struct fs *fs, fuse_req_t req, int flags, mode_t mode,
+		     struct fuse_entry_param *e)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	char path[48], status[4096];
+	ssize_t n = -1;
+	int fd;
+
+	if ((!fs->opts->fake_root && !fs->credentials) || e->attr.st_uid == ctx->uid ||
+	    (mode & 07777) != 0600 || (flags & (O_ACCMODE | O_EXCL)) != (O_WRONLY | O_EXCL))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)ctx->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, status, sizeof(status) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return;
+	status[n] = '\0';
+	if (!strstr(status, "\nCoreDumping:\t1"))
+		return;
+	e->attr.st_uid = ctx->uid;
+	e->attr.st_gid = ctx->gid;
+	e->attr_timeout = 0;
+}

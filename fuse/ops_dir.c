@@ -368,8 +368,10 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent_id, const char *name, mo
 		r = fs_lookup_child(fs, parent, name, &inode);
 	if (r == 0)
 		r = make_entry(fs, inode, &e);
-	if (r == 0)
+	if (r == 0) {
 		entry_guard(fs, parent, name, &e);
+		core_dump_entry(fs, req, fi->flags, mode, &e);
+	}
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);

@@ -106,3 +106,26 @@ def test_groot_ends_when_only_stopped_orphans_are_left(profile):
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                        timeout=30, start_new_session=True)
     assert r.returncode == 4, r
+
+
+CORE_DUMP = r"""cd "$1" && printf 'int main(void) { *(volatile int *)0 = 1; return 0; }\n' > segv.c &&
+cc -o segv segv.c && ulimit -c unlimited && { ./segv; echo "status $?"; } 2>&1 | grep -o 'core dumped\|status .*'
+stat -c '%u %a' core; test -s core && echo nonempty"""
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_a_core_dump_is_written_as_natively(profile, tmp_path, user):
+    """The kernel writes a core only into a file its dumper owns (its real fsuid) with mode
+    0600; under fake root the view reported root as the owner and the core stayed empty.
+    Ground truth: the same program run natively by this user."""
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["bash", "-c", CORE_DUMP, "core", str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    if "nonempty" not in native.stdout:
+        pytest.skip(f"no core files in the cwd here (kernel.core_pattern): {native.stdout}")
+    r = subprocess.run([str(GROOT), "run", *(["-0"] if user == "root" else []), str(profile), "--",
+                        "bash", "-c", "mkdir /tmp/cores && " + CORE_DUMP, "core", "/tmp/cores"],
+                       capture_output=True, text=True, timeout=120)
+    want = native.stdout if user == "host" else native.stdout.replace(f"{os.getuid()} 600", "0 600")
+    assert (r.returncode, r.stdout) == (0, want), (r.stdout, r.stderr, native.stdout)
