@@ -330,6 +330,29 @@ static void set_shim_path(char host_path[PATH_MAX], const char *link, const char
 		memcpy(host_path, source, PATH_MAX);
 }
 
+/*
+ * An fexecve'd memfd or deleted file whose fd this exec closes (O_CLOEXEC,
+ * MFD_CLOEXEC): the shim could not reopen it through the tracee's
+ * /proc/PID/fd/N, so it opens a copy of the tracer's own fd instead,
+ * /proc/TRACER/fd/M, as it opens groot-fast.so. Kept in a ring: the shim
+ * opens it as soon as the exec is done, long before eight more such execs.
+ */
+static bool keep_for_shim(char host_path[PATH_MAX], int fd)
+{
+	static int kept[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+	static unsigned next;
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	unsigned slot = next++ % 8;
+
+	if (copy < 0)
+		return false;
+	if (kept[slot] >= 0)
+		close(kept[slot]);
+	kept[slot] = copy;
+	snprintf(host_path, PATH_MAX, "/proc/%d/fd/%d", (int)getpid(), copy);
+	return true;
+}
+
 /* The PT_INTERP object, validated (from the cache when it knows it). */
 static int load_interp(struct binprm *bprm, struct exec_file *file)
 {
@@ -381,7 +404,9 @@ static int load_elf(struct binprm *bprm)
 	r = bprm->file.link_r;
 	if (r < 0)
 		return r;
-	set_shim_path(plan->program.host_path, bprm->file.link, bprm->file.host_path);
+	if (is_reachable_path(bprm->file.link) || !bprm->path_inaccessible ||
+	    !keep_for_shim(plan->program.host_path, bprm->file.fd))
+		set_shim_path(plan->program.host_path, bprm->file.link, bprm->file.host_path);
 	return 0;
 }
 

@@ -736,3 +736,30 @@ def test_a_lower_layers_device_changed_by_fake_root_stays_a_device(tmp_path, tri
                   "stat -c '%F %a %u %g %t:%T %h' /opt/devs/null /opt/devs/l")
     assert r.returncode == 0, r
     assert r.stdout == "character special file 600 5 6 1:3 2\n" * 2, r
+
+
+FEXECVE = r"""
+import os, sys
+for name, flags in (("cloexec", os.MFD_CLOEXEC), ("kept", 0)):
+    fd = os.memfd_create(name, flags)
+    with open("/bin/echo", "rb") as f:
+        os.write(fd, f.read())
+    pid = os.fork()
+    if pid == 0:
+        os.execve(fd, ["echo", "from", name], {})
+    _, status = os.waitpid(pid, 0)
+    print("status", os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_fexecve_of_a_memfd_as_natively(profile, user):
+    """fexecve of a memfd, with and without MFD_CLOEXEC (Python's default): the exec
+    closes a CLOEXEC fd, so the shim opens the tracer's copy of it. Ground truth: the
+    host's python3 running the same script (with its own echo)."""
+    native = subprocess.run(["python3", "-c", FEXECVE], capture_output=True, text=True,
+                            timeout=60)
+    assert native.returncode == 0, native
+    r = run_groot("run", *(["-0"] if user == "root" else []), profile, "--",
+                  "python3", "-c", FEXECVE)
+    assert (r.returncode, r.stdout, r.stderr) == (0, native.stdout, ""), r
