@@ -180,3 +180,18 @@ gcc -g -fsanitize=address -o asan asan.c || exit 90
     assert r.stdout.split("\n") == [
         "clean=0", "ERROR: AddressSanitizer: heap-buffer-overflow", "over=1",
         "Direct leak of 10 byte(s) in 1 object(s)", "leak=1", ""], r
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_thread_sanitizer_finds_a_race(profile, user):
+    """TSan accepts only its own memory layout: a position-independent program where the
+    kernel puts one (0x55..., below 0x568000000000), as groot's shim now does."""
+    script = r"""cd /tmp && printf '#include <pthread.h>\n#include <stdio.h>\nint x;
+void *f(void *a) { x++; return 0; }
+int main(void) { pthread_t t; pthread_create(&t, 0, f, 0); x++; pthread_join(t, 0);
+printf("done %%d\\n", x); return 0; }\n' > tsan.c && gcc -g -fsanitize=thread -o tsan tsan.c || exit 90
+./tsan 2>&1 | grep -o 'WARNING: ThreadSanitizer: data race\|^done 2'; echo "rc=${PIPESTATUS[0]}"
+"""
+    r = run_groot("run", *(["-0"] if user == "root" else []), profile, "--", "bash", "-c", script,
+                  timeout=180)
+    assert (r.returncode, r.stdout) == (0, "WARNING: ThreadSanitizer: data race\ndone 2\nrc=66\n"), r
