@@ -161,6 +161,17 @@ def test_an_untraced_child_is_still_ours(profile, probe_dir, tmp_path, user):
     assert (r.returncode, r.stdout) == (0, want.stdout), r
 
 
+def test_an_untraced_clone3_child_is_not_left_waiting(profile, probe_dir, tmp_path):
+    """clone3's flags are in memory, out of the filter's reach: such a child stays
+    untraced. Its lookups that would go to the ptrace side (/proc/self/status) are let
+    through to the kernel rather than left unanswered (the session hung)."""
+    paths = ["/etc/os-release", "/proc/self/status"]
+    script = ("gcc -O2 -o /tmp/untraced /probe/untraced.c && /tmp/untraced --clone3 " +
+              " ".join(paths))
+    r = run_groot("run", profile, "--", "bash", "-c", script, timeout=60)
+    assert (r.returncode, r.stdout) == (0, "".join(f"{p}: opened\n" for p in paths)), r
+
+
 @pytest.mark.parametrize("user", ["host", "root"])
 def test_address_sanitizer_and_its_leak_checker_work(profile, user):
     """ASan insists on being the first library (groot-fast.so is not preloaded for such a
