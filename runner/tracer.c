@@ -151,6 +151,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_WAIT:
 		handle_wait_enter(&stop);
 		break;
+	case HANDLE_SIGNAL:
+		handle_signal_enter(&stop);
+		break;
 	case HANDLE_CLONE:
 		/* Every guest process is ours; a guest debugger's tracees are emulated anyway. */
 		stop_set_arg(&stop, 0, *reg_arg(&stop.regs, 0) & ~(unsigned long)CLONE_UNTRACED);

@@ -129,3 +129,20 @@ def test_a_core_dump_is_written_as_natively(profile, tmp_path, user):
                        capture_output=True, text=True, timeout=120)
     want = native.stdout if user == "host" else native.stdout.replace(f"{os.getuid()} 600", "0 600")
     assert (r.returncode, r.stdout) == (0, want), (r.stdout, r.stderr, native.stdout)
+
+
+FAKE_USER_SIGNALS = r"""sleep 30 & P=$!
+setpriv --reuid=1234 --regid=1234 --clear-groups sh -c "kill $P; echo kill=\$?; kill -0 $P; echo kill0=\$?; kill -CONT $P; echo cont=\$?" 2>/dev/null
+kill -0 $P && echo alive; kill $P; echo root-kills=$?
+setpriv --reuid=1234 --regid=1234 --clear-groups sh -c 'sleep 30 & Q=$!; kill $Q; echo own=$?'
+"""
+
+
+def test_a_dropped_identity_may_not_signal_roots_processes(profile):
+    """Under fake root the kernel judges a kill by the real uids, which every guest process
+    shares: one that dropped to uid 1234 could kill root's. The tracer applies the kernel's
+    rule with the fake ids (EPERM, but SIGCONT within the session), as natively as root."""
+    r = subprocess.run([str(GROOT), "run", "-0", str(profile), "--", "bash", "-c",
+                        FAKE_USER_SIGNALS], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout) == (
+        0, "kill=1\nkill0=1\ncont=0\nalive\nroot-kills=0\nown=0\n"), r
