@@ -20,6 +20,7 @@
 #include "ptrace_emu.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -652,6 +653,25 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 	}
 }
 
+/*
+ * ptrace_may_access's credential rule (PTRACE_MODE_REALCREDS) with a fake
+ * identity's ids: the caller's real uid and gid must be the target's real,
+ * effective and saved ones, or it needs CAP_SYS_PTRACE. Without a fake
+ * identity every guest process has the same ids: the kernel's answer.
+ */
+static bool may_attach(struct stop *stop, struct tracee *t)
+{
+	const struct credentials *c = identity_credentials(stop, stop->tracee);
+	const struct credentials *tc = identity_credentials(stop, t);
+
+	if (!c || !tc || identity_capable(stop, CAP_SYS_PTRACE))
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (tc->uid[i] != c->uid[0] || tc->gid[i] != c->gid[0])
+			return false;
+	return true;
+}
+
 static long ptrace_request(struct stop *stop)
 {
 	long request = (long)stop_arg(stop, 0);
@@ -671,7 +691,7 @@ static long ptrace_request(struct stop *stop)
 	if (request == PTRACE_ATTACH || request == PTRACE_SEIZE) {
 		if (!t)
 			return tracee_gone(pid) ? -ESRCH : -EPERM;
-		if (emu_thread_group(pid) == debugger || t->traced)
+		if (emu_thread_group(pid) == debugger || t->traced || !may_attach(stop, t))
 			return -EPERM;
 		if (request == PTRACE_SEIZE && (address || (data & ~PTRACE_OPTIONS_KNOWN)))
 			return -EIO;

@@ -206,3 +206,16 @@ printf("done %%d\\n", x); return 0; }\n' > tsan.c && gcc -g -fsanitize=thread -o
     r = run_groot("run", *(["-0"] if user == "root" else []), profile, "--", "bash", "-c", script,
                   timeout=180)
     assert (r.returncode, r.stdout) == (0, "WARNING: ThreadSanitizer: data race\ndone 2\nrc=66\n"), r
+
+
+def test_a_dropped_identity_may_not_attach_to_roots_processes(profile):
+    """Under fake root, gdb run by uid 1234 attaching to root's process: EPERM, as the
+    kernel's ptrace_may_access would say with those ids (every guest process really has
+    the invoking user's); its own process, and root attaching, work."""
+    script = r"""sleep 30 & P=$!
+setpriv --reuid=1234 --regid=1234 --clear-groups gdb -q -batch -p $P 2>&1 | grep -o 'ptrace: Operation not permitted' | head -1
+gdb -q -batch -p $P -ex 'info inferiors' 2>&1 | grep -c "process $P"
+setpriv --reuid=1234 --regid=1234 --clear-groups sh -c 'sleep 30 & Q=$!; gdb -q -batch -p $Q 2>&1 | grep -c "ptrace: Operation not permitted"; kill $Q'
+kill $P"""
+    r = run_groot("run", "-0", profile, "--", "bash", "-c", script, timeout=120)
+    assert (r.returncode, r.stdout) == (0, "ptrace: Operation not permitted\n2\n0\n"), r
