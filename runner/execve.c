@@ -39,6 +39,31 @@ static int proc_link(pid_t pid, int dirfd, char *out, size_t size)
 	return r;
 }
 
+/*
+ * A host path as the tracee means it, for the tracer to open: its
+ * /proc/self (path_for_tracer) and its fds through /dev/fd and /dev/std*,
+ * which are links into /proc/self on the host (exec 3<prog; /dev/fd/3).
+ */
+static int in_tracees_context(pid_t pid, const char *path, char *out, size_t size)
+{
+	static const struct {
+		const char *name;
+		const char *fd;
+	} devs[] = {
+	    {"/dev/fd", ""}, {"/dev/stdin", "/0"}, {"/dev/stdout", "/1"}, {"/dev/stderr", "/2"}};
+
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		size_t n = strlen(devs[i].name);
+
+		if (!strncmp(path, devs[i].name, n) && (path[n] == '/' || !path[n])) {
+			int w =
+			    snprintf(out, size, "/proc/%d/fd%s%s", (int)pid, devs[i].fd, path + n);
+			return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+		}
+	}
+	return path_for_tracer(pid, AT_FDCWD, path, out, size);
+}
+
 /* exec_host.resolve: a guest path as the tracee sees it, to a host path the tracer (and the shim) can open. */
 static int resolve_for_exec(void *opaque, int dirfd, const char *guest, int flags, char *host,
 			    size_t size)
@@ -59,10 +84,8 @@ static int resolve_for_exec(void *opaque, int dirfd, const char *guest, int flag
 		return r;
 	if (r == 1)
 		return 0;
-	if (guest[0] == '/') {
-		snprintf(host, size, "%s", guest);
-		return 0;
-	}
+	if (guest[0] == '/')
+		return in_tracees_context(pid, guest, host, size);
 	/* Relative: anchor it to the tracee's cwd or dirfd so that it still means the same after exec. */
 	r = proc_link(pid, dirfd, base, sizeof(base));
 	if (r < 0)

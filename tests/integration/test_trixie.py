@@ -763,3 +763,18 @@ def test_fexecve_of_a_memfd_as_natively(profile, user):
     r = run_groot("run", *(["-0"] if user == "root" else []), profile, "--",
                   "python3", "-c", FEXECVE)
     assert (r.returncode, r.stdout, r.stderr) == (0, native.stdout, ""), r
+
+
+FD_EXEC = r"""exec 3</usr/bin/true
+/proc/self/fd/3; echo "self $?"; /dev/fd/3; echo "dev-fd $?"; /proc/thread-self/fd/3; echo "thread-self $?"
+/proc/$$/fd/3; echo "pid $?"; exec 3<&-; /dev/fd/3 2>/dev/null; echo "closed $?"
+"""
+
+
+@pytest.mark.parametrize("user", ["host", "root"])
+def test_exec_through_the_callers_own_fd_links(profile, user):
+    """Running a program through /proc/self/fd/N or /dev/fd/N (runc's memfd pattern): the
+    tracer opened its own /proc/self; ground truth, the same script run natively."""
+    native = subprocess.run(["bash", "-c", FD_EXEC], capture_output=True, text=True, timeout=30)
+    r = run_groot("run", *(["-0"] if user == "root" else []), profile, "--", "bash", "-c", FD_EXEC)
+    assert (r.returncode, r.stdout) == (native.returncode, native.stdout), (r, native.stdout)
