@@ -184,8 +184,12 @@ int build_seccomp_filter(const struct filter_options *options, struct sock_filte
 					      ? sizeof(prctl_trapped) / sizeof(prctl_trapped[0])
 					      : PRCTL_DUMPABLE_ONLY;
 		} else if (d->handler == HANDLE_CLONE) {
-			rules[n].arg_bits =
-			    CLONE_UNTRACED; /* the flags, argument 0: their low word */
+			/* The flags, argument 0: their low word. */
+			rules[n].arg_bits = CLONE_UNTRACED;
+		} else if (d->handler == HANDLE_NOATIME) {
+			/* fcntl's argument 2, for F_SETFL. */
+			rules[n].arg_bits = O_NOATIME;
+			rules[n].arg = 2;
 		} else if (!strcmp(d->name, "getsockopt")) {
 			rules[n].arg0 = getsockopt_trapped;
 			rules[n].n_arg0 = 1;

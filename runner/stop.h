@@ -80,6 +80,8 @@ bool handle_dumpable(struct stop *stop);
 /* Does a change of fake ids make a process undumpable (fs.suid_dumpable != 1)? */
 bool id_change_makes_undumpable(void);
 void handle_peercred_enter(struct stop *stop);
+/* O_NOATIME (open, openat, openat2, fcntl F_SETFL) under a fake identity (noatime.c). */
+void handle_noatime_enter(struct stop *stop);
 /* kill, tkill, tgkill, rt_(tg)sigqueueinfo under a fake identity: EPERM as the kernel would. */
 void handle_signal_enter(struct stop *stop);
 void handle_peercred_exit(struct stop *stop);

@@ -29,8 +29,8 @@ enum syscall_handler {
 	HANDLE_WAIT,	 /* wait4, waitid: a guest debugger's tracees (ptrace_emu.c) */
 	HANDLE_PEERCRED, /* getsockopt(SO_PEERCRED) under a fake identity: the peer's fake ids */
 	HANDLE_CLONE,	 /* clone with CLONE_UNTRACED: the flag is dropped (tracer.c) */
-	HANDLE_SIGNAL, /* kill & co. under a fake identity: the kernel's rule, fake ids (signals.c)
-			*/
+	HANDLE_SIGNAL,	 /* kill & co. under a fake identity: the kernel's rule (signals.c) */
+	HANDLE_NOATIME,	 /* fcntl(F_SETFL, O_NOATIME) under a fake identity (noatime.c) */
 };
 
 #define NO_DIRFD (-1)
@@ -60,7 +60,8 @@ unsigned syscall_count(void);
 static inline bool handler_is_identity(enum syscall_handler h)
 {
 	return h == HANDLE_GETID || h == HANDLE_GETRESID || h == HANDLE_GETGROUPS ||
-	       h == HANDLE_SETID || h == HANDLE_PEERCRED || h == HANDLE_SIGNAL;
+	       h == HANDLE_SETID || h == HANDLE_PEERCRED || h == HANDLE_SIGNAL ||
+	       h == HANDLE_NOATIME;
 }
 
 #endif

@@ -86,6 +86,11 @@ static void handle_enter(const struct session *session, struct tracee *t)
 	case HANDLE_PATH:
 		if (t->cwd_bind && REG_SYSCALL(&stop.regs) == SYS_chdir)
 			t->cwd_bind = NULL;
+		if (session->fake_identity && !strncmp(stop.desc->name, "open", 4)) {
+			handle_noatime_enter(&stop);
+			if (REG_SYSCALL(&stop.regs) == (unsigned long long)-1)
+				break; /* refused */
+		}
 		handle_path_enter(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_root && !stop.want_exit &&
@@ -153,6 +158,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_SIGNAL:
 		handle_signal_enter(&stop);
+		break;
+	case HANDLE_NOATIME:
+		handle_noatime_enter(&stop);
 		break;
 	case HANDLE_CLONE:
 		/* Every guest process is ours; a guest debugger's tracees are emulated anyway. */

@@ -467,3 +467,38 @@ def test_a_write_clears_set_id_bits_as_natively(tmp_path, trixie_rootfs, user):
                       extra=f"  upper: ephemeral\nuser: {user}\n")
     r = run_groot("run", p, "--", "sh", "-c", "mkdir /tmp/w && " + SET_ID_WRITES, "w", "/tmp/w")
     assert r.stdout == expected, r
+
+
+NOATIME = r"""
+import fcntl, os, subprocess
+def t(name, f):
+    try:
+        f()
+        print(name, "ok")
+    except OSError as e:
+        print(name, e.strerror)
+t("open", lambda: os.close(os.open("/etc/hostname", os.O_RDONLY | os.O_NOATIME)))
+t("openat", lambda: os.close(os.open("hostname", os.O_RDONLY | os.O_NOATIME,
+                                     dir_fd=os.open("/etc", os.O_RDONLY))))
+def setfl():
+    fd = os.open("/etc/hostname", os.O_RDONLY)
+    fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NOATIME)
+t("setfl", setfl)
+os.setresgid(1234, 1234, 1234)
+os.setresuid(1234, 1234, 1234)
+t("dropped-open", lambda: os.open("/etc/hostname", os.O_RDONLY | os.O_NOATIME))
+open("/tmp/noatime-mine", "w").close()
+t("dropped-own", lambda: os.close(os.open("/tmp/noatime-mine", os.O_RDONLY | os.O_NOATIME)))
+"""
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "tracer"])
+def test_o_noatime_is_judged_by_the_fake_identity(tmp_path, trixie_rootfs, fast):
+    """The kernel lets only a file's owner (or CAP_FOWNER) use O_NOATIME, by real ids against
+    the owner the view shows: every fake root open with it was EPERM (rsync --open-noatime,
+    systemd-tmpfiles). The kernel's rule, with the fake ids, as natively as root."""
+    p = write_profile(tmp_path, trixie_rootfs, name="noatime", extra="  upper: ephemeral\n")
+    r = run_groot("run", "-0", *(() if fast else ("--no-fast-path",)), p, "--",
+                  "python3", "-c", NOATIME)
+    assert (r.returncode, r.stdout) == (0, "open ok\nopenat ok\nsetfl ok\n"
+                                        "dropped-open Operation not permitted\ndropped-own ok\n"), r
