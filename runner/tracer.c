@@ -7,17 +7,20 @@
 #include "tracer.h"
 #include "notify.h"
 #include "stop.h"
+#include "translate.h"
 
 #include <errno.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <talloc.h>
@@ -66,6 +69,42 @@ static bool xattr_refused(struct stop *stop)
 	return kind != 0;
 }
 
+/*
+ * A POSIX ACL change, which the view does not support: EOPNOTSUPP for a
+ * fake identity that may change the object's ACL (its owner as the view
+ * shows it, or CAP_FOWNER; coreutils' install and sed -i take that answer),
+ * the kernel's EPERM for the others. The path argument is translated by now.
+ */
+static bool acl_change_allowed(struct stop *stop)
+{
+	const struct credentials *c = identity_credentials(stop, stop->tracee);
+	const struct syscall_path_arg *pa = &stop->desc->paths[0];
+	pid_t pid = stop->tracee->pid;
+	char path[PATH_MAX], host[PATH_MAX];
+	struct stat st;
+
+	if (!c || identity_capable(stop, CAP_FOWNER))
+		return true;
+	if (pa->arg < 0) {
+		snprintf(host, sizeof(host), "/proc/%d/fd/%d", (int)pid, (int)stop_arg(stop, 0));
+	} else if (tracee_read_string(pid, stop_arg(stop, pa->arg), path, sizeof(path)) < 0 ||
+		   path_for_tracer(pid, pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD,
+				   path, host, sizeof(host)) < 0) {
+		return false;
+	}
+	if ((stop->desc->name[0] == 'l' ? lstat(host, &st) : stat(host, &st)) < 0)
+		return false;
+	return st.st_uid == c->uid[3];
+}
+
+/* Whether an xattr change the kernel refuses a fake identity becomes its answer at the exit. */
+static bool xattr_answered(const struct session *session, struct stop *stop)
+{
+	if (stop->tracee->saved[3] == EOPNOTSUPP)
+		return acl_change_allowed(stop);
+	return session->fake_root && identity_capable(stop, CAP_FOWNER);
+}
+
 static void handle_enter(const struct session *session, struct tracee *t)
 {
 	struct stop stop = {.session = session, .tracee = t, .changed_arg = -1};
@@ -93,9 +132,9 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		}
 		handle_path_enter(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
-		if (session->fake_root && !stop.want_exit &&
+		if (session->fake_identity && !stop.want_exit &&
 		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 && xattr_refused(&stop) &&
-		    (t->saved[3] == EOPNOTSUPP || identity_capable(&stop, CAP_FOWNER)))
+		    xattr_answered(session, &stop))
 			exit_handler = HANDLE_CHOWN;
 		break;
 	case HANDLE_CHOWN:
@@ -105,10 +144,14 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		else if (strstr(stop.desc->name, "xattr") && !xattr_refused(&stop))
 			break; /* fsetxattr, fremovexattr: only the names the kernel keeps from us */
 		/* Only for a fake identity that could: a guest user's EPERM is the view's own. */
-		stop.want_exit = session->fake_root &&
-				 REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
-				 identity_capable(&stop,
-						  strstr(stop.desc->name, "xattr") ? CAP_FOWNER : CAP_CHOWN);
+		if (strstr(stop.desc->name, "xattr"))
+			stop.want_exit = session->fake_identity &&
+					 REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
+					 xattr_answered(session, &stop);
+		else
+			stop.want_exit = session->fake_root &&
+					 REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
+					 identity_capable(&stop, CAP_CHOWN);
 		break;
 	case HANDLE_READLINK:
 		handle_readlink_enter(&stop);

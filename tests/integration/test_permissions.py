@@ -502,3 +502,38 @@ def test_o_noatime_is_judged_by_the_fake_identity(tmp_path, trixie_rootfs, fast)
                   "python3", "-c", NOATIME)
     assert (r.returncode, r.stdout) == (0, "open ok\nopenat ok\nsetfl ok\n"
                                         "dropped-open Operation not permitted\ndropped-own ok\n"), r
+
+
+ACL_CHANGES = r"""cd /tmp && echo a > rootfile && useradd alice
+su alice -c 'echo a > /tmp/a1; install -m 600 /tmp/a1 /tmp/a3; echo "install $?"
+cd /tmp && echo x > sf && sed -i s/x/y/ sf 2>&1; echo "sed $?"'
+python3 -c '
+import os
+def t(name, f):
+    try:
+        f()
+        print(name, "ok")
+    except OSError as e:
+        print(name, e.strerror)
+acl = bytes.fromhex("0200000001000600ffffffff04000400ffffffff20000400ffffffff")
+fd = os.open("/tmp/rootfile", os.O_RDONLY)
+t("owner-path", lambda: os.setxattr("/tmp/rootfile", "system.posix_acl_access", acl))
+t("owner-fd", lambda: os.setxattr(fd, "system.posix_acl_access", acl))
+os.setresgid(1234, 1234, 1234)
+os.setresuid(1234, 1234, 1234)
+t("other-path", lambda: os.setxattr("/tmp/rootfile", "system.posix_acl_access", acl))
+t("other-fd", lambda: os.setxattr(fd, "system.posix_acl_access", acl))'
+"""
+
+
+def test_acl_changes_are_unsupported_for_those_who_may_make_them(tmp_path, trixie_rootfs):
+    """The view has no POSIX ACLs: whoever may change a file's ACL (its owner, CAP_FOWNER)
+    gets EOPNOTSUPP, which coreutils' install and sed -i accept; a fake user other than
+    root got the kernel's EPERM (judged by the real uid), and install failed."""
+    p = write_profile(tmp_path, trixie_rootfs, name="acl", extra="  upper: ephemeral\n")
+    r = run_groot("run", "-0", p, "--", "bash", "-c", ACL_CHANGES)
+    assert (r.returncode, r.stdout) == (0, "install 0\nsed 0\n"
+                                        "owner-path Operation not supported\n"
+                                        "owner-fd Operation not supported\n"
+                                        "other-path Operation not permitted\n"
+                                        "other-fd Operation not permitted\n"), r
