@@ -22,14 +22,18 @@ static void run_usage(FILE *out, bool login_shell)
 			     "Run CMD (default: the profile's command) in the guest of PROFILE.\n"
 			     "PROFILE is a name (./NAME.yaml, ~/.config/groot/profiles, the stock\n"
 			     "profiles) or a path to a YAML file.\n\n");
-	fprintf(out, "Options:\n"
-		     "  -b, --bind SRC[:DST][:OPTS]  add a bind (OPTS: ro,rw,try,create,direct)\n"
-		     "  -w, --workdir DIR            start in DIR (a guest path)\n"
-		     "  -0, --root                   fake root identity (uid 0)\n"
-		     "      --trace                  print each trapped syscall with guest and host paths\n"
-		     "      --no-fast-path           send every path syscall to the tracer (see --trace)\n"
-		     "  -v, --verbose                more messages\n"
-		     "  -h, --help                   this help\n");
+	fprintf(
+	    out,
+	    "Options:\n"
+	    "  -b, --bind SRC[:DST][:OPTS]  add a bind (OPTS: ro,rw,try,create,direct)\n"
+	    "  -w, --workdir DIR            start in DIR (a guest path)\n"
+	    "  -0, --root                   fake root identity (uid 0)\n"
+	    "      --trace                  print each trapped syscall with guest and host paths\n"
+	    "      --no-fast-path           send every path syscall to the tracer (see --trace)\n"
+	    "      --no-wait                end when the command exits, killing what it left\n"
+	    "                               running (gpg-agent, a server) instead of waiting\n"
+	    "  -v, --verbose                more messages\n"
+	    "  -h, --help                   this help\n");
 }
 
 /* Load a profile or explain why not: exit status 2 for a bad or missing profile. */
@@ -48,14 +52,15 @@ static struct profile *load_or_report(TALLOC_CTX *ctx, const char *name)
 int command_run(int argc, char **argv, bool login_shell)
 {
 	static const struct option options[] = {
-		{"bind", required_argument, NULL, 'b'},
-		{"workdir", required_argument, NULL, 'w'},
-		{"root", no_argument, NULL, '0'},
-		{"trace", no_argument, NULL, 'T'},
-		{"no-fast-path", no_argument, NULL, 'F'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"root", no_argument, NULL, '0'},
+	    {"trace", no_argument, NULL, 'T'},
+	    {"no-fast-path", no_argument, NULL, 'F'},
+	    {"no-wait", no_argument, NULL, 'N'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	TALLOC_CTX *ctx = talloc_new(NULL);
 	struct run_request request = {.login_shell = login_shell};
@@ -80,6 +85,9 @@ int command_run(int argc, char **argv, bool login_shell)
 			break;
 		case 'F':
 			request.no_fast_path = true;
+			break;
+		case 'N':
+			request.no_wait = true;
 			break;
 		case 'v':
 			if (log_level < LOG_LEVEL_TRACE)

@@ -487,6 +487,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	session.tracer_pid = getpid();
 	session.tracer_shown = request->proot_compat;
 	session.last_exit_wins = request->proot_compat;
+	session.no_wait = request->no_wait;
 	if (fast)
 		fast_path_prepare(ctx, &session);
 

@@ -15,6 +15,7 @@ struct run_request {
 	bool force_root;         /* -0 */
 	bool trace;              /* --trace */
 	bool no_fast_path;       /* --no-fast-path: every path syscall goes to the tracer */
+	bool no_wait;		 /* --no-wait: end with the command, killing what it left running */
 	bool proot_compat;       /* groot proot: any directory is a rootfs; start in the host's
 				    cwd when the guest has it */
 	bool has_gid;            /* groot proot -i UID:GID: the gid, when it is not the user's */

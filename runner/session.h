@@ -46,6 +46,7 @@ struct session {
 	bool trace;            /* --trace: print each trapped syscall */
 	bool tracer_shown;     /* groot proot: /proc/PID/status names groot as TracerPid, as PRoot */
 	bool last_exit_wins; /* groot proot: the exit status is the last process's to exit, as PRoot's */
+	bool no_wait;	     /* --no-wait: end with the guest command, killing what it left */
 	int trace_fd;
 	const char *shim_path; /* host path of groot-shim */
 	/* uname(2) as the guest sees it; NULL = the host's */

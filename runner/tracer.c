@@ -667,6 +667,13 @@ int tracer_run(const struct session *session, const struct launch *launch)
 			tracee_remove(pid);
 			if (tracees_alive() == 0)
 				break;
+			if (!first_alive && session->no_wait) {
+				/* What the command left (daemons): killed, as PTRACE_O_EXITKILL
+				 * would. */
+				for (struct tracee *left = tracees_first(); left; left = left->next)
+					kill(left->pid, SIGKILL);
+				continue; /* their exits come next, until none is left */
+			}
 			if (group_stops)
 				hang_up_orphaned_groups();
 			if (!first_alive && only_stopped_left())

@@ -4,10 +4,11 @@ shell script run natively: groot stands where the guest command would stand."""
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
-from conftest import GROOT, write_profile
+from conftest import GROOT, no_leftover_mounts, write_profile  # noqa: F401
 
 pytestmark = pytest.mark.trixie
 
@@ -146,3 +147,24 @@ def test_a_dropped_identity_may_not_signal_roots_processes(profile):
                         FAKE_USER_SIGNALS], capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stdout) == (
         0, "kill=1\nkill0=1\ncont=0\nalive\nroot-kills=0\nown=0\n"), r
+
+
+def test_no_wait_ends_with_the_command_and_kills_what_it_left(profile, no_leftover_mounts):
+    """By default groot waits for every guest process, daemons too (gpg-agent kept
+    `gpg --clearsign` from ending); --no-wait ends with the command, with its exit status,
+    and kills what is left, as its tracees die with groot."""
+    script = "setsid sleep 37 & sleep 38 & echo started; exit 3"
+    start = time.monotonic()
+    r = subprocess.run([str(GROOT), "run", "--no-wait", str(profile), "--", "bash", "-c", script],
+                       capture_output=True, text=True, timeout=30)
+    took = time.monotonic() - start
+    assert (r.returncode, r.stdout) == (3, "started\n"), r
+    assert took < 10, took
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-u", str(os.getuid()), "-f", "^sleep 3[78]$"],
+                          capture_output=True, text=True)
+    assert left.stdout == "", left.stdout
+    waited = subprocess.run([str(GROOT), "run", str(profile), "--", "bash", "-c",
+                             "setsid sleep 1 & echo started"], capture_output=True, text=True,
+                            timeout=30)
+    assert (waited.returncode, waited.stdout) == (0, "started\n"), waited
