@@ -288,10 +288,19 @@ static long open_beneath(int dirfd, const char *path, long flags, long mode)
 		    0, 0, 0);
 	if (root < 0)
 		return NOT_HANDLED;
-	fd = gate(__NR_openat2, root, (long)rel, (long)&how, sizeof(how), 0, 0);
+	/*
+	 * EAGAIN: a rename or mount anywhere on the system while the walk
+	 * crossed "..": the kernel cannot vouch that it stayed beneath, and
+	 * asks for a retry (a build renames files all the time).
+	 */
+	for (int tries = 0; tries < 8; tries++) {
+		fd = gate(__NR_openat2, root, (long)rel, (long)&how, sizeof(how), 0, 0);
+		if (fd != -11 /* EAGAIN */)
+			break;
+	}
 	gate(__NR_close, root, 0, 0, 0, 0, 0);
 	/* EXDEV: it leaves the view; EINVAL: flags openat2 refuses and openat ignores; ENOSYS. */
-	if (fd == -18 /* EXDEV */ || fd == -E_INVAL || fd == -38 /* ENOSYS */)
+	if (fd == -18 /* EXDEV */ || fd == -E_INVAL || fd == -38 /* ENOSYS */ || fd == -11)
 		return NOT_HANDLED;
 	return fd;
 }
