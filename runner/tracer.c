@@ -70,12 +70,14 @@ static bool xattr_refused(struct stop *stop)
 }
 
 /*
- * A POSIX ACL change, which the view does not support: EOPNOTSUPP for a
- * fake identity that may change the object's ACL (its owner as the view
- * shows it, or CAP_FOWNER; coreutils' install and sed -i take that answer),
- * the kernel's EPERM for the others. The path argument is translated by now.
+ * A POSIX ACL change, which the view does not support, answered here:
+ * EOPNOTSUPP for a fake identity that may change the object's ACL (its owner
+ * as the view shows it, or CAP_FOWNER; coreutils' install and sed -i take
+ * that answer), EPERM for the others, whatever the real ids would get. 0:
+ * the object cannot be reached, the kernel's answer (ENOENT...). The path
+ * argument is translated by now.
  */
-static bool acl_change_allowed(struct stop *stop)
+static int acl_change_answer(struct stop *stop)
 {
 	const struct credentials *c = identity_credentials(stop, stop->tracee);
 	const struct syscall_path_arg *pa = &stop->desc->paths[0];
@@ -83,25 +85,34 @@ static bool acl_change_allowed(struct stop *stop)
 	char path[PATH_MAX], host[PATH_MAX];
 	struct stat st;
 
-	if (!c || identity_capable(stop, CAP_FOWNER))
-		return true;
 	if (pa->arg < 0) {
 		snprintf(host, sizeof(host), "/proc/%d/fd/%d", (int)pid, (int)stop_arg(stop, 0));
 	} else if (tracee_read_string(pid, stop_arg(stop, pa->arg), path, sizeof(path)) < 0 ||
 		   path_for_tracer(pid, pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD,
 				   path, host, sizeof(host)) < 0) {
-		return false;
+		return 0;
 	}
 	if ((stop->desc->name[0] == 'l' ? lstat(host, &st) : stat(host, &st)) < 0)
-		return false;
-	return st.st_uid == c->uid[3];
+		return 0;
+	if (!c || identity_capable(stop, CAP_FOWNER) || st.st_uid == c->uid[3])
+		return -EOPNOTSUPP;
+	return -EPERM;
 }
 
-/* Whether an xattr change the kernel refuses a fake identity becomes its answer at the exit. */
+/*
+ * An xattr change the kernel refuses a fake identity: whether its EPERM
+ * becomes the answer at the exit (fake root's security.* and trusted.*:
+ * success). An ACL change is answered at once (acl_change_answer).
+ */
 static bool xattr_answered(const struct session *session, struct stop *stop)
 {
-	if (stop->tracee->saved[3] == EOPNOTSUPP)
-		return acl_change_allowed(stop);
+	if (stop->tracee->saved[3] == EOPNOTSUPP) {
+		int r = acl_change_answer(stop);
+
+		if (r < 0)
+			stop_skip(stop, r);
+		return false;
+	}
 	return session->fake_root && identity_capable(stop, CAP_FOWNER);
 }
 
