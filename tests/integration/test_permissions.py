@@ -469,14 +469,18 @@ def test_a_write_clears_set_id_bits_as_natively(tmp_path, trixie_rootfs, user):
     assert r.stdout == expected, r
 
 
-NOATIME = r"""
-import fcntl, os, subprocess
-def t(name, f):
+# Runs f and prints name and "ok" or its error (guest Python scripts below).
+TRY = """def t(name, f):
     try:
         f()
         print(name, "ok")
     except OSError as e:
         print(name, e.strerror)
+"""
+
+NOATIME = r"""
+import fcntl, os, subprocess
+""" + TRY + r"""
 t("open", lambda: os.close(os.open("/etc/hostname", os.O_RDONLY | os.O_NOATIME)))
 t("openat", lambda: os.close(os.open("hostname", os.O_RDONLY | os.O_NOATIME,
                                      dir_fd=os.open("/etc", os.O_RDONLY))))
@@ -509,12 +513,7 @@ su alice -c 'echo a > /tmp/a1; install -m 600 /tmp/a1 /tmp/a3; echo "install $?"
 cd /tmp && echo x > sf && sed -i s/x/y/ sf 2>&1; echo "sed $?"'
 python3 -c '
 import os
-def t(name, f):
-    try:
-        f()
-        print(name, "ok")
-    except OSError as e:
-        print(name, e.strerror)
+""" + TRY + r"""
 acl = bytes.fromhex("0200000001000600ffffffff04000400ffffffff20000400ffffffff")
 fd = os.open("/tmp/rootfile", os.O_RDONLY)
 t("owner-path", lambda: os.setxattr("/tmp/rootfile", "system.posix_acl_access", acl))
