@@ -452,7 +452,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 	struct stat st;
 	struct credentials_slot who;
 	struct inval_job *job = NULL;
-	bool dir_mode = (valid & FUSE_SET_ATTR_MODE) && inode->type == S_IFDIR && fs->credentials;
+	bool dir_mode = (valid & FUSE_SET_ATTR_MODE) && inode->type == S_IFDIR &&
+			(fs->credentials || fs->judge_as_caller);
 	bool was_guarded = dir_mode && fs_dir_guarded(fs, inode);
 	int r = access_setattr(fs, caller_of(fs, req, &who), inode, valid, attr, fi != NULL);
 

@@ -536,3 +536,29 @@ def test_acl_changes_are_unsupported_for_those_who_may_make_them(tmp_path, trixi
                                         "owner-fd Operation not supported\n"
                                         "other-path Operation not permitted\n"
                                         "other-fd Operation not permitted\n"), r
+
+
+# Names looked up before the directory is closed to the user, then looked up again. $1: where.
+CLOSED_AFTER_USE = r"""cd "$1" && mkdir p q && touch p/a q/b && stat -c %a p/a q/b >/dev/null
+chmod 000 p && chmod 600 q
+stat -c %a p/a 2>&1 | sed 's/.*: //'; ls p/a 2>&1 | sed 's/.*: //'; ls -l q 2>&1 | tail -1 | cut -c1-10
+chmod 700 p q; stat -c %a p/a; rm -rf p q
+"""
+
+
+@pytest.mark.skipif(as_root(), reason="root searches any directory")
+@pytest.mark.parametrize("bind", [False, True], ids=["kernel-judges", "with-a-bind"])
+def test_a_directory_closed_after_use_hides_its_names(tmp_path, trixie_rootfs, bind):
+    """A user's view with binds judges searches at LOOKUP: the names the kernel cached before
+    a chmod 000 stayed reachable (stat, ls -l). Guarded directories cache none, as under a
+    fake identity. Ground truth: the same script as this user natively."""
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["sh", "-c", CLOSED_AFTER_USE, "t", str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert "Permission denied" in native.stdout, native
+    p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
+    (tmp_path / "shared").mkdir()
+    r = run_groot("run", *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()), p, "--",
+                  "sh", "-c", "mkdir /tmp/t && " + CLOSED_AFTER_USE, "t", "/tmp/t")
+    assert r.stdout == native.stdout, (r, native.stdout)
