@@ -205,6 +205,13 @@ static const char **view_arguments(TALLOC_CTX *ctx, const struct run_request *re
 			args = add_arg(ctx, args, &n,
 				       talloc_asprintf(ctx, "%s=%s", b->dest, b->source));
 		} else {
+			session->view_binds =
+			    talloc_realloc(ctx, session->view_binds, struct direct_bind,
+					   session->n_view_binds + 1);
+			session->view_binds[session->n_view_binds++] = (struct direct_bind){
+			    b->dest,	       strlen(b->dest),		  b->source,
+			    strlen(b->source), (b->flags & BIND_RO) != 0,
+			};
 			args = add_arg(ctx, args, &n, "--bind");
 			args = add_arg(ctx, args, &n,
 				       talloc_asprintf(ctx, "%s:%s%s", b->source, b->dest,

@@ -34,6 +34,13 @@ struct session {
 	pid_t tracer_pid;
 	struct direct_bind *directs;
 	size_t n_directs;
+	/*
+	 * Binds through the view (guest dest, host source): an AF_UNIX socket
+	 * there is reached at its host path (sockaddr.c), since the view's node
+	 * of a socket is not the socket.
+	 */
+	struct direct_bind *view_binds;
+	size_t n_view_binds;
 	bool has_read_only_direct; /* some direct bind is ro: writes there give EROFS */
 	bool fake_root;        /* user: root / -0: identity 0 and the view's fake ownership */
 	bool fake_identity;    /* get*id/set*id emulated, starting from fake_uid/fake_gid */

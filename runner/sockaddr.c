@@ -67,6 +67,47 @@ static int make_alias(const struct session *session, const char *host, bool for_
 }
 
 /* bind, connect, sendto: which arguments hold the sockaddr and its length. */
+/* The bind through the view holding a path (by guest or host side), the most specific, or NULL. */
+static const struct direct_bind *view_bind_of(const struct session *session, const char *path,
+					      bool by_host)
+{
+	const struct direct_bind *best = NULL;
+
+	for (size_t i = 0; i < session->n_view_binds; i++) {
+		const struct direct_bind *b = &session->view_binds[i];
+		const char *key = by_host ? b->host : b->guest;
+		size_t n = by_host ? b->host_length : b->guest_length;
+
+		if (!strncmp(path, key, n) && (path[n] == '/' || !path[n]) &&
+		    (!best || n > (by_host ? best->host_length : best->guest_length)))
+			best = b;
+	}
+	return best;
+}
+
+/*
+ * A socket in a bind through the view is reached at its host path: the
+ * view's node of a socket file is not the socket, so a host program's
+ * listener (an X11 display, an agent in $HOME) refused the guest, and the
+ * other way round. 1: 'host' is the bind's host path; 0: not in such a
+ * bind (or too long to bind there); -EROFS: a bind in a read-only one.
+ */
+static int in_view_bind(const struct session *session, const char *guest, bool is_bind, char *host,
+			size_t size)
+{
+	const struct direct_bind *b = view_bind_of(session, guest, false);
+	int n;
+
+	if (!b)
+		return 0;
+	if (is_bind && b->read_only)
+		return -EROFS;
+	n = snprintf(host, size, "%s%s", b->host, guest + b->guest_length);
+	if (n < 0 || (size_t)n >= size || (is_bind && (size_t)n >= SUN_PATH_SIZE))
+		return 0;
+	return 1;
+}
+
 static void sockaddr_arguments(const struct stop *stop, int *address_arg, int *length_arg)
 {
 	bool sendto = strcmp(stop->desc->name, "sendto") == 0;
@@ -96,13 +137,23 @@ void handle_sockaddr_in_enter(struct stop *stop)
 	char guest[SUN_PATH_SIZE + 1];
 	memcpy(guest, address.sun_path, SUN_PATH_SIZE);
 	guest[SUN_PATH_SIZE] = '\0';
+	bool is_bind = strcmp(stop->desc->name, "bind") == 0;
 	int r = translate_path(stop->session, pid, AT_FDCWD, guest, host, sizeof(host));
 	if (r <= 0)
 		return;
+	if (!path_has_dotdot(guest)) {
+		int v = in_view_bind(stop->session, guest, is_bind, alias, sizeof(alias));
+
+		if (v < 0) {
+			stop_skip(stop, v);
+			return;
+		}
+		if (v > 0)
+			strcpy(host, alias);
+	}
 	if (stop->session->trace)
 		trace_syscall(stop, guest, host);
 	const char *path = host;
-	bool is_bind = strcmp(stop->desc->name, "bind") == 0;
 	if (strlen(host) >= SUN_PATH_SIZE) {
 		r = make_alias(stop->session, host, is_bind, alias, sizeof(alias));
 		if (r < 0) {
@@ -159,9 +210,15 @@ void handle_sockaddr_in_exit(struct stop *stop)
 static int detranslate_socket_path(const struct session *session, const char *host, char *guest,
 				   size_t size)
 {
+	const struct direct_bind *b = view_bind_of(session, host, true);
+
 	for (struct alias *a = bound_aliases; a; a = a->next)
 		if (!strcmp(a->alias, host))
 			return snprintf(guest, size, "%s", a->guest) < (int)size ? 0 : -ENAMETOOLONG;
+	if (b)
+		return snprintf(guest, size, "%s%s", b->guest, host + b->host_length) < (int)size
+			   ? 0
+			   : -ENAMETOOLONG;
 	return detranslate_path(session, host, guest, size);
 }
 

@@ -5,6 +5,7 @@ import pathlib
 import stat
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -778,3 +779,60 @@ def test_exec_through_the_callers_own_fd_links(profile, user):
     native = subprocess.run(["bash", "-c", FD_EXEC], capture_output=True, text=True, timeout=30)
     r = run_groot("run", *(["-0"] if user == "root" else []), profile, "--", "bash", "-c", FD_EXEC)
     assert (r.returncode, r.stdout) == (native.returncode, native.stdout), (r, native.stdout)
+
+
+GUEST_SOCKETS = r"""
+import os, socket
+c = socket.socket(socket.AF_UNIX)
+c.connect("/mnt/sk/hsock")
+print("guest got", c.recv(5).decode(), flush=True)
+s = socket.socket(socket.AF_UNIX)
+s.bind("/mnt/sk/gsock")
+s.listen(1)
+s.settimeout(20)
+print("bound", s.getsockname(), flush=True)
+open("/mnt/sk/ready", "w").close()
+a, _ = s.accept()
+a.send(b"guest")
+a.close()
+"""
+
+
+def test_unix_sockets_reach_the_host_through_a_bind(profile, tmp_path):
+    """A socket in a bind through the view (dev-shell's home, its X11 bind): the view's node of
+    a socket is not the socket, so host and guest refused each other (ECONNREFUSED). The
+    tracer now uses the bind's host path, both ways; getsockname still names the guest path."""
+    import socket
+    import threading
+    sk = tmp_path / "sk"
+    sk.mkdir()
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(sk / "hsock"))
+    server.listen(1)
+    server.settimeout(30)
+
+    def serve():
+        conn, _ = server.accept()
+        conn.send(b"hello")
+        conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    guest = subprocess.Popen([str(GROOT), "run", "-b", f"{sk}:/mnt/sk", str(profile), "--",
+                              "python3", "-c", GUEST_SOCKETS],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            if (sk / "ready").exists():
+                break
+            time.sleep(0.05)
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(str(sk / "gsock"))
+        got = client.recv(5)
+        out, err = guest.communicate(timeout=30)
+    finally:
+        guest.kill()
+        thread.join(5)
+        server.close()
+    assert got == b"guest"
+    assert (guest.returncode, out) == (0, "guest got hello\nbound /mnt/sk/gsock\n"), err
