@@ -412,20 +412,27 @@ chmod 700 y; rm -r y
 """
 
 
+def natively_and_as_the_user(tmp_path, rootfs, script, bind):
+    """script run with $1 = a fresh directory: natively, and in a user: host guest (in /tmp/t),
+    with a bind through the view (the daemon judges) or without (the kernel does)."""
+    native_dir = tmp_path / "native"
+    native_dir.mkdir()
+    native = subprocess.run(["sh", "-c", script, "t", str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    p = write_profile(tmp_path, rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
+    (tmp_path / "shared").mkdir()
+    r = run_groot("run", *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()), p, "--",
+                  "sh", "-c", "mkdir /tmp/t && " + script, "t", "/tmp/t")
+    return native, r
+
+
 @pytest.mark.skipif(as_root(), reason="root searches any directory")
 @pytest.mark.parametrize("bind", [False, True], ids=["kernel-judges", "with-a-bind"])
 def test_a_directory_the_user_may_read_but_not_search(tmp_path, trixie_rootfs, bind):
     """Without binds the kernel judges (default_permissions); with one, the daemon."""
-    native_dir = tmp_path / "native"
-    native_dir.mkdir()
-    native = subprocess.run(["sh", "-c", UNSEARCHABLE_DIRECTORY, "t", str(native_dir)],
-                            capture_output=True, text=True, timeout=60)
+    native, r = natively_and_as_the_user(tmp_path, trixie_rootfs, UNSEARCHABLE_DIRECTORY, bind)
     assert "['f']" in native.stdout, native
-    p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
-    (tmp_path / "shared").mkdir()
-    r = run_groot("run", *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()), p, "--",
-                  "sh", "-c", "mkdir /tmp/t && " + UNSEARCHABLE_DIRECTORY, "t", "/tmp/t")
-    assert r.stdout.replace("/tmp/t", str(native_dir)) == native.stdout, (r, native.stdout)
+    assert r.stdout.replace("/tmp/t", str(tmp_path / "native")) == native.stdout, (r, native.stdout)
 
 
 # Writes, a truncate and a large write to set-id files the writer owns; the mode after each.
@@ -552,13 +559,6 @@ def test_a_directory_closed_after_use_hides_its_names(tmp_path, trixie_rootfs, b
     """A user's view with binds judges searches at LOOKUP: the names the kernel cached before
     a chmod 000 stayed reachable (stat, ls -l). Guarded directories cache none, as under a
     fake identity. Ground truth: the same script as this user natively."""
-    native_dir = tmp_path / "native"
-    native_dir.mkdir()
-    native = subprocess.run(["sh", "-c", CLOSED_AFTER_USE, "t", str(native_dir)],
-                            capture_output=True, text=True, timeout=60)
+    native, r = natively_and_as_the_user(tmp_path, trixie_rootfs, CLOSED_AFTER_USE, bind)
     assert "Permission denied" in native.stdout, native
-    p = write_profile(tmp_path, trixie_rootfs, name="host", extra="  upper: ephemeral\nuser: host\n")
-    (tmp_path / "shared").mkdir()
-    r = run_groot("run", *(("-b", f"{tmp_path}/shared:/mnt/shared") if bind else ()), p, "--",
-                  "sh", "-c", "mkdir /tmp/t && " + CLOSED_AFTER_USE, "t", "/tmp/t")
     assert r.stdout == native.stdout, (r, native.stdout)
