@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <sys/ptrace.h>
 #include <talloc.h>
@@ -743,6 +744,16 @@ bool identity_capable(struct stop *stop, int cap)
 		return geteuid() == 0; /* the host's own identity */
 	struct credentials *c = credentials_of(stop, stop->tracee);
 	return c && capable(c, cap);
+}
+
+int identity_owns(struct stop *stop, const char *host, bool follow)
+{
+	const struct credentials *c = identity_credentials(stop, stop->tracee);
+	struct stat st;
+
+	if (fstatat(AT_FDCWD, host, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return !c || identity_capable(stop, CAP_FOWNER) || st.st_uid == c->uid[3];
 }
 
 const struct credentials *identity_credentials(struct stop *stop, struct tracee *t)

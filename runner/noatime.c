@@ -14,35 +14,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/capability.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* 0, or -EPERM: the object 'host' names is neither the fake identity's nor may it act as owner. */
+/* 0, or -EPERM: the fake identity neither owns the object nor may act as its owner. */
 static int may_noatime(struct stop *stop, const char *host, bool follow)
 {
-	const struct credentials *c = identity_credentials(stop, stop->tracee);
-	struct stat st;
-
-	if (!c || identity_capable(stop, CAP_FOWNER))
-		return 0;
 	/* Missing: a new file is its creator's, and an open of a missing one fails anyway. */
-	if (fstatat(AT_FDCWD, host, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return st.st_uid == c->uid[3] ? 0 : -EPERM;
+	return identity_owns(stop, host, follow) == 0 ? -EPERM : 0;
 }
 
 /* fcntl(fd, F_SETFL, ... O_NOATIME): the filter traps it only with the bit set. */
 static void fcntl_setfl(struct stop *stop)
 {
-	char fd_path[48];
+	char fd_path[PATH_MAX];
 	int r;
 
-	if (stop_arg(stop, 1) != F_SETFL)
+	if (stop_arg(stop, 1) != F_SETFL ||
+	    path_for_tracer(stop->tracee->pid, (int)stop_arg(stop, 0), "", fd_path,
+			    sizeof(fd_path)) < 0)
 		return;
-	snprintf(fd_path, sizeof(fd_path), "/proc/%d/fd/%d", (int)stop->tracee->pid,
-		 (int)stop_arg(stop, 0));
 	r = may_noatime(stop, fd_path, true);
 	if (r < 0)
 		stop_skip(stop, r);

@@ -25,8 +25,8 @@ void handle_signal_enter(struct stop *stop)
 {
 	const char *name = stop->desc->name;
 	bool by_thread = !strcmp(name, "tgkill") || !strcmp(name, "rt_tgsigqueueinfo");
-	long target = (long)*reg_arg(&stop->regs, by_thread ? 1 : 0);
-	long sig = (long)*reg_arg(&stop->regs, by_thread ? 2 : 1);
+	long target = (long)stop_arg(stop, by_thread ? 1 : 0);
+	long sig = (long)stop_arg(stop, by_thread ? 2 : 1);
 	struct tracee *t = target > 0 ? tracee_get((pid_t)target) : NULL;
 	const struct credentials *c, *tc;
 	pid_t sender_session, target_session, unused;

@@ -91,6 +91,12 @@ bool identity_ids(struct stop *stop, unsigned int ids[4]);
 const struct credentials *identity_credentials(struct stop *stop, struct tracee *t);
 /* Does the process have capability cap in its effective set (fake identity, or the host's)? */
 bool identity_capable(struct stop *stop, int cap);
+/*
+ * The kernel's inode_owner_or_capable with the fake ids: 1 when the fake
+ * identity owns the object at host path 'host' (the owner the view shows) or
+ * holds CAP_FOWNER, 0 when not, -errno when it cannot be reached.
+ */
+int identity_owns(struct stop *stop, const char *host, bool follow);
 /* After a successful execve (of plan, if known): the fake ids and capability sets. */
 struct exec_plan;
 void identity_after_exec(const struct session *session, struct tracee *t,

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <talloc.h>
@@ -79,24 +78,21 @@ static bool xattr_refused(struct stop *stop)
  */
 static int acl_change_answer(struct stop *stop)
 {
-	const struct credentials *c = identity_credentials(stop, stop->tracee);
 	const struct syscall_path_arg *pa = &stop->desc->paths[0];
 	pid_t pid = stop->tracee->pid;
-	char path[PATH_MAX], host[PATH_MAX];
-	struct stat st;
+	char path[PATH_MAX] = "", host[PATH_MAX];
+	int dirfd = (int)stop_arg(stop, 0), r;
 
-	if (pa->arg < 0) {
-		snprintf(host, sizeof(host), "/proc/%d/fd/%d", (int)pid, (int)stop_arg(stop, 0));
-	} else if (tracee_read_string(pid, stop_arg(stop, pa->arg), path, sizeof(path)) < 0 ||
-		   path_for_tracer(pid, pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD,
-				   path, host, sizeof(host)) < 0) {
-		return 0;
+	/* By path (its dirfd, if any) or by fd, the fd's own /proc link. */
+	if (pa->arg >= 0) {
+		dirfd = pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD;
+		if (tracee_read_string(pid, stop_arg(stop, pa->arg), path, sizeof(path)) < 0)
+			return 0;
 	}
-	if ((stop->desc->name[0] == 'l' ? lstat(host, &st) : stat(host, &st)) < 0)
+	if (path_for_tracer(pid, dirfd, path, host, sizeof(host)) < 0)
 		return 0;
-	if (!c || identity_capable(stop, CAP_FOWNER) || st.st_uid == c->uid[3])
-		return -EOPNOTSUPP;
-	return -EPERM;
+	r = identity_owns(stop, host, stop->desc->name[0] != 'l');
+	return r < 0 ? 0 : r ? -EOPNOTSUPP : -EPERM;
 }
 
 /*
