@@ -66,25 +66,6 @@ static int make_alias(const struct session *session, const char *host, bool for_
 	return 0;
 }
 
-/* bind, connect, sendto: which arguments hold the sockaddr and its length. */
-/* The bind through the view holding a path (by guest or host side), the most specific, or NULL. */
-static const struct direct_bind *view_bind_of(const struct session *session, const char *path,
-					      bool by_host)
-{
-	const struct direct_bind *best = NULL;
-
-	for (size_t i = 0; i < session->n_view_binds; i++) {
-		const struct direct_bind *b = &session->view_binds[i];
-		const char *key = by_host ? b->host : b->guest;
-		size_t n = by_host ? b->host_length : b->guest_length;
-
-		if (!strncmp(path, key, n) && (path[n] == '/' || !path[n]) &&
-		    (!best || n > (by_host ? best->host_length : best->guest_length)))
-			best = b;
-	}
-	return best;
-}
-
 /*
  * A socket in a bind through the view is reached at its host path: the
  * view's node of a socket file is not the socket, so a host program's
@@ -95,7 +76,8 @@ static const struct direct_bind *view_bind_of(const struct session *session, con
 static int in_view_bind(const struct session *session, const char *guest, bool is_bind, char *host,
 			size_t size)
 {
-	const struct direct_bind *b = view_bind_of(session, guest, false);
+	const struct direct_bind *b =
+	    closest_bind(session->view_binds, session->n_view_binds, guest, false);
 	int n;
 
 	if (!b)
@@ -108,6 +90,7 @@ static int in_view_bind(const struct session *session, const char *guest, bool i
 	return 1;
 }
 
+/* bind, connect, sendto: which arguments hold the sockaddr and its length. */
 static void sockaddr_arguments(const struct stop *stop, int *address_arg, int *length_arg)
 {
 	bool sendto = strcmp(stop->desc->name, "sendto") == 0;
@@ -210,12 +193,14 @@ void handle_sockaddr_in_exit(struct stop *stop)
 static int detranslate_socket_path(const struct session *session, const char *host, char *guest,
 				   size_t size)
 {
-	const struct direct_bind *b = view_bind_of(session, host, true);
+	const struct direct_bind *b =
+	    closest_bind(session->view_binds, session->n_view_binds, host, true);
 
 	for (struct alias *a = bound_aliases; a; a = a->next)
 		if (!strcmp(a->alias, host))
 			return snprintf(guest, size, "%s", a->guest) < (int)size ? 0 : -ENAMETOOLONG;
-	if (b)
+	/* A bind of the host's root holds every path, the view's own too: not for sockets. */
+	if (b && b->host_length > 1)
 		return snprintf(guest, size, "%s%s", b->guest, host + b->host_length) < (int)size
 			   ? 0
 			   : -ENAMETOOLONG;

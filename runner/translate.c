@@ -30,18 +30,30 @@ static bool has_prefix_component(const char *path, const char *prefix, size_t le
 	return strncmp(path, prefix, length) == 0 && (path[length] == '/' || path[length] == '\0');
 }
 
+const struct direct_bind *closest_bind(const struct direct_bind *binds, size_t n, const char *path,
+				       bool by_host)
+{
+	const struct direct_bind *best = NULL;
+	size_t best_length = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct direct_bind *b = &binds[i];
+		size_t length = by_host ? b->host_length : b->guest_length;
+
+		/* Of equal guest paths the later wins; of equal host paths the first. */
+		if (has_prefix_component(path, by_host ? b->host : b->guest, length) &&
+		    (!best || length > best_length || (!by_host && length == best_length))) {
+			best = b;
+			best_length = length;
+		}
+	}
+	return best;
+}
+
 /* The most specific direct bind wins: a nested one shadows its parent, in any order. */
 const struct direct_bind *find_direct_bind(const struct session *session, const char *guest)
 {
-	const struct direct_bind *best = NULL;
-
-	for (size_t i = 0; i < session->n_directs; i++) {
-		const struct direct_bind *d = &session->directs[i];
-		if (has_prefix_component(guest, d->guest, d->guest_length) &&
-		    (!best || d->guest_length >= best->guest_length))
-			best = d;
-	}
-	return best;
+	return closest_bind(session->directs, session->n_directs, guest, false);
 }
 
 static int concat(char *out, size_t size, const char *a, size_t la, const char *b)
@@ -68,6 +80,20 @@ int tracee_directory(pid_t pid, int dirfd, char *out, size_t size)
 	if (n < 0)
 		return errno == ENOENT ? -EBADF : -errno;
 	out[n] = '\0';
+	return 0;
+}
+
+/* The direct bind whose point is exactly guest path g (n bytes): its host path into out (1), or 0.
+ */
+static int bind_point_host(const struct session *session, const char *g, size_t n, char *out,
+			   size_t size)
+{
+	for (size_t i = 0; i < session->n_directs; i++) {
+		const struct direct_bind *d = &session->directs[i];
+
+		if (d->guest_length == n && !memcmp(d->guest, g, n))
+			return concat(out, size, d->host, d->host_length, "") ?: 1;
+	}
 	return 0;
 }
 
@@ -108,13 +134,7 @@ static int relative_bind_point(const struct session *session, pid_t pid, int dir
 	}
 	if (at >= sizeof(joined))
 		return 0;
-	for (size_t i = 0; i < session->n_directs; i++) {
-		const struct direct_bind *d = &session->directs[i];
-
-		if (d->guest_length == at && !memcmp(d->guest, joined, at))
-			return concat(out, size, d->host, d->host_length, "") ?: 1;
-	}
-	return 0;
+	return bind_point_host(session, joined, at, out, size);
 }
 
 /* A walk (canonicalize_path) that ended on a direct bind point in the view: its host path. */
@@ -122,19 +142,12 @@ static int walked_to_bind_point(const struct session *session, char *out, size_t
 {
 	const char *g = out + session->mount_length;
 	size_t n = strlen(g);
+	int r;
 
 	if (!n || !has_prefix_component(out, session->mount, session->mount_length))
 		return 1;
-	for (size_t i = 0; i < session->n_directs; i++) {
-		const struct direct_bind *d = &session->directs[i];
-		char host[PATH_MAX];
-
-		if (d->guest_length != n || memcmp(d->guest, g, n) ||
-		    concat(host, sizeof(host), d->host, d->host_length, ""))
-			continue;
-		return concat(out, size, host, strlen(host), "") ?: 1;
-	}
-	return 1;
+	r = bind_point_host(session, g, n, out, size);
+	return r ? r : 1;
 }
 
 int translate_path(const struct session *session, pid_t pid, int dirfd, const char *guest,
@@ -209,15 +222,7 @@ int path_for_tracer(pid_t pid, int dirfd, const char *path, char *out, size_t si
 
 const struct direct_bind *find_direct_bind_by_host(const struct session *session, const char *host)
 {
-	const struct direct_bind *best = NULL;
-
-	for (size_t i = 0; i < session->n_directs; i++) {
-		const struct direct_bind *d = &session->directs[i];
-		if (has_prefix_component(host, d->host, d->host_length) &&
-		    (!best || d->host_length > best->host_length))
-			best = d;
-	}
-	return best;
+	return closest_bind(session->directs, session->n_directs, host, true);
 }
 
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size)

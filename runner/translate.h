@@ -33,6 +33,12 @@ int tracee_directory(pid_t pid, int dirfd, char *out, size_t size);
 /* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
 
+/*
+ * The bind among binds[0..n) holding a path most closely, by its guest side
+ * or (by_host) its host side, or NULL: a nested one shadows its parent.
+ */
+const struct direct_bind *closest_bind(const struct direct_bind *binds, size_t n, const char *path,
+				       bool by_host);
 /* The direct bind a guest path lies in (the most specific), or NULL. */
 const struct direct_bind *find_direct_bind(const struct session *session, const char *guest);
 /* The direct bind whose host side holds a host path most closely, or NULL. */
