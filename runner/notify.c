@@ -110,21 +110,9 @@ unsigned char *notify_state_of(pid_t tid)
  */
 static bool traced_by_us(pid_t tid)
 {
-	char path[48], status[2048], *p;
-	ssize_t n = -1;
-	int fd;
+	pid_t tracer = tracee_tracer(tid);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, status, sizeof(status) - 1);
-		close(fd);
-	}
-	if (n <= 0)
-		return true; /* cannot tell: as before */
-	status[n] = '\0';
-	p = strstr(status, "\nTracerPid:\t");
-	return !p || atoi(p + 12) == (int)tracer_thread || atoi(p + 12) == (int)getpid();
+	return tracer == -1 || tracer == tracer_thread || tracer == getpid(); /* -1: as before */
 }
 
 /* To the ptrace side (see above): the tracer's main thread interrupts the caller. */

@@ -213,6 +213,11 @@ pid_t tracee_tgid(pid_t pid)
 	return (pid_t)proc_field(pid, "status", "Tgid:", "%u", (unsigned int)pid);
 }
 
+pid_t tracee_tracer(pid_t pid)
+{
+	return (pid_t)proc_field(pid, "status", "TracerPid:", "%u", (unsigned int)-1);
+}
+
 ssize_t tracee_proc_read(pid_t pid, const char *file, char *buf, size_t size)
 {
 	char path[64];

@@ -156,6 +156,8 @@ unsigned int tracee_proc_octal(pid_t pid, const char *file, const char *field,
 ssize_t tracee_proc_read(pid_t pid, const char *file, char *buf, size_t size);
 /* The thread group (what /proc/self names) of thread pid. */
 pid_t tracee_tgid(pid_t pid);
+/* Its tracer's thread id (TracerPid; 0: none), -1 when it cannot be read. */
+pid_t tracee_tracer(pid_t pid);
 /* Has pid exited (a zombie, or reaped)? Its exit was or will be reported: nothing to wait for. */
 bool tracee_gone(pid_t pid);
 /* ppid, process group and session of pid (/proc/PID/stat); false when it is gone. */
