@@ -327,15 +327,15 @@ def test_set_user_id_program_runs_in_secure_mode(tmp_path, trixie_rootfs):
     assert root.stdout.split() == ["2"], root
 
 
-def test_guest_user_made_earlier_has_its_groups(tmp_path, trixie_rootfs):
+def test_guest_user_made_earlier_has_its_groups(tmp_path, trixie_user_rootfs):
     """A user added in an earlier run (persistent upper) is found, with the
     supplementary groups /etc/group gives it, and they count for access."""
-    maker = on_shared_upper(tmp_path, trixie_rootfs, "root")
+    maker = on_shared_upper(tmp_path, trixie_user_rootfs, "root")
     r = run_groot("run", maker, "--", "sh", "-c",
                   "useradd -m -G users,staff alice && mkdir -m 0770 /srv/team && "
                   "chgrp users /srv/team && mkdir -m 0700 /srv/closed")
     assert r.returncode == 0, r
-    user = on_shared_upper(tmp_path, trixie_rootfs, "alice")
+    user = on_shared_upper(tmp_path, trixie_user_rootfs, "alice")
     r = run_groot("run", user, "--", "sh", "-c",
                   "id -nG; echo $HOME; touch /srv/team/ok && echo team-ok; touch /srv/closed/no")
     assert r.stdout.split("\n")[:3] == ["alice staff users", "/home/alice", "team-ok"], r
@@ -532,11 +532,11 @@ t("other-fd", lambda: os.setxattr(fd, "system.posix_acl_access", acl))'
 """
 
 
-def test_acl_changes_are_unsupported_for_those_who_may_make_them(tmp_path, trixie_rootfs):
+def test_acl_changes_are_unsupported_for_those_who_may_make_them(tmp_path, trixie_user_rootfs):
     """The view has no POSIX ACLs: whoever may change a file's ACL (its owner, CAP_FOWNER)
     gets EOPNOTSUPP, which coreutils' install and sed -i accept; a fake user other than
     root got the kernel's EPERM (judged by the real uid), and install failed."""
-    p = write_profile(tmp_path, trixie_rootfs, name="acl", extra="  upper: ephemeral\n")
+    p = write_profile(tmp_path, trixie_user_rootfs, name="acl", extra="  upper: ephemeral\n")
     r = run_groot("run", "-0", p, "--", "bash", "-c", ACL_CHANGES)
     assert (r.returncode, r.stdout) == (0, "install 0\nsed 0\n"
                                         "owner-path Operation not supported\n"
