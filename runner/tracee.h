@@ -52,7 +52,7 @@ struct tracee {
 	/* Its emulated wait4/waitid as a guest debugger (ptrace_emu.c). */
 	enum { WAIT_NONE, WAIT_REAL, WAIT_PAUSE_ENTRY, WAIT_PAUSED } wait_state;
 	bool wait_was_waitid;
-	bool interrupted;        /* groot interrupted its pause to end its wait */
+	bool interrupted; /* groot interrupted its wait, and it has not stopped since */
 	int wait_options;
 	bool wait_has_result;    /* its wait ended before its pause() began */
 	char *auxv;              /* host file with the auxv the loader-shim gave the program */

@@ -709,6 +709,9 @@ int tracer_run(const struct session *session, const struct launch *launch)
 		bool was_group_stopped = t->group_stopped;
 		t->group_stopped = false;
 		t->attached = true;
+		if (event != PTRACE_EVENT_STOP)
+			t->interrupted =
+			    false; /* any other stop spends a pending PTRACE_INTERRUPT */
 		if (sig == (SIGTRAP | 0x80)) {
 			int op = t->traced ? ptrace_emu_syscall_op(t) : 0;
 			if (t->pending == HANDLE_NONE &&
