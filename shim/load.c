@@ -20,17 +20,17 @@ static long shim_mmap(uint64_t addr, uint64_t len, int prot, int flags, int fd, 
  * addresses; ET_DYN asks for its planned bias and, if something is already
  * there, lets the kernel choose (as it does for every interpreter).
  */
-static uint64_t reserve(const struct loadscript_object *object, uint64_t lo, uint64_t hi,
-			const char *path)
+static uint64_t reserve(const struct loadscript_object *object, uint64_t bias, uint64_t lo,
+			uint64_t hi, const char *path)
 {
 	const int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-	uint64_t span = hi - lo, want = object->bias + lo, align = object->align;
+	uint64_t span = hi - lo, want = bias + lo, align = object->align;
 	long got;
 
-	if (object->bias || !(object->flags & LOADSCRIPT_RELOCATABLE)) {
+	if (bias || !(object->flags & LOADSCRIPT_RELOCATABLE)) {
 		got = shim_mmap(want, span, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
 		if (!shim_is_error(got) && (uint64_t)got == want)
-			return object->bias;
+			return bias;
 		if (!shim_is_error(got))
 			shim_syscall(__NR_munmap, got, span, 0); /* a kernel without MAP_FIXED_NOREPLACE */
 		if (!(object->flags & LOADSCRIPT_RELOCATABLE))
@@ -95,7 +95,8 @@ static void map_segment(const struct loadscript_segment *seg, uint64_t bias, int
 	}
 }
 
-uint64_t shim_load_object(const struct loadscript *script, const struct loadscript_object *object)
+uint64_t shim_load_object(const struct loadscript *script, const struct loadscript_object *object,
+			  uint64_t want)
 {
 	const char *path = (const char *)script + object->path_offset;
 	uint64_t lo = UINT64_MAX, hi = 0, bias;
@@ -115,7 +116,7 @@ uint64_t shim_load_object(const struct loadscript *script, const struct loadscri
 	fd = shim_syscall(__NR_open, path, O_RDONLY | O_CLOEXEC, 0);
 	if (shim_is_error(fd))
 		shim_fail("cannot open", path, fd);
-	bias = reserve(object, lo, hi, path);
+	bias = reserve(object, want, lo, hi, path);
 	for (uint32_t i = 0; i < object->n_segments; i++)
 		map_segment(&object->segments[i], bias, (int)fd, path);
 	shim_syscall(__NR_close, fd, 0, 0);

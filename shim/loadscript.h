@@ -53,9 +53,9 @@ enum loadscript_flag {
 
 enum loadscript_object_flag {
 	/*
-	 * ET_DYN: `bias` is a wish. If something already occupies the range,
-	 * or the wish is 0, the shim lets the kernel pick an address, as
-	 * load_elf_interp does.
+	 * ET_DYN: the shim places it as the kernel would (shim/brk.c: the
+	 * program at ELF_ET_DYN_BASE and random pages; the interpreter, or a
+	 * program without one, where the kernel's mmap puts it).
 	 */
 	LOADSCRIPT_RELOCATABLE = 1 << 0,
 };
@@ -72,7 +72,7 @@ struct loadscript_segment {
 struct loadscript_object {
 	uint32_t path_offset; /* NUL-terminated host path, from the start of the script */
 	uint32_t flags;	      /* enum loadscript_object_flag */
-	uint64_t bias;	      /* load bias: 0 for ET_EXEC, the wanted one for ET_DYN */
+	uint64_t bias;	      /* load bias: 0 (ET_EXEC: its own addresses; ET_DYN: see above) */
 	uint64_t align;	      /* power of two >= the page size, for a relocated ET_DYN */
 	uint64_t entry;	      /* e_entry, without the bias */
 	uint64_t phdr_vaddr;  /* where the program headers are in memory, without the bias */

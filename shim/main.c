@@ -104,10 +104,13 @@ void shim_main(const struct loadscript *script)
 		shim_fail("AT_EXECFN too long", 0, 0);
 	memcpy(execfn_copy, execfn, len + 1);
 
-	program_bias = shim_load_object(script, &script->objects[0]);
+	int randomization = shim_randomization();
+	program_bias =
+	    shim_load_object(script, &script->objects[0], shim_program_bias(script, randomization));
 	entry = program_bias + script->objects[0].entry;
 	if (script->flags & LOADSCRIPT_HAS_INTERP) {
-		interp_bias = shim_load_object(script, &script->objects[1]);
+		interp_bias =
+		    shim_load_object(script, &script->objects[1], script->objects[1].bias);
 		entry = interp_bias + script->objects[1].entry;
 	}
 
@@ -120,7 +123,7 @@ void shim_main(const struct loadscript *script)
 	}
 
 	shim_fix_auxv(script->initial_sp, script, program_bias, interp_bias, execfn_copy);
-	shim_place_brk(script);
+	shim_place_brk(script, program_bias, randomization);
 
 	memcpy(comm, script->comm, sizeof(comm));
 	comm[sizeof(comm) - 1] = '\0';

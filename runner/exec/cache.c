@@ -323,7 +323,6 @@ static void save_elf(struct cached_elf *to, const struct exec_object *from)
 static void restore_elf(struct exec_object *to, const struct cached_elf *from)
 {
 	COPY_ELF_LAYOUT(to, from);
-	to->load_bias = 0;
 }
 
 void exec_cache_restore(const struct exec_cache_entry *e, unsigned char *head, int *program_r,

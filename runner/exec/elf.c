@@ -94,7 +94,6 @@ static int collect_segments(const Elf64_Ehdr *ehdr, const Elf64_Phdr *phdrs,
 	obj->e_phnum = ehdr->e_phnum;
 	obj->e_phentsize = ehdr->e_phentsize;
 	obj->phdr_vaddr = 0;
-	obj->load_bias = 0;
 	obj->n_segments = 0;
 	obj->max_align = EXEC_PAGE_SIZE;
 	for (size_t i = 0; i < ehdr->e_phnum; i++) {
@@ -275,24 +274,4 @@ int elf_parse_interpreter(int fd, struct exec_object *obj)
 	r = collect_segments(&ehdr, phdrs, obj);
 	free(phdrs);
 	return r < 0 ? -ELIBBAD : 0;
-}
-
-uint64_t elf_choose_bias(const struct exec_object *obj, uint64_t base)
-{
-	uint64_t bias, lo = UINT64_MAX, hi = 0;
-
-	if (obj->e_type != ET_DYN || base == 0)
-		return 0; /* ET_EXEC: its own addresses; base 0: wherever the kernel's mmap puts it */
-	for (size_t i = 0; i < obj->n_segments; i++) {
-		uint64_t start = obj->segments[i].vaddr & ~(EXEC_PAGE_SIZE - 1);
-		uint64_t end = obj->segments[i].vaddr + obj->segments[i].memsz;
-
-		lo = start < lo ? start : lo;
-		hi = end > hi ? end : hi;
-	}
-	/* The object ends below `base`, aligned down to its maximum_alignment(). */
-	if (obj->n_segments == 0 || hi - lo > base)
-		return 0;
-	bias = (base - (hi - lo)) & ~(obj->max_align - 1);
-	return (bias - lo) & ~(EXEC_PAGE_SIZE - 1);
 }

@@ -16,18 +16,6 @@
 #define EXEC_MAX_ARG_STRLEN (32 * 4096) /* MAX_ARG_STRLEN, NUL included */
 #define EXEC_PAGE_SIZE 4096UL		/* ELF_MIN_ALIGN on x86_64 */
 
-/*
- * Where the loader-shim puts ET_DYN objects (see docs/exec.md, "Address
- * space"): the program ends 16 MiB below the shim, whose bss the kernel
- * starts the brk after, so program, shim and heap share page-table pages as
- * program and heap do natively; the interpreter goes wherever mmap puts it,
- * next to the libraries, as load_elf_interp does. A fork copies, and an exit
- * frees, every page-table page of the address space, and on these machines
- * each costs a hypervisor round trip.
- */
-#define EXEC_PROGRAM_DYN_END (GROOT_SHIM_BASE - 0x1000000UL)
-#define EXEC_INTERP_DYN_BASE 0x0UL  /* below any mmap_base, far above the shim */
-
 /* A parsed "#!" line: interpreter name and at most one argument (binfmt_script). */
 struct shebang {
 	char name[EXEC_BUF_SIZE];
@@ -48,7 +36,7 @@ struct elf_program_info {
 
 /*
  * Validate the program like load_elf_binary and fill obj's ELF fields
- * (segments, entry, phdr_vaddr; load_bias 0). buf: the first bytes, NUL-padded.
+ * (segments, entry, phdr_vaddr). buf: the first bytes, NUL-padded.
  * Returns 0, -ENOEXEC (not ours or malformed), -EIO (PT_INTERP out of the file).
  */
 int elf_parse_program(int fd, const unsigned char buf[EXEC_BUF_SIZE], struct exec_object *obj,
@@ -61,7 +49,6 @@ bool elf_head_is_program(const unsigned char buf[EXEC_BUF_SIZE]);
 int elf_parse_interpreter(int fd, struct exec_object *obj);
 
 /* The load bias the shim should ask for, ET_DYN objects only. */
-uint64_t elf_choose_bias(const struct exec_object *obj, uint64_t base);
 
 /* cache.c: validated files (see exec_cache_new). */
 #define EXEC_CACHE_SIZE 256

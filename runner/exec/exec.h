@@ -71,8 +71,7 @@ struct exec_object {
 	uint64_t e_phoff;
 	uint16_t e_phnum;
 	uint16_t e_phentsize;
-	uint64_t phdr_vaddr;      /* vaddr of the program headers in memory, 0 if not mapped */
-	uint64_t load_bias;       /* chosen base for ET_DYN, 0 for ET_EXEC */
+	uint64_t phdr_vaddr;	  /* vaddr of the program headers in memory, 0 if not mapped */
 	uint64_t max_align;       /* largest power-of-two PT_LOAD p_align, >= the page size */
 	size_t n_segments;
 	struct exec_segment {

@@ -30,7 +30,7 @@ static int fill_object(struct loadscript_object *out, const struct exec_object *
 		return -EINVAL;
 	out->path_offset = (uint32_t)path;
 	out->flags = obj->e_type == 3 /* ET_DYN */ ? LOADSCRIPT_RELOCATABLE : 0;
-	out->bias = obj->load_bias;
+	out->bias = 0; /* ET_EXEC: its own addresses; ET_DYN: the shim places it */
 	out->align = obj->max_align ? obj->max_align : EXEC_PAGE_SIZE;
 	out->entry = obj->e_entry;
 	out->phdr_vaddr = obj->phdr_vaddr;

@@ -396,11 +396,9 @@ static int load_elf(struct binprm *bprm)
 			return r;
 		set_shim_path(plan->interp.host_path, interp.link, interp.host_path);
 		plan->has_interp = true;
-		plan->interp.load_bias = elf_choose_bias(&plan->interp, EXEC_INTERP_DYN_BASE);
 	}
 	plan->executable_stack = bprm->info.executable_stack;
 	plan->sanitizer_first = bprm->info.sanitizer_first;
-	plan->program.load_bias = elf_choose_bias(&plan->program, EXEC_PROGRAM_DYN_END);
 	r = bprm->file.link_r;
 	if (r < 0)
 		return r;

@@ -538,6 +538,36 @@ def test_a_fixed_address_program_has_its_brk_after_its_bss(profile, work, trixie
         assert native.stdout == r.stdout, native
 
 
+PIE_PROBE = r"""
+#include <stdio.h>
+#include <unistd.h>
+extern char __executable_start, end;
+int main(void) {
+	char *start = sbrk(0);
+	printf("%p %d\n", (void *)&__executable_start, start >= &end && start - &end < (1L << 30) + 8192);
+	return 0;
+}
+"""
+
+
+def test_a_position_independent_program_is_placed_as_the_kernel_places_it(profile, work):
+    """ASLR for a PIE program: a random base from ELF_ET_DYN_BASE (0x555555554000) at
+    each run, that base itself under setarch -R, and its brk after its own bss; the
+    loader-shim put every PIE program at one fixed place below itself."""
+    (work / "pie.c").write_text(PIE_PROBE)
+    r = run_groot("run", profile, "--", "sh", "-c",
+                  "gcc -O2 -pie -fpie -o /work/pie /work/pie.c && "
+                  "/work/pie && /work/pie && /work/pie && setarch -R /work/pie")
+    assert r.returncode == 0, r
+    runs = [line.split() for line in r.stdout.splitlines()]
+    assert [brk for _, brk in runs] == ["1"] * 4, r
+    assert runs[3][0] == "0x555555554000", r
+    bases = [int(base, 16) for base, _ in runs[:3]]
+    if pathlib.Path("/proc/sys/kernel/randomize_va_space").read_text().strip() != "0":
+        assert len(set(bases)) == 3, r
+    assert all(0x555555554000 <= b < 0x555555554000 + (1 << 40) for b in bases), r
+
+
 @pytest.mark.parametrize("mode", ["default", "no-notify", "no-fast-path"])
 def test_a_read_only_bind_refuses_writes_however_named(tmp_path, trixie_rootfs, mode):
     """EROFS for a change in a read-only direct bind whether its path is

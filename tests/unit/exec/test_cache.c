@@ -98,8 +98,8 @@ static bool same_object(const struct exec_object *a, const struct exec_object *b
 	bool same = strcmp(a->host_path, b->host_path) == 0 && a->e_type == b->e_type &&
 		    a->e_entry == b->e_entry && a->e_phoff == b->e_phoff &&
 		    a->e_phnum == b->e_phnum && a->e_phentsize == b->e_phentsize &&
-		    a->phdr_vaddr == b->phdr_vaddr && a->load_bias == b->load_bias &&
-		    a->max_align == b->max_align && a->n_segments == b->n_segments;
+		    a->phdr_vaddr == b->phdr_vaddr && a->max_align == b->max_align &&
+		    a->n_segments == b->n_segments;
 
 	for (size_t i = 0; same && i < a->n_segments; i++)
 		same = memcmp(&a->segments[i], &b->segments[i], sizeof(a->segments[i])) == 0;

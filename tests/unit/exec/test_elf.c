@@ -71,16 +71,6 @@ int main(void)
 	is_int(obj.phdr_vaddr, 64, "AT_PHDR from the PT_LOAD holding e_phoff");
 	is_int(obj.e_phnum, 4, "e_phnum");
 	is_int(obj.e_entry, 0x1000, "e_entry");
-	{
-		uint64_t bias = elf_choose_bias(&obj, EXEC_PROGRAM_DYN_END);
-
-		ok(bias + obj.segments[0].vaddr + obj.segments[0].memsz <= EXEC_PROGRAM_DYN_END &&
-			   EXEC_PROGRAM_DYN_END - (bias + obj.segments[0].vaddr +
-						   obj.segments[0].memsz) < obj.max_align,
-		   "ET_DYN bias: the object ends just below the end given");
-		is_int(bias & (obj.max_align - 1), 0, "ET_DYN bias: aligned to its p_align");
-		is_int(elf_choose_bias(&obj, 0), 0, "ET_DYN with base 0: the kernel chooses");
-	}
 
 	e = fake_elf_default();
 	e.type = ET_EXEC;
@@ -88,7 +78,6 @@ int main(void)
 	is_int(parse_program(&e, &obj, &info), 0, "valid static ET_EXEC");
 	ok(!info.has_interp, "no PT_INTERP");
 	ok(info.executable_stack, "PT_GNU_STACK RWX: executable stack");
-	is_int(elf_choose_bias(&obj, EXEC_PROGRAM_DYN_END), 0, "ET_EXEC bias 0");
 
 	e = fake_elf_default();
 	/* binfmt_elf never looks at EI_CLASS or EI_DATA: only e_machine counts. */
