@@ -408,6 +408,17 @@ static const char *initial_directory(TALLOC_CTX *ctx, const struct run_request *
 	return NULL;
 }
 
+/* The signals groot was started with ignored (the guest inherits them). */
+static void inherited_ignores(sigset_t *set)
+{
+	struct sigaction action;
+
+	sigemptyset(set);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &action) == 0 && action.sa_handler == SIG_IGN)
+			sigaddset(set, sig);
+}
+
 int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 {
 	const struct profile *p = request->profile;
@@ -518,6 +529,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 			   .notify = notify_allowed(&session)},
 		.view_pid = view.pid,
 	};
+	inherited_ignores(&launch.ignored);
 	/* Like a shell waiting for its job: ^C and ^\ are for the guest. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);

@@ -377,9 +377,16 @@ static _Noreturn void start_first_tracee(const struct launch *launch, int sync_f
 	/* Wait until the tracer has seized us: every guest syscall must be seen. */
 	if (read(sync_fd, &byte, 1) != 1)
 		_exit(GROOT_EXIT_FAILURE);
-	/* The runner ignores ^C while it waits; the guest must not inherit that. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
+	/*
+	 * The runner ignores ^C while it waits; the guest must not inherit that,
+	 * but what groot itself was started with ignored (nohup, a shell's
+	 * `trap '' INT`) stays ignored, as across a plain exec.
+	 */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&launch->ignored, sig) == 1)
+			signal(sig, SIG_IGN);
+		else if (sig == SIGINT || sig == SIGQUIT)
+			signal(sig, SIG_DFL);
 	if (chdir(launch->workdir) < 0) {
 		log_error("cannot enter the working directory %s: %s", launch->workdir,
 			  strerror(errno));

@@ -3,6 +3,7 @@
 #ifndef GROOT_TRACER_H
 #define GROOT_TRACER_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "seccomp.h"
@@ -16,6 +17,7 @@ struct launch {
 	char *const *envp;        /* the guest environment */
 	struct filter_options filter;
 	pid_t view_pid;           /* the view daemon, also a child of ours: its death is fatal */
+	sigset_t ignored;	  /* signals groot was started with ignored: so is the guest */
 };
 
 /*

@@ -168,3 +168,22 @@ def test_no_wait_ends_with_the_command_and_kills_what_it_left(profile, no_leftov
                              "setsid sleep 1 & echo started"], capture_output=True, text=True,
                             timeout=30)
     assert (waited.returncode, waited.stdout) == (0, "started\n"), waited
+
+
+def ignoring(*signals):
+    def setup():
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
+    return setup
+
+
+def test_signals_ignored_by_groots_caller_stay_ignored_in_the_guest(profile):
+    """Dispositions pass through exec: what the caller of groot ignored (nohup, a shell's
+    trap '' INT) the guest command ignores too. groot reset ^C and ^\\ to their defaults,
+    and a guest that sent itself SIGINT died."""
+    setup = ignoring(signal.SIGINT, signal.SIGQUIT, signal.SIGCHLD, signal.SIGUSR2)
+    mask = "exec grep SigIgn /proc/self/status"
+    same(profile, mask, preexec_fn=setup)
+    r = same(profile, "kill -INT $$; kill -QUIT $$; echo survived", preexec_fn=setup)
+    assert r.stdout == "survived\n", r
+    same(profile, mask)
