@@ -307,8 +307,18 @@ static bool exec_started(const struct session *session, struct tracee *t)
 		return true;
 	}
 	if (!t->traced->seized) {
-		hold(t, emu_stop_status(SIGTRAP, 0), 0);
-		t->traced->at_exec = true;
+		/*
+		 * The exec's SIGTRAP is a signal: its stop comes after execve's exit
+		 * stop, which a debugger that ran it under PTRACE_SYSCALL sees first,
+		 * and none follows it (ltrace counted an execve too many).
+		 */
+		if (t->traced->mode == PTRACE_SYSCALL) {
+			int sysgood = t->traced->options & PTRACE_O_TRACESYSGOOD ? 0x80 : 0;
+			hold(t, emu_stop_status(SIGTRAP | sysgood, 0), 0);
+			t->traced->exec_trap_next = true;
+		} else {
+			hold(t, emu_stop_status(SIGTRAP, 0), 0);
+		}
 		return true;
 	}
 	return false;
@@ -544,6 +554,11 @@ static long resume_traced(struct tracee *t, long request, int signal)
 	}
 	t->traced->at_exec = t->traced->exec_exit = false;
 	t->traced->mode = (int)request;
+	if (t->traced->exec_trap_next) {
+		t->traced->exec_trap_next = false;
+		hold(t, emu_stop_status(SIGTRAP, 0), 0);
+		return 0;
+	}
 	t->traced->state = TRACED_RUNNING;
 	return real(ptrace_emu_resume_request(t), t->pid, 0, (void *)(long)signal);
 }
@@ -607,7 +622,7 @@ static long on_stopped(pid_t debugger, struct tracee *t, long request, unsigned 
 		r = real(request, pid, address, &u);
 		return r < 0 || request == PTRACE_SETSIGMASK ? r : emu_copy_out(debugger, data, &u, address);
 	case PTRACE_GET_SYSCALL_INFO:
-		if (t->traced->exec_exit) {
+		if (t->traced->exec_exit || t->traced->exec_trap_next) {
 			/* The made-up exit stop of execve: op EXIT, rval 0. */
 			struct user_regs_struct now;
 			if (tracee_get_regs(pid, &now) < 0)

@@ -27,6 +27,7 @@ struct emulated_trace {
 	unsigned long exec_message; /* PTRACE_EVENT_EXEC's message: the former thread id */
 	bool at_exec;            /* held at the exec's report (the loader-shim's int3) */
 	bool exec_exit;          /* held at execve's exit stop, made up after that report */
+	bool exec_trap_next;	 /* held at execve's exit stop: the exec's SIGTRAP comes next */
 };
 
 struct session;

@@ -38,13 +38,14 @@ def profile(tmp_path_factory, trixie_rootfs, probe_dir):
 
 
 @pytest.mark.root_subset
-@pytest.mark.parametrize("mode", ["traceme", "seize", "mixed", "late", "blocked"])
+@pytest.mark.parametrize("mode", ["traceme", "seize", "mixed", "late", "blocked", "exec"])
 def test_a_small_debugger_sees_what_it_sees_natively(profile, probe_dir, mode):
     """TRACEME + every syscall stop + peek/poke; SEIZE + INTERRUPT + a signal stop; a
     blocking wait for an untraced child while another is traced, SIGCHLD blocked; a
     wait that began before the child asked to be traced; blocking waits in a row with
     SIGCHLD blocked (groot's interrupt of the first wait was taken as still pending,
-    so the second was never woken: gdb hung at a new thread)."""
+    so the second was never woken: gdb hung at a new thread); the stops around an exec
+    without PTRACE_O_TRACEEXEC (ltrace saw an execve exit stop after the exec's SIGTRAP)."""
     native = subprocess.run([probe_dir / "ptrace_probe", mode], capture_output=True,
                             text=True, timeout=60)
     assert native.returncode == 0 and native.stdout, native
