@@ -185,7 +185,22 @@ int translate_path(const struct session *session, pid_t pid, int dirfd, const ch
 		return 0; /* let the kernel report the bad dirfd */
 	if (!has_prefix_component(base, session->mount, session->mount_length))
 		return 0; /* a direct bind: the host's own ".." is the right one */
+	/*
+	 * A removed directory: its ".." is the parent the kernel kept, which its
+	 * old name leads to; a last ".." right below it only the kernel still
+	 * finds (a removed directory is never the guest's root).
+	 */
+	size_t n = strlen(base);
+	bool removed = n > 10 && strcmp(base + n - 10, " (deleted)") == 0;
+	if (removed)
+		base[n - 10] = '\0';
 	err = canonicalize_path(session->mount, base, guest, out, size);
+	if (removed && err >= 0 && !strncmp(out, base, n - 10) && !strcmp(out + n - 10, "/..")) {
+		int length = dirfd == AT_FDCWD
+				 ? snprintf(out, size, "/proc/%d/cwd/..", pid)
+				 : snprintf(out, size, "/proc/%d/fd/%d/..", pid, dirfd);
+		return length < 0 || (size_t)length >= size ? -ENAMETOOLONG : 1;
+	}
 	return err < 0 ? err : walked_to_bind_point(session, out, size);
 }
 

@@ -165,6 +165,22 @@ def test_ls_matches_native_chroot(profile, trixie_rootfs):
     assert r.stdout == native.stdout, r
 
 
+def test_dotdot_from_a_removed_working_directory(tmp_path, trixie_rootfs):
+    """A removed cwd keeps its parent: "..", "../.." and cd .. work as natively (the
+    tracer walked from the cwd's "(deleted)" name and found nothing)."""
+    p = write_profile(tmp_path, trixie_rootfs, name="rmcwd", extra="  upper: ephemeral\n")
+    d = f"/tmp/rmcwd-{os.getpid()}"
+    script = (f"mkdir {d} && cd {d} && rmdir {d} && ls -d .. ../.. && stat -c %n ../../tmp && "
+              "cd .. && pwd && /bin/pwd")
+    want = "..\n../..\n../../tmp\n/tmp\n/tmp\n"
+    for extra in ([], ["--no-fast-path"]):
+        r = run_groot("run", *extra, p, "--", "bash", "-c", script)
+        assert (r.returncode, r.stdout) == (0, want), (extra, r)
+    if as_root():
+        native = run_chroot(trixie_rootfs, "bash", "-c", script)
+        assert (native.returncode, native.stdout) == (0, want), native
+
+
 def test_unix_socket_path_longer_than_sun_path_after_prefixing(tmp_path, trixie_rootfs):
     """87 bytes in the guest, well over 108 once under the view's mountpoint."""
     p = write_profile(tmp_path, trixie_rootfs, name="sock", extra="  upper: ephemeral\n")
