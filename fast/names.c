@@ -355,6 +355,31 @@ struct msghdr_ {
 };
 
 /*
+ * A socket bound at a path too long for sun_path kept the alias it was
+ * bound as, /.groot-socket-HASH; the tracer named its guest path in
+ * $RUN/s/bound-HASH (runner/sockaddr.c). Its length, or <= 0.
+ */
+#define ALIAS_ "/.groot-socket-"
+
+static long bound_alias_name(const char *guest, char named[SUN_PATH_])
+{
+	char link[PATH_MAX_];
+	size_t alias = sizeof(ALIAS_) - 1, run = config->mount_length - 4; /* "$RUN/mnt" */
+	size_t hash = length_of(guest + alias);
+
+	if (!same(guest, ALIAS_, alias) || config->mount_length < 5 ||
+	    run + sizeof("/s/bound-") + hash > sizeof(link))
+		return 0;
+	copy(link, config->mount, run);
+	copy(link + run, "/s/bound-", 9);
+	copy(link + run + 9, guest + alias, hash + 1);
+	long n = gate(__NR_readlink, (long)link, (long)named, SUN_PATH_ - 1, 0, 0, 0);
+	if (n > 0)
+		named[n] = '\0';
+	return n;
+}
+
+/*
  * An AF_UNIX address the kernel filled in (*length bytes, of capacity):
  * a socket bound in the view has the view's host path; the guest's path is
  * shorter, so it always fits where that one did. What the kernel cut short
@@ -378,6 +403,12 @@ static void guest_address(void *address, unsigned int *length, unsigned int capa
 		return; /* no NUL in what the kernel copied: maybe cut short */
 	if (!(guest = guest_view(path, &guest_length)) || guest == path)
 		return;
+	char named[SUN_PATH_];
+	long named_length = bound_alias_name(guest, named);
+	if (named_length > 0) {
+		guest = named;
+		guest_length = (size_t)named_length;
+	}
 	move(path, guest, guest_length + 1);
 	*length = (unsigned int)(2 + guest_length + 1);
 }

@@ -5,8 +5,11 @@
  *  - connect/sendto go through a short alias: a symlink in $RUN/s that the
  *    kernel follows to the real socket;
  *  - bind binds a short alias at the view's root, and at the exit stop
- *    renames the socket into place; getsockname and friends map it back.
+ *    renames the socket into place; getsockname and friends map it back,
+ *    and groot-fast.so a datagram's sender (recvfrom) through the symlink
+ *    $RUN/s/bound-HASH to the guest path, for alias $MOUNT/.groot-socket-HASH.
  */
+#include "log.h"
 #include "stop.h"
 #include "translate.h"
 
@@ -163,6 +166,21 @@ void handle_sockaddr_in_enter(struct stop *stop)
 	stop_set_arg(stop, length_arg, new_length);
 }
 
+/* $RUN/s/bound-HASH → the guest path of the socket bound as alias .groot-socket-HASH. */
+static void name_bound_alias(const struct session *session, const char *alias, const char *guest)
+{
+	const char *hash = strrchr(alias, '-');
+	char dir[PATH_MAX], name[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/s", session->run_dir);
+	if (!hash || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	    (size_t)snprintf(name, sizeof(name), "%s/bound%s", dir, hash) >= sizeof(name))
+		return;
+	unlink(name);
+	if (symlink(guest, name) < 0)
+		log_debug("cannot name socket alias %s: %s", alias, strerror(errno));
+}
+
 void handle_sockaddr_in_exit(struct stop *stop)
 {
 	char *pending = stop->tracee->pending_path;
@@ -179,6 +197,7 @@ void handle_sockaddr_in_exit(struct stop *stop)
 			stop->regs_dirty = true;
 		} else {
 			struct alias *a = talloc_zero(NULL, struct alias);
+			name_bound_alias(stop->session, alias, guest);
 			if (a) {
 				a->alias = talloc_strdup(a, alias);
 				a->guest = talloc_strdup(a, guest);

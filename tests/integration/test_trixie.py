@@ -181,6 +181,30 @@ def test_dotdot_from_a_removed_working_directory(tmp_path, trixie_rootfs):
         assert (native.returncode, native.stdout) == (0, want), native
 
 
+DATAGRAM_REPLY = """
+import socket, os
+d = "/tmp/" + "d" * 80
+os.makedirs(d, exist_ok=True)
+server, client = d + "/s.sock", d + "/c.sock"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(server)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); c.bind(client)
+c.sendto(b"x", server)
+data, sender = s.recvfrom(9)
+print(sender == client, sender[:5])
+s.sendto(b"reply", sender)
+print(c.recv(9))
+"""
+
+
+def test_a_datagram_from_a_long_socket_path_can_be_answered(tmp_path, trixie_rootfs):
+    """recvfrom gives the sender's guest path, also for a socket bound at a path too
+    long for sun_path once under the view (it came back as /.groot-socket-HASH, and
+    the reply failed with ENOENT)."""
+    p = write_profile(tmp_path, trixie_rootfs, name="dgram", extra="  upper: ephemeral\n")
+    r = run_groot("run", p, "--", "python3", "-c", DATAGRAM_REPLY)
+    assert (r.returncode, r.stdout) == (0, "True /tmp/\nb'reply'\n"), r
+
+
 def test_unix_socket_path_longer_than_sun_path_after_prefixing(tmp_path, trixie_rootfs):
     """87 bytes in the guest, well over 108 once under the view's mountpoint."""
     p = write_profile(tmp_path, trixie_rootfs, name="sock", extra="  upper: ephemeral\n")
