@@ -40,6 +40,7 @@ int fast_path_prepare(TALLOC_CTX *ctx, struct session *session)
 		log_debug("groot-fast.so not found: every path syscall goes to the tracer");
 		return 0;
 	}
+	session->fast_real = real_path(ctx, lib);
 	fd = open(lib, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		log_debug("cannot open %s: %s; the fast path is off", lib, strerror(errno));

@@ -91,3 +91,12 @@ long read_sysctl(const char *name, long fallback)
 	fclose(f);
 	return value;
 }
+
+char *real_path(TALLOC_CTX *ctx, const char *path)
+{
+	char *resolved = realpath(path, NULL);
+	char *copy = resolved ? talloc_strdup(ctx, resolved) : NULL;
+
+	free(resolved);
+	return copy;
+}

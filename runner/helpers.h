@@ -14,6 +14,9 @@
 char *find_helper(TALLOC_CTX *ctx, const char *name, const char *build_subdir,
 		  const char *env_override);
 
+/* realpath(3) of path, talloc'd, or NULL. */
+char *real_path(TALLOC_CTX *ctx, const char *path);
+
 /* /proc/sys/NAME (e.g. "fs/suid_dumpable") as an integer, or fallback when unreadable. */
 long read_sysctl(const char *name, long fallback);
 

@@ -439,6 +439,20 @@ static char *rewrite_stat(struct tracee *t, char *text)
 /* ---- maps, smaps ---- */
 
 /* "start-end perms offset dev inode   /path": the view's prefix off each path. */
+/* A mapping of groot-shim, groot-fast.so or a file of the run directory (the credentials). */
+static bool is_grootish(const struct session *s, const char *path)
+{
+	size_t run = s->run_dir ? strlen(s->run_dir) : 0;
+	char *deleted = strstr(path, " (deleted)");
+	size_t length = deleted ? (size_t)(deleted - path) : strlen(path);
+
+	return (s->shim_real && strlen(s->shim_real) == length &&
+		!strncmp(path, s->shim_real, length)) ||
+	       (s->fast_real && strlen(s->fast_real) == length &&
+		!strncmp(path, s->fast_real, length)) ||
+	       (run && !strncmp(path, s->run_dir, run) && path[run] == '/');
+}
+
 static char *rewrite_maps(TALLOC_CTX *ctx, const struct session *s, char *text)
 {
 	char *out = talloc_strdup(ctx, "");
@@ -456,6 +470,14 @@ static char *rewrite_maps(TALLOC_CTX *ctx, const struct session *s, char *text)
 			*path = '\0';
 			out = talloc_asprintf_append_buffer(out, "%s%s\n", line,
 							    path + s->mount_length);
+			continue;
+		}
+		if (path && fields == 5 && is_grootish(s, path)) {
+			/* groot's own objects are nothing of the guest's: anonymous memory. */
+			while (path > line && path[-1] == ' ')
+				path--;
+			*path = '\0';
+			out = talloc_asprintf_append_buffer(out, "%s\n", line);
 			continue;
 		}
 		out = talloc_asprintf_append_buffer(out, "%s\n", line);

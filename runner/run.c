@@ -439,6 +439,7 @@ int run_guest(TALLOC_CTX *ctx, const struct run_request *request)
 	unsigned recorded_devices = 0;
 	session.recorded_devices = &recorded_devices;
 	session.shim_path = find_helper(ctx, "groot-shim", "shim", "GROOT_SHIM");
+	session.shim_real = session.shim_path ? real_path(ctx, session.shim_path) : NULL;
 	const char *fs = find_helper(ctx, "groot-fs", "fuse", "GROOT_FS");
 	if (!session.shim_path || !fs) {
 		log_error("cannot find %s next to groot or in %s; reinstall groot",

@@ -56,6 +56,8 @@ struct session {
 	bool no_wait;	     /* --no-wait: end with the guest command, killing what it left */
 	int trace_fd;
 	const char *shim_path; /* host path of groot-shim */
+	/* groot-shim's and groot-fast.so's real paths, as /proc/PID/maps names them, or NULL */
+	const char *shim_real, *fast_real;
 	/* uname(2) as the guest sees it; NULL = the host's */
 	const char *hostname, *release, *version, *machine;
 	const struct interpreter *interpreters;

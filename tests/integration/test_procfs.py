@@ -132,6 +132,16 @@ def test_maps_name_files_by_their_guest_paths(profile):
     assert libc >= 2 and program >= 2 and host_paths == 0, out
 
 
+@pytest.mark.parametrize("options", [[], ["-0"]])
+def test_every_file_in_maps_is_the_guests(profile, options):
+    """Every path /proc/self/maps names is a file of the guest (lsof stats each):
+    groot-shim, groot-fast.so and the fake identity's credentials table showed at
+    their host paths."""
+    out = guest(profile, "for f in $(awk '$6 ~ /^\\// {print $6}' /proc/self/maps | sort -u); do "
+                "test -e $f && echo ok || echo missing $f; done", *options)
+    assert out and set(out.split()) == {"ok"}, out
+
+
 def test_a_peers_credentials_are_its_fake_ids(profile):
     """SO_PEERCRED under fake root names a guest peer by its fake effective ids (a daemon
     checking for a root client), as the kernel would for real ids."""
