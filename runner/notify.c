@@ -161,16 +161,16 @@ bool notify_waits(pid_t tid)
 
 /*
  * A /proc path the tracer rewrites or redirects (path.c: exe, root, cwd and
- * fd with "..", auxv; procfs.c: mounts, status, stat, maps): only per-process
- * entries and /proc/mounts are ever special.
+ * fd with "..", auxv; procfs.c: mounts, status, stat, maps, net/unix): only
+ * per-process entries, /proc/mounts and /proc/net/unix are ever special.
  */
 static bool proc_needs_tracer(const char *guest)
 {
 	static const char *const special[] = {"exe",	"root", "auxv", "mountinfo", "mounts",
-					      "status", "stat", "maps", "smaps"};
+					      "status", "stat", "maps", "smaps",     "net/unix"};
 	const char *p = guest + 6;
 
-	if (!strcmp(p, "mounts") || path_has_dotdot(guest))
+	if (!strcmp(p, "mounts") || !strcmp(p, "net/unix") || path_has_dotdot(guest))
 		return true;
 	if (!strncmp(p, "self/", 5))
 		p += 5;

@@ -44,10 +44,14 @@ enum proc_file {
 	PROC_STAT,
 	PROC_MAPS,
 	PROC_SMAPS,
+	PROC_NET_UNIX,
 	PROC_FILES
 };
-static const char *const file_names[PROC_FILES] = {"mountinfo", "mounts", "status",
-						   "stat",	"maps",	  "smaps"};
+static const char *const file_names[PROC_FILES] = {"mountinfo", "mounts", "status",  "stat",
+						   "maps",	"smaps",  "net/unix"};
+/* Their copies' names: "proc-PID-NAME", a '/' as ':' (translate.c turns it back). */
+static const char *const copy_names[PROC_FILES] = {"mountinfo", "mounts", "status",  "stat",
+						   "maps",	"smaps",  "net:unix"};
 
 /* The kernel's /proc/PID/NAME, whole, or NULL. */
 static char *read_proc(TALLOC_CTX *ctx, pid_t pid, const char *name)
@@ -485,6 +489,33 @@ static char *rewrite_maps(TALLOC_CTX *ctx, const struct session *s, char *text)
 	return out;
 }
 
+/*
+ * net/unix: a socket bound in the view is named by its guest path (ss -x,
+ * lsof -U, netstat -x), the kernel's being its host path under the view.
+ */
+static char *rewrite_net_unix(TALLOC_CTX *ctx, const struct session *s, char *text)
+{
+	char *out = talloc_strdup(ctx, "");
+	char guest[PATH_MAX];
+
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && out;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *path = strchr(line, '/');
+		int fields = 0;
+		for (char *p = line; path && p < path; p++)
+			if (*p == ' ' && p[1] != ' ')
+				fields++;
+		if (path && fields == 7 && path[-1] == ' ' &&
+		    detranslate_socket_path(s, path, guest, sizeof(guest)) == 0) {
+			*path = '\0';
+			out = talloc_asprintf_append_buffer(out, "%s%s\n", line, guest);
+			continue;
+		}
+		out = talloc_asprintf_append_buffer(out, "%s\n", line);
+	}
+	return out;
+}
+
 /* ---- the open ---- */
 
 static bool write_copy(const char *path, const char *text)
@@ -512,7 +543,7 @@ static struct tracee *proc_target(const struct stop *stop, const char *guest, co
 	const char *p;
 	pid_t pid;
 
-	if (!strcmp(guest, "/proc/mounts")) {
+	if (!strcmp(guest, "/proc/mounts") || !strcmp(guest, "/proc/net/unix")) {
 		*name = guest + 6;
 		return stop->tracee;
 	}
@@ -563,11 +594,15 @@ const char *procfs_substitute(struct stop *stop, const char *guest, char *host, 
 		text = read_proc(ctx, t->pid, file_names[which]);
 		text = text ? rewrite_maps(ctx, stop->session, text) : NULL;
 		break;
+	case PROC_NET_UNIX:
+		text = read_proc(ctx, t->pid, file_names[which]);
+		text = text ? rewrite_net_unix(ctx, stop->session, text) : NULL;
+		break;
 	}
 	const char *result = NULL;
 	if (text &&
 	    snprintf(host, size, "%s/proc-%d-%s", stop->session->run_dir, t->pid,
-		     file_names[which]) < (int)size &&
+		     copy_names[which]) < (int)size &&
 	    write_copy(host, text)) {
 		t->proc_copies |= 1u << which;
 		result = host;
@@ -583,7 +618,7 @@ void procfs_forget(const struct session *session, struct tracee *t)
 	for (int which = 0; t->proc_copies && which < PROC_FILES; which++)
 		if (t->proc_copies & (1u << which)) {
 			snprintf(path, sizeof(path), "%s/proc-%d-%s", session->run_dir, t->pid,
-				 file_names[which]);
+				 copy_names[which]);
 			unlink(path);
 		}
 	t->proc_copies = 0;

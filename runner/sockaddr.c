@@ -209,8 +209,8 @@ void handle_sockaddr_in_exit(struct stop *stop)
 	talloc_free(pending);
 }
 
-static int detranslate_socket_path(const struct session *session, const char *host, char *guest,
-				   size_t size)
+int detranslate_socket_path(const struct session *session, const char *host, char *guest,
+			    size_t size)
 {
 	const struct direct_bind *b =
 	    closest_bind(session->view_binds, session->n_view_binds, host, true);

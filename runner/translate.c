@@ -256,7 +256,11 @@ int detranslate_path(const struct session *session, const char *host, char *out,
 			name = "auxv";
 		if (name) {
 			int n = snprintf(out, size, "/proc/%d/%s", pid, name);
-			return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+			if (n < 0 || (size_t)n >= size)
+				return -ENAMETOOLONG;
+			for (char *colon = strchr(out, ':'); colon; colon = strchr(colon, ':'))
+				*colon = '/'; /* "net:unix" */
+			return 0;
 		}
 	}
 	if (has_prefix_component(host, session->mount, session->mount_length)) {

@@ -32,6 +32,9 @@ int tracee_directory(pid_t pid, int dirfd, char *out, size_t size);
 
 /* Host path to the guest's view of it (strip the mountpoint, map direct binds back). */
 int detranslate_path(const struct session *session, const char *host, char *out, size_t size);
+/* The guest path of a socket bound at host path 'host' (sockaddr.c: aliases, view binds). */
+int detranslate_socket_path(const struct session *session, const char *host, char *guest,
+			    size_t size);
 
 /*
  * The bind among binds[0..n) holding a path most closely, by its guest side

@@ -142,6 +142,33 @@ def test_every_file_in_maps_is_the_guests(profile, options):
     assert out and set(out.split()) == {"ok"}, out
 
 
+NET_UNIX = """
+import socket, os
+long = "/tmp/" + "e" * 80 + "/long.sock"
+os.makedirs(os.path.dirname(long), exist_ok=True)
+kept = []
+for path in ("/tmp/short.sock", long, "\\0/tmp/abstract"):
+    s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(); kept.append(s)
+    path != long or print(s.getsockname() == long)
+for name in ("/proc/net/unix", "/proc/self/net/unix"):
+    with open(name) as f:
+        print(os.readlink("/proc/self/fd/%d" % f.fileno()) == "/proc/%d/net/unix" % os.getpid())
+        print(sorted(l.split()[-1] for l in f if "short" in l or "long" in l or "abstract" in l))
+"""
+
+
+def test_net_unix_names_sockets_by_their_guest_paths(tmp_path, trixie_rootfs):
+    """/proc/net/unix (ss -x, lsof -U, netstat -x): a socket bound in the view has its
+    guest path, also one bound through a short alias; it showed the host path."""
+    p = write_profile(tmp_path, trixie_rootfs, name="netunix", extra="  upper: ephemeral\n")
+    long = "/tmp/" + "e" * 80 + "/long.sock"
+    want = ["True"] + ["True", str(sorted(["@/tmp/abstract", long, "/tmp/short.sock"]))] * 2
+    for options in ([], ["--no-fast-path"]):
+        r = subprocess.run([str(GROOT), "run", *options, str(p), "--", "python3", "-c", NET_UNIX],
+                           capture_output=True, text=True, timeout=60)
+        assert (r.returncode, r.stdout.splitlines()) == (0, want), (options, r)
+
+
 def test_a_peers_credentials_are_its_fake_ids(profile):
     """SO_PEERCRED under fake root names a guest peer by its fake effective ids (a daemon
     checking for a root client), as the kernel would for real ids."""
