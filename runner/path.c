@@ -453,3 +453,59 @@ void handle_chown_exit(struct stop *stop)
 		stop->regs_dirty = true;
 	}
 }
+
+/*
+ * An xattr change the kernel refuses fake root: what its EPERM becomes at
+ * the exit stop (saved[3]: 0, success, or EOPNOTSUPP for an ACL).
+ */
+bool xattr_change_refused(struct stop *stop)
+{
+	int kind = privileged_xattr_change(stop);
+
+	stop->tracee->saved[3] = kind == XATTR_ACL ? EOPNOTSUPP : 0;
+	return kind != 0;
+}
+
+/*
+ * A POSIX ACL change, which the view does not support, answered here:
+ * EOPNOTSUPP for a fake identity that may change the object's ACL (its owner
+ * as the view shows it, or CAP_FOWNER; coreutils' install and sed -i take
+ * that answer), EPERM for the others, whatever the real ids would get. 0:
+ * the object cannot be reached, the kernel's answer (ENOENT...). The path
+ * argument is translated by now.
+ */
+static int acl_change_answer(struct stop *stop)
+{
+	const struct syscall_path_arg *pa = &stop->desc->paths[0];
+	pid_t pid = stop->tracee->pid;
+	char path[PATH_MAX] = "", host[PATH_MAX];
+	int dirfd = (int)stop_arg(stop, 0), r;
+
+	/* By path (its dirfd, if any) or by fd, the fd's own /proc link. */
+	if (pa->arg >= 0) {
+		dirfd = pa->dirfd >= 0 ? (int)stop_arg(stop, pa->dirfd) : AT_FDCWD;
+		if (tracee_read_string(pid, stop_arg(stop, pa->arg), path, sizeof(path)) < 0)
+			return 0;
+	}
+	if (path_for_tracer(pid, dirfd, path, host, sizeof(host)) < 0)
+		return 0;
+	r = identity_owns(stop, host, stop->desc->name[0] != 'l');
+	return r < 0 ? 0 : r ? -EOPNOTSUPP : -EPERM;
+}
+
+/*
+ * An xattr change the kernel refuses a fake identity: whether its EPERM
+ * becomes the answer at the exit (fake root's security.* and trusted.*:
+ * success). An ACL change is answered at once (acl_change_answer).
+ */
+bool xattr_change_answered(const struct session *session, struct stop *stop)
+{
+	if (stop->tracee->saved[3] == EOPNOTSUPP) {
+		int r = acl_change_answer(stop);
+
+		if (r < 0)
+			stop_skip(stop, r);
+		return false;
+	}
+	return session->fake_root && identity_capable(stop, CAP_FOWNER);
+}
