@@ -201,9 +201,11 @@ gcc -g -fsanitize=address -o asan asan.c || exit 90
 def test_thread_sanitizer_finds_a_race(profile, user):
     """TSan accepts only its own memory layout: a position-independent program where the
     kernel puts one (0x55..., below 0x568000000000), as groot's shim now does."""
+    # Loops long enough to overlap in time: with 1000 steps each, TSan once reported no
+    # race on a loaded machine.
     script = r"""cd /tmp && printf '#include <pthread.h>\n#include <stdio.h>\nint x;
-void *f(void *a) { for (int i = 0; i < 1000; i++) x++; return 0; }
-int main(void) { pthread_t t; pthread_create(&t, 0, f, 0); for (int i = 0; i < 1000; i++) x++;
+void *f(void *a) { for (int i = 0; i < 300000; i++) x++; return 0; }
+int main(void) { pthread_t t; pthread_create(&t, 0, f, 0); for (int i = 0; i < 300000; i++) x++;
 pthread_join(t, 0);
 printf("done %%d\\n", x); return 0; }\n' > tsan.c && gcc -g -fsanitize=thread -o tsan tsan.c || exit 90
 ./tsan 2>&1 | grep -o 'WARNING: ThreadSanitizer: data race\|^done' | uniq; echo "rc=${PIPESTATUS[0]}"
