@@ -5,6 +5,7 @@
  * exec the loader-shim with the planned argv; at the exit stop, hand the
  * shim its load script (shim/loadscript.h).
  */
+#include "config.h"
 #include "ptrace_emu.h"
 #include "stop.h"
 #include "translate.h"
@@ -363,18 +364,14 @@ void handle_execve_exit(struct stop *stop)
 		plan->fast_strings = stop->session->fast_strings;
 		plan->fast_size = stop->session->fast_size;
 	}
-	ssize_t size = exec_build_load_script(plan, sp - LOADSCRIPT_STACK_GAP - LOADSCRIPT_MAX_SIZE, sp,
-					      script, sizeof(script));
+	const uint64_t where = GROOT_SHIM_SCRIPT_AREA;
+	ssize_t size = exec_build_load_script(plan, where, sp, script, sizeof(script));
 	if (size == -ENOSPC && plan->fast_strings) {
 		/* Long paths: this program goes without the fast path. */
 		plan->fast_strings = NULL;
 		plan->fast_size = 0;
-		size = exec_build_load_script(plan, sp - LOADSCRIPT_STACK_GAP - LOADSCRIPT_MAX_SIZE,
-					      sp, script, sizeof(script));
-	}
-	uint64_t where = (sp - LOADSCRIPT_STACK_GAP - (uint64_t)(size > 0 ? size : 0)) & ~15ULL;
-	if (size > 0)
 		size = exec_build_load_script(plan, where, sp, script, sizeof(script));
+	}
 	if (size < 0 || tracee_write(t->pid, where, script, (size_t)size) < 0) {
 		/* Past the point of no return: the old image is gone. */
 		log_error("cannot hand the load script to the shim in %d: %s; this is a groot bug",
@@ -388,7 +385,7 @@ void handle_execve_exit(struct stop *stop)
 	t->exec_argc = t->next_argc;
 	ptrace_emu_drop_auxv(t); /* the former program's */
 	*reg_arg(&stop->regs, 0) = where;
-	REG_SP(&stop->regs) = where;
+	REG_SP(&stop->regs) = (sp - LOADSCRIPT_STACK_GAP) & ~15ULL;
 	stop->regs_dirty = true;
 
 	talloc_free(t->exe);

@@ -9,12 +9,11 @@
  * Contract with the tracer:
  *  - the kernel execs groot-shim (argv/envp are the guest's final ones);
  *  - at the exit of that execve, the tracer reads rsp (initial_sp, pointing
- *    at argc), picks where = (initial_sp - LOADSCRIPT_STACK_GAP - size) & ~15,
- *    writes the script there, sets rdi = rsp = where and resumes;
- *  - the shim's own stack grows below `where`; the kernel leaves at least
- *    128 KiB of stack mapped below the arguments (setup_arg_pages'
- *    stack_expand), so LOADSCRIPT_MAX_SIZE + the gap + the shim's few
- *    hundred bytes of stack never need the stack to grow.
+ *    at argc), writes the script at where = GROOT_SHIM_SCRIPT_AREA (the
+ *    shim's last LOADSCRIPT_MAX_SIZE bytes, mapped with it: the stack below
+ *    a large argv is not, and only the process itself grows it), sets
+ *    rdi = where, rsp = (initial_sp - LOADSCRIPT_STACK_GAP) & ~15 and resumes;
+ *  - the shim's own stack grows below that, in the process, as any stack.
  * On any failure the shim prints one line to fd 2 and exit_group()s with
  * GROOT_SHIM_FAILURE_STATUS.
  *

@@ -12,12 +12,20 @@
 #include "shim.h"
 #include "syscall.h"
 
+/*
+ * Where the tracer writes the load script (GROOT_SHIM_SCRIPT_AREA, placed by
+ * the linker): mapped with the shim, unlike the stack below the arguments,
+ * which a large argv leaves short and which only the process itself grows.
+ */
+__attribute__((section(".groot_script"), aligned(4096),
+	       used)) char groot_script_area[LOADSCRIPT_MAX_SIZE] = {1};
+
 /* AT_EXECFN must outlive the shim's stack, which the program reuses: keep it here. */
 static char execfn_copy[4096];
 
 __attribute__((noreturn)) void shim_main(const struct loadscript *script);
 
-/* Entry: rdi = the load script, rsp = the same address; give C an ABI-aligned stack. */
+/* Entry: rdi = the load script, rsp below the arguments; give C an ABI-aligned stack. */
 __asm__(".text\n"
 	".global _start\n"
 	".type _start, @function\n"
@@ -78,7 +86,7 @@ static void validate(const struct loadscript *script)
 		shim_fail("load script version mismatch between groot and groot-shim", 0,
 			  script->version);
 	if (script->size < sizeof(*script) || script->size > LOADSCRIPT_MAX_SIZE ||
-	    script->where != (uint64_t)script || script->initial_sp < script->where + script->size)
+	    script->where != (uint64_t)script || script->where != (uint64_t)groot_script_area)
 		shim_fail("inconsistent load script header", 0, 0);
 	if (!string_in_script(script, script->execfn_offset))
 		shim_fail("bad AT_EXECFN in the load script", 0, 0);

@@ -250,3 +250,16 @@ def test_profile_interpreters_like_binfmt_misc(tmp_path, tiny_rootfs, groot, pro
                           extra=f"binds:\n  - {d}:/progs:direct\n  - {probe}:/probe:direct\n")
     r = run_groot("run", plain, "--", "/probe/execerr", "path", "/progs/magic.bin")
     assert r.stdout == "errno=8\n", r
+
+
+@pytest.mark.trixie
+def test_a_large_argv_runs_every_time(tmp_path, trixie_rootfs):
+    """Below a large argv the kernel maps little stack: the load script, written there,
+    hit unmapped memory at random and the exec was killed (xargs's batches, ~30k args);
+    it now lives in the loader-shim's own memory."""
+    p = write_profile(tmp_path, trixie_rootfs, name="argv")
+    script = ("for i in 1 2 3 4 5 6 7 8; do /bin/true $(seq 1 30000) || echo failed $?; done; "
+              "seq 1 60000 | xargs /bin/true && echo xargs ok; "
+              "for n in 100000 140000; do /bin/echo $(seq 1 $n) | wc -c; done")
+    r = run_groot("run", p, "--", "bash", "-c", script)
+    assert (r.returncode, r.stdout) == (0, "xargs ok\n588895\n868895\n"), r

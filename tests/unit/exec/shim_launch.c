@@ -3,9 +3,9 @@
  * groot-shim without the tracer: a tiny ptrace launcher plays the tracer's
  * part of the contract (shim/loadscript.h). The child execs groot-shim with
  * the planned argv; at the PTRACE_EVENT_EXEC stop we read rsp (initial_sp),
- * build the load script for a host program, write it below the stack, set
- * rdi = rsp = where and detach. The program's output must be what the same
- * program prints when the kernel execs it natively.
+ * build the load script for a host program, write it in the shim's script
+ * area, set rdi to it, rsp below the arguments, and detach. The program's output must be what the
+ * same program prints when the kernel execs it natively.
  *
  * usage: shim_launch GROOT_SHIM PROBE PROBE_EXECSTACK PROBE_STATIC_PIE PROBE_NO_PIE
  *        [PROBE_MUSL PROBE_MUSL_EXECSTACK]  (the musl ones are missing without musl-gcc)
@@ -109,12 +109,7 @@ static int install_script(pid_t pid, const struct exec_plan *plan, script_hook h
 	if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
 		return -1;
 	initial_sp = regs.rsp;
-	/* Size first (it does not depend on the address), then build it where it goes. */
-	size = exec_build_load_script(plan, (initial_sp - LOADSCRIPT_MAX_SIZE) & ~15UL, initial_sp,
-				      script, sizeof(script));
-	if (size < 0)
-		return -1;
-	where = (initial_sp - LOADSCRIPT_STACK_GAP - (uint64_t)size) & ~15UL;
+	where = GROOT_SHIM_SCRIPT_AREA;
 	size = exec_build_load_script(plan, where, initial_sp, script, sizeof(script));
 	if (size < 0)
 		return -1;
@@ -125,7 +120,7 @@ static int install_script(pid_t pid, const struct exec_plan *plan, script_hook h
 	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) != size)
 		return -1;
 	regs.rdi = where;
-	regs.rsp = where;
+	regs.rsp = (initial_sp - LOADSCRIPT_STACK_GAP) & ~15UL;
 	if (ptrace(PTRACE_SETREGS, pid, 0, &regs) < 0)
 		return -1;
 	if (getenv("SHIM_LAUNCH_DEBUG"))
