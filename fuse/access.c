@@ -313,7 +313,7 @@ void guards_arm(fuse_req_t req)
 		return;
 	}
 	*job = (struct arm_job){fs, req};
-	/* Each drop waits for its directory's lock: not on the loop's thread. */
-	if (!loop_defer(arm, job))
+	/* Each drop waits for its directory's lock: on the invalidation thread. */
+	if (!inval_defer(arm, job))
 		arm(job);
 }

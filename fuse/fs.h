@@ -206,6 +206,16 @@ int fs_session_loop(struct fs *fs);
  * outside the loop's thread or without a worker: call it yourself.
  */
 bool loop_defer(void (*call)(void *arg), void *arg);
+/*
+ * inval.c: run call(arg) on the invalidation thread, after the calls queued
+ * before it: one that waits for a directory's lock (a kernel invalidation)
+ * without holding up requests. False: call it yourself. inval_stop at the
+ * session's end runs what is left and ends the thread.
+ */
+bool inval_defer(void (*call)(void *arg), void *arg);
+void inval_stop(void);
+/* Have the kernel forget parent/name, on that thread. */
+void inval_entry_later(struct fs *fs, fuse_ino_t parent, const char *name);
 /* Start a helper thread that receives no signals (the loop's thread handles them). */
 bool loop_start_quiet_thread(pthread_t *thread, void *(*body)(void *));
 /* Has this process one CPU to run on? */

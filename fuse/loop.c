@@ -676,6 +676,7 @@ int fs_session_loop(struct fs *fs)
 	prefetch_stop();
 	linkahead_stop();
 	walkahead_stop();
+	inval_stop();
 	drain(se);
 	free(buf.mem);
 	pthread_mutex_lock(&pool.lock);

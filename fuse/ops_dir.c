@@ -767,8 +767,8 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	/*
 	 * The kernel moves the cached dentry with its timeout: drop it when it
 	 * lands in a guarded directory (fs_dir_guarded). After the reply: the
-	 * invalidation waits for the directory lock the rename holds till then
-	 * (RENAME is answered by a worker, not the loop's thread).
+	 * invalidation waits for the directory lock the rename holds till then,
+	 * on the invalidation thread (inval.c).
 	 */
 	bool guarded = r == 0 && fs_dir_guarded(fs, to);
 
@@ -776,7 +776,7 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 	dir_listing_invalidate(to);
 	fuse_reply_err(req, -r);
 	if (guarded)
-		fuse_lowlevel_notify_inval_entry(fs->se, newparent, newname, strlen(newname));
+		inval_entry_later(fs, newparent, newname);
 }
 
 void fill_dir_ops(struct fuse_lowlevel_ops *ops)

@@ -429,7 +429,7 @@ static int chown_drops_set_ids(struct fs *fs, fuse_req_t req, struct inode *inod
 	return valid | FUSE_SET_ATTR_MODE;
 }
 
-/* inval_children off the loop thread: it waits for the directory's lock. */
+/* inval_children on the invalidation thread: it waits for the directory's lock. */
 struct inval_job {
 	struct fs *fs;
 	struct inode *dir;
@@ -477,7 +477,7 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int va
 		*job = (struct inval_job){fs, inode};
 	}
 	fuse_reply_attr(req, &st, attr_timeout_of(fs, inode, &st));
-	if (job && !loop_defer(run_inval, job))
+	if (job && !inval_defer(run_inval, job))
 		run_inval(job);
 }
 

@@ -562,3 +562,42 @@ def test_a_directory_closed_after_use_hides_its_names(tmp_path, trixie_rootfs, b
     native, r = natively_and_as_the_user(tmp_path, trixie_rootfs, CLOSED_AFTER_USE, bind)
     assert "Permission denied" in native.stdout, native
     assert r.stdout == native.stdout, (r, native.stdout)
+
+
+RENAMES_WHILE_LISTING = """
+import os, time
+d = "/tmp/renames-%d" % os.getpid()
+os.mkdir(d, 0o700)
+kids = []
+for k in range(5):
+    pid = os.fork()
+    if pid == 0:
+        end, i = time.time() + 3, 0
+        while time.time() < end:
+            if k == 4:
+                os.listdir(d)
+                continue
+            a, b = "%s/a%d-%d" % (d, k, i), "%s/b%d-%d" % (d, k, i)
+            os.mkdir(a); os.rename(a, b); os.rmdir(b); i += 1
+        os._exit(0)
+    kids.append(pid)
+for pid in kids:
+    os.waitpid(pid, 0)
+os.rmdir(d)
+print("done")
+"""
+
+
+def test_renames_into_a_guarded_directory_while_it_is_listed(tmp_path, trixie_rootfs):
+    """A user's view with a bind judges by the caller and has the kernel forget names
+    renamed into a directory not everyone may search; each such invalidation waits for
+    the directory's lock. On the view's workers they took all eight while renames and a
+    getdents held that lock waiting for a worker: every process hung, past SIGKILL
+    (stress-ng --dir). They now wait on a thread of their own."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(tmp_path, 0o755)
+    p = write_profile(tmp_path, trixie_rootfs, name="renames", extra="  upper: ephemeral\n")
+    r = run_groot("run", "-b", f"{shared}:/shared", p, "--", "python3", "-c",
+                  RENAMES_WHILE_LISTING, timeout=90)
+    assert (r.returncode, r.stdout) == (0, "done\n"), r
