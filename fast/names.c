@@ -106,6 +106,18 @@ EXPORT long __readlinkat_chk(int fd, const char *path, char *buf, size_t size, s
 	return readlinkat(fd, path, buf, size);
 }
 
+/* libc's own function (a cancellation point, a fallback), looked up once; NULL without dlsym. */
+static void *next_function(void **cache, const char *name)
+{
+	void *f = __atomic_load_n(cache, __ATOMIC_RELAXED);
+
+	if (!f && dlsym) {
+		f = dlsym(RTLD_NEXT_, name);
+		__atomic_store_n(cache, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
 /* ---- getcwd ---- */
 
 /* The guest's cwd into out (PATH_MAX_); returns its length + 1 or -errno. */
@@ -135,6 +147,14 @@ EXPORT char *getcwd(char *buf, size_t size)
 		return NULL;
 	}
 	n = guest_cwd(cwd);
+	if (n == -E_NAMETOOLONG) {
+		/* Deeper than PATH_MAX: libc's getcwd walks ".." itself (through the tracer). */
+		static void *next;
+		char *(*f)(char *, size_t) =
+		    (char *(*)(char *, size_t))next_function(&next, "getcwd");
+		if (f)
+			return f(buf, size);
+	}
 	if (n < 0) {
 		*__errno_location() = (int)-n;
 		return NULL;
@@ -415,18 +435,6 @@ static void guest_address(void *address, unsigned int *length, unsigned int capa
 
 typedef long (*recvfrom_fn)(int, void *, size_t, int, void *, unsigned int *);
 typedef long (*recvmsg_fn)(int, struct msghdr_ *, int);
-
-/* libc's own (a cancellation point), looked up once; the raw syscall without dlsym. */
-static void *next_function(void **cache, const char *name)
-{
-	void *f = __atomic_load_n(cache, __ATOMIC_RELAXED);
-
-	if (!f && dlsym) {
-		f = dlsym(RTLD_NEXT_, name);
-		__atomic_store_n(cache, f, __ATOMIC_RELAXED);
-	}
-	return f;
-}
 
 EXPORT long recvfrom(int fd, void *buf, size_t size, int flags, void *address, unsigned int *length)
 {

@@ -674,3 +674,22 @@ def test_dotdot_lookups_survive_renames_elsewhere(profile, user):
     r = guest(profile, "python3 -c '%s'" % DOTDOT_UNDER_RENAMES.replace("'", "\"'\"'"),
               *(["-0"] if user == "root" else []))
     assert (r.returncode, r.stdout) == (0, "errors {}\n"), r
+
+
+DEEP_CWD = """
+import os
+os.makedirs("/tmp/deep-cwd", exist_ok=True); os.chdir("/tmp/deep-cwd")
+for i in range(20):
+    name = ("%02d" % i) * 125
+    os.makedirs(name, exist_ok=True); os.chdir(name)
+print(len(os.getcwd()), os.getcwd().startswith("/tmp/deep-cwd/0000"))
+"""
+
+
+def test_getcwd_deeper_than_path_max(profile):
+    """A cwd longer than PATH_MAX: glibc's getcwd walks ".." when the syscall says
+    ENAMETOOLONG; groot-fast.so's getcwd gave up with that error (bash's pwd failed)."""
+    script = f"python3 -c '{DEEP_CWD}'"
+    fast, slow = guest(profile, script), guest(profile, script, "--no-fast-path")
+    assert (fast.returncode, fast.stdout) == (0, f"{13 + 20 * 251} True\n"), fast
+    assert fast.stdout == slow.stdout, slow
