@@ -457,63 +457,59 @@ static bool is_grootish(const struct session *s, const char *path)
 	       (run && !strncmp(path, s->run_dir, run) && path[run] == '/');
 }
 
-static char *rewrite_maps(TALLOC_CTX *ctx, const struct session *s, char *text)
+/*
+ * Each line whose path (from its first '/') comes after 'fields' fields:
+ * rename(s, path, buf) gives what to show instead (NULL: as it is; "": no
+ * path, the spaces before it dropped too).
+ */
+typedef const char *path_rename(const struct session *s, const char *path, char *buf, size_t size);
+
+static char *rewrite_paths(TALLOC_CTX *ctx, const struct session *s, char *text, int fields,
+			   path_rename *rename)
 {
 	char *out = talloc_strdup(ctx, "");
+	char buf[PATH_MAX];
 
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && out;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *path = strchr(line, '/');
-		int fields = 0;
-		/* Only a mapping's line has its path after five fields (smaps has others). */
+		const char *shown = NULL;
+		int seen = 0;
 		for (char *p = line; path && p < path; p++)
 			if (*p == ' ' && p[1] != ' ')
-				fields++;
-		if (path && fields == 5 && !strncmp(path, s->mount, s->mount_length) &&
-		    path[s->mount_length] == '/') {
-			*path = '\0';
-			out = talloc_asprintf_append_buffer(out, "%s%s\n", line,
-							    path + s->mount_length);
-			continue;
-		}
-		if (path && fields == 5 && is_grootish(s, path)) {
-			/* groot's own objects are nothing of the guest's: anonymous memory. */
-			while (path > line && path[-1] == ' ')
+				seen++;
+		if (path && seen == fields && path > line && path[-1] == ' ')
+			shown = rename(s, path, buf, sizeof(buf));
+		if (shown) {
+			while (!*shown && path > line && path[-1] == ' ')
 				path--;
 			*path = '\0';
-			out = talloc_asprintf_append_buffer(out, "%s\n", line);
-			continue;
 		}
-		out = talloc_asprintf_append_buffer(out, "%s\n", line);
+		out = talloc_asprintf_append_buffer(out, "%s%s\n", line, shown ? shown : "");
 	}
 	return out;
 }
 
 /*
- * net/unix: a socket bound in the view is named by its guest path (ss -x,
- * lsof -U, netstat -x), the kernel's being its host path under the view.
+ * maps, smaps (a mapping's line has its path after five fields): files of
+ * the view by their guest paths; groot's own objects are nothing of the
+ * guest's, anonymous memory.
  */
-static char *rewrite_net_unix(TALLOC_CTX *ctx, const struct session *s, char *text)
+static const char *map_rename(const struct session *s, const char *path, char *buf, size_t size)
 {
-	char *out = talloc_strdup(ctx, "");
-	char guest[PATH_MAX];
+	(void)buf, (void)size;
+	if (!strncmp(path, s->mount, s->mount_length) && path[s->mount_length] == '/')
+		return path + s->mount_length;
+	return is_grootish(s, path) ? "" : NULL;
+}
 
-	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && out;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *path = strchr(line, '/');
-		int fields = 0;
-		for (char *p = line; path && p < path; p++)
-			if (*p == ' ' && p[1] != ' ')
-				fields++;
-		if (path && fields == 7 && path[-1] == ' ' &&
-		    detranslate_socket_path(s, path, guest, sizeof(guest)) == 0) {
-			*path = '\0';
-			out = talloc_asprintf_append_buffer(out, "%s%s\n", line, guest);
-			continue;
-		}
-		out = talloc_asprintf_append_buffer(out, "%s\n", line);
-	}
-	return out;
+/*
+ * net/unix (the path after seven fields): a socket bound in the view by its
+ * guest path (ss -x, lsof -U, netstat -x), the kernel's being its host path.
+ */
+static const char *socket_rename(const struct session *s, const char *path, char *buf, size_t size)
+{
+	return detranslate_socket_path(s, path, buf, size) == 0 ? buf : NULL;
 }
 
 /* ---- the open ---- */
@@ -592,11 +588,11 @@ const char *procfs_substitute(struct stop *stop, const char *guest, char *host, 
 	case PROC_MAPS:
 	case PROC_SMAPS:
 		text = read_proc(ctx, t->pid, file_names[which]);
-		text = text ? rewrite_maps(ctx, stop->session, text) : NULL;
+		text = text ? rewrite_paths(ctx, stop->session, text, 5, map_rename) : NULL;
 		break;
 	case PROC_NET_UNIX:
 		text = read_proc(ctx, t->pid, file_names[which]);
-		text = text ? rewrite_net_unix(ctx, stop->session, text) : NULL;
+		text = text ? rewrite_paths(ctx, stop->session, text, 7, socket_rename) : NULL;
 		break;
 	}
 	const char *result = NULL;
