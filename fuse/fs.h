@@ -140,6 +140,9 @@ struct inode {
 	uint32_t ahead_walk;
 	/* Directories: which listing of walkahead.c's helpers this was (0: none); atomic. */
 	uint64_t ahead_seq;
+	/* Directories: when last looked up or looked in (fdp_now), for fdpressure.c; atomic. */
+	uint32_t used;
+	bool counted; /* a directory fdpressure.c counts */
 };
 
 struct fs {
@@ -241,6 +244,19 @@ void inode_ref(struct inode *inode);
 void inode_unref(struct fs *fs, struct inode *inode, uint64_t n);
 /* Guest path of an inode ("/" for the root), malloc'd; NULL + errno on failure. */
 char *inode_guest_path(struct fs *fs, struct inode *inode);
+/* Every directory inode below the root, each with a reference (inode_unref them), malloc'd. */
+struct inode **inode_collect_dirs(struct fs *fs, size_t *count);
+
+/*
+ * fdpressure.c: directory inodes counted as the table gains and loses them;
+ * at a quarter of RLIMIT_NOFILE the kernel is asked to forget the least
+ * recently used half (fdp_init reads the limit). fdp_now: the coarse clock
+ * of inode->used.
+ */
+void fdp_init(void);
+uint32_t fdp_now(void);
+void fdp_dir_added(struct fs *fs);
+void fdp_dir_removed(void);
 
 /* layers.c */
 int fs_open_layers(struct fs *fs);

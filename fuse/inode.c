@@ -329,8 +329,20 @@ struct inode *inode_new(void)
 	return inode;
 }
 
+/* A directory joins the table: fdpressure.c counts it until inode_destroy. */
+static void count_dir(struct fs *fs, struct inode *inode)
+{
+	if (inode->type != S_IFDIR || inode->counted)
+		return;
+	inode->counted = true;
+	inode->used = fdp_now();
+	fdp_dir_added(fs);
+}
+
 static void inode_destroy(struct fs *fs, struct inode *inode)
 {
+	if (inode->counted)
+		fdp_dir_removed();
 	/* A new inode may get this address: no reopened fd may be taken for it. */
 	inode_fds_changed();
 	/* Only live inodes are published: the next one for this object starts from 0. */
@@ -463,6 +475,7 @@ struct inode *inode_insert_new(struct fs *fs, struct inode *fresh)
 
 	if (stale)
 		forget_evicted(fs, stale);
+	count_dir(fs, fresh);
 	return kept; /* fresh: nothing else can have indexed a file just made */
 }
 
@@ -495,8 +508,10 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 				forget_evicted(fs, evicted); /* our reference on cur goes with it */
 			else
 				inode_unref(fs, cur, 1);
-			if (kept == fresh)
+			if (kept == fresh) {
+				count_dir(fs, fresh);
 				return fresh;
+			}
 			cur = kept;
 		}
 		/* The caller gave 'fresh' a parent reference; it is not kept. */
@@ -510,6 +525,7 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh)
 	fresh->hash_next = buckets[b];
 	buckets[b] = fresh;
 	pthread_mutex_unlock(m);
+	count_dir(fs, fresh);
 	return fresh;
 }
 
@@ -645,7 +661,7 @@ char *inode_guest_path(struct fs *fs, struct inode *inode)
 }
 
 /* Every inode in the table whose parent is 'dir' (any parent: NULL), each with a reference. */
-static struct inode **collect(const struct inode *dir, size_t *count)
+static struct inode **collect(const struct inode *dir, size_t *count, bool dirs_only)
 {
 	struct inode **found = NULL;
 	size_t n = 0, cap = 0;
@@ -657,7 +673,8 @@ static struct inode **collect(const struct inode *dir, size_t *count)
 			continue; /* read again under the lock */
 		pthread_mutex_lock(m);
 		for (struct inode *cur = buckets[b]; cur; cur = cur->hash_next) {
-			if (dir && cur->parent != dir)
+			if ((dir && cur->parent != dir) ||
+			    (dirs_only && (cur->type != S_IFDIR || !cur->parent || cur->vnode)))
 				continue;
 			if (n == cap) {
 				size_t more = cap ? cap * 2 : 64;
@@ -685,7 +702,7 @@ static struct inode **collect(const struct inode *dir, size_t *count)
 static void inval_names(struct fs *fs, struct inode *only)
 {
 	size_t n;
-	struct inode **found = collect(only, &n);
+	struct inode **found = collect(only, &n, false);
 
 	for (size_t i = 0; i < n; i++) {
 		struct inode *dir = NULL;
@@ -717,4 +734,10 @@ void inval_children(struct fs *fs, struct inode *dir)
 void inval_guarded_children(struct fs *fs)
 {
 	inval_names(fs, NULL);
+}
+
+struct inode **inode_collect_dirs(struct fs *fs, size_t *count)
+{
+	(void)fs;
+	return collect(NULL, count, true);
 }

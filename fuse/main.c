@@ -363,6 +363,7 @@ int main(int argc, char **argv)
 	pthread_rwlock_init(&fs->tree_lock, NULL);
 	inode_table_init(fs);
 	raise_fd_limit();
+	fdp_init();
 	/* The kernel applied the caller's umask already; ours must not apply twice. */
 	umask(0);
 

@@ -117,6 +117,9 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent_id, const char *name)
 		return;
 	}
 	r = fs_lookup_child_stat(fs, parent, name, &inode, &backing);
+	__atomic_store_n(&parent->used, fdp_now(), __ATOMIC_RELAXED);
+	if (r == 0 && inode->type == S_IFDIR)
+		__atomic_store_n(&inode->used, fdp_now(), __ATOMIC_RELAXED);
 	if (r == -ENOENT && !parent->bind) {
 		/* Negative entry: the kernel need not ask again until we create the name. */
 		memset(&e, 0, sizeof(e));

@@ -113,3 +113,36 @@ def test_objects_are_found_after_their_name_changes(mount_view, tmp_path):
     os.close(fd)
     assert open(f"{m}/moved").read() == "d\n"
     assert sorted(os.listdir(m)) == ["moved"]
+
+
+MANY_DIRECTORIES = """
+import os, shutil, subprocess
+os.mkdir("/tmp/many")
+for i in range(3000):
+    os.mkdir("/tmp/many/%d" % i)
+    open("/tmp/many/%d/f" % i, "w").close()
+os.chdir("/tmp/many/2999")
+print(len(os.listdir("/tmp/many")), os.getcwd())
+print(subprocess.run(["ls", "/tmp/many/0", "/tmp/many/2999"], capture_output=True, text=True).stdout.split())
+os.chdir("/")
+shutil.rmtree("/tmp/many")
+print("gone", not os.path.exists("/tmp/many"))
+"""
+
+
+def test_more_directories_than_fds_through_groot(tmp_path):
+    """Each directory the kernel remembers costs the view fds, and the kernel forgets
+    only under memory pressure: 3000 directories under a hard limit of 1024 fds made
+    every later open fail with EMFILE (the loader's too). The view has the kernel
+    forget the least recently used ones, but not a working directory."""
+    import resource
+    from conftest import GROOT, TRIXIE_ROOTFS, write_profile
+    if not (TRIXIE_ROOTFS / "usr" / "bin" / "python3").exists():
+        import pytest
+        pytest.skip("needs the trixie fixture")
+    p = write_profile(tmp_path, TRIXIE_ROOTFS, name="dirs", extra="  upper: ephemeral\n")
+    r = subprocess.run([str(GROOT), "run", str(p), "--", "python3", "-c", MANY_DIRECTORIES],
+                       capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))
+    assert (r.returncode, r.stdout) == (0, "3000 /tmp/many/2999\n['/tmp/many/0:', 'f', "
+                                           "'/tmp/many/2999:', 'f']\ngone True\n"), r
