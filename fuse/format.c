@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -57,6 +58,25 @@ bool format_xattr_is_unsupported(const char *name)
 	return strcmp(name, "system.posix_acl_access") == 0 ||
 	       strcmp(name, "system.posix_acl_default") == 0 ||
 	       strcmp(name, "security.selinux") == 0;
+}
+
+const char *format_xattr_stored(const char *name, char *buf, size_t size)
+{
+	if ((strncmp(name, "security.", 9) && strncmp(name, "trusted.", 8)) ||
+	    format_xattr_is_unsupported(name) || geteuid() == 0 ||
+	    (size_t)snprintf(buf, size, "%s%s", GROOT_XATTR_PREFIX, name) >= size)
+		return name;
+	return buf;
+}
+
+const char *format_xattr_shown(const char *stored)
+{
+	const char *name = stored + sizeof(GROOT_XATTR_PREFIX) - 1;
+
+	if (strncmp(stored, GROOT_XATTR_PREFIX, sizeof(GROOT_XATTR_PREFIX) - 1) ||
+	    (strncmp(name, "security.", 9) && strncmp(name, "trusted.", 8)))
+		return stored;
+	return name;
 }
 
 static const struct {

@@ -39,6 +39,17 @@ bool format_xattr_is_private(const char *name);
  * host's).
  */
 bool format_xattr_is_unsupported(const char *name);
+/*
+ * Names the kernel lets only a privileged process set (security.*, trusted.*)
+ * are kept as "user.groot.NAME" by a daemon that is not root: a fake root
+ * sets them through the tracer under that name (runner: xattr.c), and a
+ * reader of NAME gets them. format_xattr_stored: the backing name for NAME
+ * (NAME itself when not such a name, into buf otherwise); format_xattr_shown:
+ * the guest's name for a backing name.
+ */
+#define GROOT_XATTR_PREFIX "user.groot."
+const char *format_xattr_stored(const char *name, char *buf, size_t size);
+const char *format_xattr_shown(const char *stored);
 
 struct override_stat {
 	uid_t uid;

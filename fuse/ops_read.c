@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <linux/limits.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -555,8 +556,12 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 			return;
 		}
 	}
+	char stored_buf[XATTR_NAME_MAX + 1];
+	const char *stored = format_xattr_stored(name, stored_buf, sizeof(stored_buf));
 	inode_path_begin(inode, path);
-	n = getxattr(path, name, buf, size);
+	n = getxattr(path, stored, buf, size);
+	if (n < 0 && errno == ENODATA && stored != name)
+		n = getxattr(path, name, buf, size); /* a real one, as root set it */
 	if (n < 0)
 		n = -errno;
 	inode_path_end();
@@ -567,6 +572,15 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);
+}
+
+/* Is 'name' in the NUL-separated list of n bytes? */
+static bool listed(const char *list, ssize_t n, const char *name)
+{
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
+		if (!strcmp(list + i, name))
+			return true;
+	return false;
 }
 
 static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
@@ -619,10 +633,15 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		return;
 	}
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(raw + i) + 1) {
-		if (format_xattr_is_private(raw + i) || format_xattr_is_unsupported(raw + i))
-			continue;
-		memcpy(out + len, raw + i, strlen(raw + i) + 1);
-		len += strlen(raw + i) + 1;
+		const char *shown = format_xattr_shown(raw + i);
+		char stored[XATTR_NAME_MAX + 1];
+		if (format_xattr_is_private(raw + i) || format_xattr_is_unsupported(raw + i) ||
+		    (shown == raw + i &&
+		     format_xattr_stored(shown, stored, sizeof(stored)) != shown &&
+		     listed(raw, n, stored)))
+			continue; /* a real one that a fake root's replaced */
+		memcpy(out + len, shown, strlen(shown) + 1);
+		len += strlen(shown) + 1;
 	}
 	if (size == 0)
 		fuse_reply_xattr(req, len);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <linux/limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -562,10 +563,12 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 		fuse_reply_err(req, -set_override_record(fs, who, inode, value, size));
 		return;
 	}
+	char stored[XATTR_NAME_MAX + 1];
 	r = access_xattr(fs, who, inode, name, W_OK);
 	if (r == 0)
 		r = prepare_xattr_change(fs, inode, name, path);
-	if (r == 0 && setxattr(path, name, value, size, flags) < 0)
+	if (r == 0 && setxattr(path, format_xattr_stored(name, stored, sizeof(stored)), value, size,
+			       flags) < 0)
 		r = -errno;
 	if (r == 0)
 		meta_forget(fs, inode);
@@ -583,7 +586,10 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (r == 0)
 		r = prepare_xattr_change(fs, inode, name, path);
 
-	if (r == 0 && removexattr(path, name) < 0)
+	char stored[XATTR_NAME_MAX + 1];
+	const char *backing = format_xattr_stored(name, stored, sizeof(stored));
+	if (r == 0 && removexattr(path, backing) < 0 &&
+	    (errno != ENODATA || backing == name || removexattr(path, name) < 0))
 		r = -errno;
 	if (r == 0)
 		meta_forget(fs, inode);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest)
 {
@@ -429,8 +430,8 @@ int privileged_xattr_change(struct stop *stop)
 			break;
 	if (i == sizeof(changes) / sizeof(changes[0]))
 		return 0;
-	/* The name: argument 1 (argument 2 for the *at forms, after dirfd and path). */
-	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, at ? 2 : 1), name, sizeof(name)) <
+	/* The name: argument 1 (argument 3 for the *at forms, after dirfd, path and flags). */
+	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, at ? 3 : 1), name, sizeof(name)) <
 	    0)
 		return 0;
 	if (!strncmp(name, "security.", 9) || !strncmp(name, "trusted.", 8))
@@ -508,4 +509,41 @@ bool xattr_change_answered(const struct session *session, struct stop *stop)
 		return false;
 	}
 	return session->fake_root && identity_capable(stop, CAP_FOWNER);
+}
+
+/*
+ * Fake root's security.* and trusted.* xattrs: the kernel lets only a
+ * privileged process set them (and read trusted.*), so the call goes to the
+ * view as "user.groot.NAME", which keeps them under that name and answers
+ * reads of NAME (fuse/format.c): setcap, then getcap, sees the capability,
+ * and a tar of the tree keeps it. Not security.selinux, which the view does
+ * not support, nor under a real root, whom the kernel lets.
+ */
+void rename_privileged_xattr(struct stop *stop)
+{
+	static const char *const calls[] = {"setxattr",	    "lsetxattr",     "fsetxattr",
+					    "setxattrat",   "removexattr",   "lremovexattr",
+					    "fremovexattr", "removexattrat", "getxattr",
+					    "lgetxattr",    "fgetxattr",     "getxattrat"};
+	const char *call = stop->desc->name;
+	char name[256], renamed[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]) && strcmp(call, calls[i]); i++)
+		;
+	if (i == sizeof(calls) / sizeof(calls[0]) || geteuid() == 0)
+		return; /* root's own: the kernel and the view's backing store take them as they are
+			 */
+	int arg = !strcmp(call + strlen(call) - 2, "at") ? 3 : 1;
+	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, arg), name, sizeof(name)) < 0)
+		return;
+	bool security = !strncmp(name, "security.", 9) && strcmp(name, "security.selinux");
+	/* security.* reads reach the view as they are; trusted.* ones the kernel keeps back. */
+	if (!(security && strstr(call, "getxattr") == NULL) && strncmp(name, "trusted.", 8))
+		return;
+	snprintf(renamed, sizeof(renamed), "user.groot.%s", name);
+	unsigned long copy =
+	    scratch_push(stop->tracee->pid, &stop->scratch, renamed, strlen(renamed) + 1);
+	if (copy)
+		stop_set_arg(stop, arg, copy);
 }

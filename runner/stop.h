@@ -59,6 +59,8 @@ void handle_chown_exit(struct stop *stop);
 int privileged_xattr_change(struct stop *stop);
 #define XATTR_PRIVILEGED 1 /* security.*, trusted.*: CAP_SYS_ADMIN, CAP_SETFCAP */
 #define XATTR_ACL 2        /* system.posix_acl_*: the owner */
+/* Fake root: a security.* or trusted.* name goes to the view as "user.groot.NAME". */
+void rename_privileged_xattr(struct stop *stop);
 /* Such a change: its EPERM's fate at the exit stop is kept (saved[3]). */
 bool xattr_change_refused(struct stop *stop);
 /* Whether its EPERM becomes success at the exit; an ACL change is answered at once. */

@@ -82,6 +82,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 				break; /* refused */
 		}
 		handle_path_enter(&stop);
+		if (session->fake_root && strstr(stop.desc->name, "xattr"))
+			rename_privileged_xattr(&stop);
 		/* setcap under fake root: the host refuses, PRoot reports success, so do we. */
 		if (session->fake_identity && !stop.want_exit &&
 		    REG_SYSCALL(&stop.regs) != (unsigned long long)-1 &&
@@ -90,6 +92,8 @@ static void handle_enter(const struct session *session, struct tracee *t)
 		break;
 	case HANDLE_CHOWN:
 		t->saved[3] = 0; /* EPERM becomes success */
+		if (session->fake_root && strstr(stop.desc->name, "xattr"))
+			rename_privileged_xattr(&stop);
 		if (stop.desc->paths[0].arg >= 0)
 			handle_path_enter(&stop);
 		else if (strstr(stop.desc->name, "xattr") && !xattr_change_refused(&stop))

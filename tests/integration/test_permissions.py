@@ -601,3 +601,39 @@ def test_renames_into_a_guarded_directory_while_it_is_listed(tmp_path, trixie_ro
     r = run_groot("run", "-b", f"{shared}:/shared", p, "--", "python3", "-c",
                   RENAMES_WHILE_LISTING, timeout=90)
     assert (r.returncode, r.stdout) == (0, "done\n"), r
+
+
+PRIVILEGED_XATTRS = """
+import os, errno, shutil
+os.chdir("/tmp"); open("f", "w").close(); shutil.copy("/bin/true", "t")
+def t(label, f):
+    try: r = f(); print(label, "ok" if r is None else r)
+    except OSError as e: print(label, errno.errorcode[e.errno])
+cap = bytes.fromhex("0100000200200000000000000000000000000000")
+t("set trusted", lambda: os.setxattr("f", "trusted.t", b"1"))
+t("get trusted", lambda: os.getxattr("f", "trusted.t"))
+t("set security", lambda: os.setxattr("f", "security.s", b"2"))
+t("get security", lambda: os.getxattr("f", "security.s"))
+t("set cap", lambda: os.setxattr("t", "security.capability", cap))
+t("get cap", lambda: os.getxattr("t", "security.capability") == cap)
+t("list", sorted(os.listxattr("f")).__str__)
+t("rm trusted", lambda: os.removexattr("f", "trusted.t"))
+t("list", sorted(os.listxattr("f")).__str__)
+with open("t", "ab") as w: w.write(b"x")
+t("cap after write", lambda: os.getxattr("t", "security.capability"))
+"""
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_fake_root_keeps_privileged_xattrs(tmp_path, trixie_rootfs, fast):
+    """security.* and trusted.* xattrs set by fake root are kept (as user.groot.NAME in
+    the view) and read back by their names, as natively as root; a write drops a file
+    capability as the kernel does. They were reported set and then missing (setcap, then
+    getcap, showed nothing)."""
+    p = write_profile(tmp_path, trixie_rootfs, name="xattrs", extra="  upper: ephemeral\n")
+    r = run_groot("run", "-0", *([] if fast else ["--no-fast-path"]), p, "--", "python3", "-c",
+                  PRIVILEGED_XATTRS)
+    assert (r.returncode, r.stdout.splitlines()) == (0, [
+        "set trusted ok", "get trusted b'1'", "set security ok", "get security b'2'",
+        "set cap ok", "get cap True", "list ['security.s', 'trusted.t']", "rm trusted ok",
+        "list ['security.s']", "cap after write ENODATA"]), r
