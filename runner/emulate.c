@@ -27,7 +27,8 @@
  * it; where it names the tracer's own process, the guest went through its
  * /proc/self (a symlink to it, an odd spelling): that is the caller's.
  */
-static const char *exe_of_proc_link(pid_t caller, const char *host)
+static const char *exe_of_proc_link(const struct session *session, pid_t caller, const char *host,
+				    char *buf, size_t size)
 {
 	char directory[PATH_MAX], resolved[PATH_MAX];
 	char *slash;
@@ -47,7 +48,7 @@ static const char *exe_of_proc_link(pid_t caller, const char *host)
 	else
 		return NULL;
 	struct tracee *t = tracee_get(pid);
-	return t ? t->exe : NULL;
+	return t && t->exe ? exe_link(session, t, buf, size) : NULL;
 }
 
 /* Copy at most bufsiz bytes of result to the guest's buffer: readlink's result. */
@@ -89,7 +90,9 @@ void handle_readlink_enter(struct stop *stop)
 		stop_skip(stop, -EINVAL);
 		return;
 	}
-	const char *exe = guest[0] == '/' ? proc_exe_of(stop, guest) : NULL;
+	char exe_buf[PATH_MAX];
+	struct tracee *exe_of = guest[0] == '/' ? proc_exe_tracee(stop, guest) : NULL;
+	const char *exe = exe_of ? exe_link(stop->session, exe_of, exe_buf, sizeof(exe_buf)) : NULL;
 	if (exe) {
 		if (stop->session->trace)
 			trace_syscall(stop, guest, exe);
@@ -187,16 +190,19 @@ void handle_readlink_exit(struct stop *stop)
 		goto out;
 	}
 	target[n] = '\0';
-	if (!strcmp(target, stop->session->shim_path)) {
+	if (!strcmp(target, stop->session->shim_path) ||
+	    (stop->session->shim_real && !strcmp(target, stop->session->shim_real))) {
 		/* Some /proc/PID/exe: the tracer finds whose from the path the kernel had. */
 		const char *program = NULL;
+		char exe_buf[PATH_MAX];
 		int dirfd = at ? (int)stop_arg(stop, 0) : AT_FDCWD;
 
 		unsigned long address = stop_arg(stop, at ? 1 : 0);
 
 		if (tracee_read_string(t->pid, address, path, sizeof(path)) >= 0 &&
 		    path_for_tracer(t->pid, dirfd, path, host, sizeof(host)) == 0)
-			program = exe_of_proc_link(t->pid, host);
+			program =
+			    exe_of_proc_link(stop->session, t->pid, host, exe_buf, sizeof(exe_buf));
 		if (program)
 			result = program;
 	} else if (target[0] == '/' && link_target_shown(stop, at, target, shown, sizeof(shown))) {

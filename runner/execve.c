@@ -390,5 +390,7 @@ void handle_execve_exit(struct stop *stop)
 
 	talloc_free(t->exe);
 	t->exe = talloc_strdup(t, plan->exe_guest);
+	struct stat program;
+	t->exe_ino = stat(plan->program.host_path, &program) == 0 ? program.st_ino : 0;
 	talloc_free(plan);
 }

@@ -61,10 +61,42 @@ static struct tracee *proc_tracee_of(const struct stop *stop, const char *guest,
  */
 const char *proc_exe_of(const struct stop *stop, const char *guest)
 {
+	struct tracee *t = proc_exe_tracee(stop, guest);
+
+	return t ? t->exe : NULL;
+}
+
+struct tracee *proc_exe_tracee(const struct stop *stop, const char *guest)
+{
 	const char *rest;
 	struct tracee *t = proc_tracee_of(stop, guest, &rest);
 
-	return t && strcmp(rest, "exe") == 0 ? t->exe : NULL;
+	return t && t->exe && strcmp(rest, "exe") == 0 ? t : NULL;
+}
+
+const char *exe_link(const struct session *session, struct tracee *t, char *buf, size_t size)
+{
+	char maps[64], line[PATH_MAX + 128];
+	const char *shown = t->exe;
+	unsigned long long ino;
+	int path_at;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)t->pid);
+	FILE *f = t->exe_ino ? fopen(maps, "re") : NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		/* address perms offset dev inode path */
+		if (sscanf(line, "%*s %*s %*s %*s %llu %n", &ino, &path_at) != 1 ||
+		    ino != t->exe_ino)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[path_at] == '/' &&
+		    detranslate_path(session, line + path_at, buf, size) == 0)
+			shown = buf;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return shown;
 }
 
 /*

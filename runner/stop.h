@@ -74,6 +74,14 @@ void handle_sockaddr_out_enter(struct stop *stop);
 void handle_sockaddr_out_exit(struct stop *stop);
 /* path.c: the guest program of the process a /proc/PID/exe (self, thread-self) names, or NULL. */
 const char *proc_exe_of(const struct stop *stop, const char *guest);
+/*
+ * What readlink of t's /proc/PID/exe shows: its program's path now, as its
+ * mapping in /proc/PID/maps names it (renamed, or " (deleted)"), into buf;
+ * t->exe when that cannot be told.
+ */
+const char *exe_link(const struct session *session, struct tracee *t, char *buf, size_t size);
+/* The tracee whose /proc/PID/exe 'guest' is, or NULL. */
+struct tracee *proc_exe_tracee(const struct stop *stop, const char *guest);
 /* The pid a /proc/PID/..., /proc/self/... or /proc/thread-self/... path names (0: none), and the rest. */
 pid_t proc_pid_of(const struct stop *stop, const char *guest, const char **rest);
 void handle_identity_enter(struct stop *stop);

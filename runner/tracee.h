@@ -45,6 +45,7 @@ struct tracee {
 	struct user_regs_struct saved_regs; /* for execve: restored if it fails */
 	struct exec_plan *plan;  /* execve in flight */
 	char *exe;               /* guest path /proc/self/exe shows (talloc, shared on fork) */
+	uint64_t exe_ino;	 /* that program's inode in the view, 0 unknown (exe_link) */
 	struct credentials *credentials; /* fake root: NULL until first used (all 0) */
 	char *pending_path;      /* bind through an alias: "alias\0host\0guest" for the exit stop */
 	bool group_stopped;      /* in a job-control stop, under PTRACE_LISTEN */

@@ -238,8 +238,10 @@ static void adopt_child(struct tracee *parent, pid_t child_pid)
 		child = tracee_add(child_pid);
 	if (!child || !parent)
 		return;
-	if (parent->exe && !child->exe)
+	if (parent->exe && !child->exe) {
 		child->exe = talloc_strdup(child, parent->exe);
+		child->exe_ino = parent->exe_ino;
+	}
 	if (!child->stack_start) {
 		/* Its memory is a copy (or the same): the same stack, the same auxv. */
 		child->stack_start = parent->stack_start;

@@ -196,3 +196,15 @@ def test_an_fd_of_a_rewritten_proc_file_names_it(profile):
               "readlink /proc/self/fd/3 | sed \"s,/$$/,/PID/,\"; exec 3<&-; done")
     assert guest(profile, script) == native(script)
     assert native(script).split()[0] == "/proc/PID/mounts"
+
+
+def test_exe_follows_its_program_renamed_and_removed(profile, tmp_path, trixie_rootfs):
+    """readlink /proc/PID/exe names the program where it is now: renamed, then
+    " (deleted)", as natively (groot kept the path it was run by)."""
+    p = write_profile(tmp_path, trixie_rootfs, name="exe", extra="  upper: ephemeral\n")
+    script = ("cp /usr/bin/sleep /tmp/sl; /tmp/sl 5 & sleep .3; readlink /proc/$!/exe; "
+              "mv /tmp/sl /tmp/sl2; readlink /proc/$!/exe; rm /tmp/sl2; readlink /proc/$!/exe; "
+              "cd /proc/$! && readlink exe; kill $!")
+    for options in ([], ["--no-fast-path"]):
+        out = guest(p, script, *options)
+        assert out == "/tmp/sl\n/tmp/sl2\n/tmp/sl2 (deleted)\n/tmp/sl2 (deleted)\n", (options, out)
