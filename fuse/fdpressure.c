@@ -6,9 +6,10 @@
  * for its top), and the kernel keeps what it looked up until memory runs
  * short: some 9,900 directories made or walked under a hard RLIMIT_NOFILE
  * of 20,000, and every open in the view failed with EMFILE from then on,
- * the dynamic loader's included. When the directories we hold reach a
- * quarter of the limit, the invalidation thread (inval.c) asks the kernel
- * to forget the least recently used half of them: it drops the names
+ * the dynamic loader's included. When the directories we hold reach an
+ * eighth of the limit (a walk makes more while we drop), the invalidation
+ * thread (inval.c) asks the kernel to forget the least recently used of
+ * them, down to half that number, again while more come: it drops the names
  * (fuse_lowlevel_notify_inval_entry) and, for those nothing uses, sends
  * FORGET, which closes the fds. A directory that is some process's working
  * directory, or on the way to one, is left alone: a dropped name would make
@@ -29,7 +30,7 @@
 
 static int64_t live_dirs;  /* directory inodes in the table; atomic */
 static bool evicting;	   /* an eviction is queued or running; atomic */
-static int64_t high_water; /* live_dirs that starts one: a quarter of the fd limit */
+static int64_t high_water; /* live_dirs that starts one: an eighth of the fd limit */
 
 uint32_t fdp_now(void)
 {
@@ -44,7 +45,7 @@ void fdp_init(void)
 	struct rlimit rl;
 
 	high_water = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-			 ? (int64_t)rl.rlim_cur / 4
+			 ? (int64_t)rl.rlim_cur / 8
 			 : INT32_MAX;
 	if (high_water < 64)
 		high_water = 64;
@@ -110,11 +111,14 @@ static void evict(void *arg)
 	char *working = working_dirs(fs, &size);
 
 	qsort(dirs, n, sizeof(*dirs), by_use);
+	size_t drop = n > (size_t)high_water / 2 ? n - (size_t)high_water / 2 : 0;
 	for (size_t i = 0; i < n; i++) {
 		fuse_ino_t parent = 0;
 		char *name = NULL;
 
-		char *path = i < n / 2 ? inode_guest_path(fs, dirs[i]) : NULL;
+		/* At the session's end, nothing is left to save: only the references go. */
+		char *path =
+		    i < drop && !fuse_session_exited(fs->se) ? inode_guest_path(fs, dirs[i]) : NULL;
 		if (path && !on_a_working_path(path, working, size)) {
 			pthread_rwlock_rdlock(&fs->tree_lock);
 			if (dirs[i]->parent && dirs[i]->name) {
@@ -134,6 +138,10 @@ static void evict(void *arg)
 	log_debug("%zu directories held, %zu dropped from the kernel's cache", n, dropped);
 	free(working);
 	free(dirs);
+	/* A walk made more meanwhile: again, after the FORGETs of this round. */
+	if (dropped && __atomic_load_n(&live_dirs, __ATOMIC_RELAXED) >= high_water &&
+	    inval_defer(evict, fs))
+		return;
 	__atomic_store_n(&evicting, false, __ATOMIC_SEQ_CST);
 }
 
@@ -150,4 +158,9 @@ void fdp_dir_added(struct fs *fs)
 void fdp_dir_removed(void)
 {
 	__atomic_sub_fetch(&live_dirs, 1, __ATOMIC_RELAXED);
+}
+
+bool fdp_pressed(void)
+{
+	return __atomic_load_n(&live_dirs, __ATOMIC_RELAXED) >= high_water / 2;
 }

@@ -140,6 +140,11 @@ struct inode {
 	uint32_t ahead_walk;
 	/* Directories: which listing of walkahead.c's helpers this was (0: none); atomic. */
 	uint64_t ahead_seq;
+	/*
+	 * Another name of it in the same directory (a LINK), under fs->tree_lock:
+	 * what it is reached by when its own name goes (inode_pin_fd).
+	 */
+	char *alt_name;
 	/* Directories: when last looked up or looked in (fdp_now), for fdpressure.c; atomic. */
 	uint32_t used;
 	bool counted; /* a directory fdpressure.c counts */
@@ -241,6 +246,8 @@ struct inode *inode_insert_or_get(struct fs *fs, struct inode *fresh);
 struct inode *inode_insert_new(struct fs *fs, struct inode *fresh);
 struct inode *inode_new(void);
 void inode_ref(struct inode *inode);
+/* A LINK made name 'name' of it in 'parent': kept when that is its own directory. */
+void inode_linked(struct fs *fs, struct inode *inode, struct inode *parent, const char *name);
 void inode_unref(struct fs *fs, struct inode *inode, uint64_t n);
 /* Guest path of an inode ("/" for the root), malloc'd; NULL + errno on failure. */
 char *inode_guest_path(struct fs *fs, struct inode *inode);
@@ -257,6 +264,8 @@ void fdp_init(void);
 uint32_t fdp_now(void);
 void fdp_dir_added(struct fs *fs);
 void fdp_dir_removed(void);
+/* Half way there: a listing sends its directories without a dentry (no fds for them). */
+bool fdp_pressed(void);
 
 /* layers.c */
 int fs_open_layers(struct fs *fs);
@@ -301,8 +310,13 @@ void inode_path_begin(struct inode *inode, char *path);
 ssize_t inode_readlink(struct inode *inode, char *buf, size_t size);
 ssize_t inode_path_listxattr(struct inode *inode, const char *path, char *list, size_t size);
 void inode_path_end(void);
-/* The object is about to lose its name (unlink, rename over it): keep an fd to it from now on. */
-void inode_pin_fd(struct fs *fs, struct inode *inode);
+/*
+ * The object is about to lose name 'name' of 'parent' (unlink, rename over
+ * it; NULL: its own): keep an fd to it from now on, unless that is not the
+ * name it is reached by, or another one in that directory (inode_linked)
+ * still leads to it, which it is then reached by.
+ */
+void inode_pin_fd(struct fs *fs, struct inode *inode, struct inode *parent, const char *name);
 /* Copy-up moved the object: reopened fds of the old one must not be reused. */
 void inode_fds_changed(void);
 

@@ -288,20 +288,56 @@ void inode_path_end(void)
 	pthread_rwlock_unlock(&ring_fs->tree_lock);
 }
 
-void inode_pin_fd(struct fs *fs, struct inode *inode)
+/* Does 'name' in inode's directory lead to it? (tree_lock held) */
+static bool name_leads_to(struct inode *inode, const char *name)
+{
+	int dfd = parent_dir_fd(inode);
+	struct stat st;
+
+	return dfd >= 0 && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (uint64_t)st.st_ino == inode->key_ino && (uint64_t)st.st_dev == inode->key_dev;
+}
+
+void inode_pin_fd(struct fs *fs, struct inode *inode, struct inode *parent, const char *name)
 {
 	int fd;
 
 	if (inode->type == S_IFDIR || inode_synthetic(inode))
 		return;
 	pthread_rwlock_wrlock(&fs->tree_lock);
-	if (inode->fd < 0) {
+	bool own = !name || (inode->parent == parent && inode->name && !strcmp(inode->name, name));
+	if (own && inode->fd < 0 && inode->alt_name && strcmp(inode->alt_name, inode->name) &&
+	    name_leads_to(inode, inode->alt_name)) {
+		/* git's objects: linked from a temporary name, which then goes. */
+		free(inode->name);
+		inode->name = inode->alt_name;
+		inode->alt_name = NULL;
+		own = false;
+		inode_fds_changed();
+	}
+	if (own && inode->fd < 0) {
 		fd = open_by_name(inode);
 		/* Without it the object is lost to us once unlinked: requests then fail. */
 		if (fd >= 0)
 			__atomic_store_n(&inode->fd, fd, __ATOMIC_RELEASE);
 	}
 	pthread_rwlock_unlock(&fs->tree_lock);
+}
+
+void inode_linked(struct fs *fs, struct inode *inode, struct inode *parent, const char *name)
+{
+	char *copy;
+
+	if (inode->type == S_IFDIR || inode_synthetic(inode) || !(copy = strdup(name)))
+		return;
+	pthread_rwlock_wrlock(&fs->tree_lock);
+	if (inode->parent == parent) {
+		free(inode->alt_name);
+		inode->alt_name = copy;
+		copy = NULL;
+	}
+	pthread_rwlock_unlock(&fs->tree_lock);
+	free(copy);
 }
 
 static unsigned bucket_of(uint64_t dev, uint64_t ino)
@@ -361,6 +397,7 @@ static void inode_destroy(struct fs *fs, struct inode *inode)
 		free(inode->dir_fds);
 	}
 	free(inode->name);
+	free(inode->alt_name);
 	pthread_mutex_destroy(&inode->lock);
 	free(inode);
 }

@@ -451,6 +451,8 @@ static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent_id, const 
 	 */
 	if (r == 0 && inode->unlinked)
 		name_tmpfile(fs, inode, parent, name);
+	else if (r == 0)
+		inode_linked(fs, inode, parent, name);
 	if (r < 0) {
 		dir_listing_invalidate(parent); /* a whiteout may have gone */
 		fuse_reply_err(req, -r);
@@ -551,7 +553,7 @@ static int remove_entry(struct fs *fs, const struct credentials_slot *who, struc
 			r = union_clear_dir(inode_dir_fd(child, fs->upper));
 		/* It may still be open or have other names: reach it without this one. */
 		if (r == 0)
-			inode_pin_fd(fs, child);
+			inode_pin_fd(fs, child, parent, name);
 		if (r == 0 && unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0)
 			r = -errno;
 		if (r == 0)
@@ -614,7 +616,7 @@ static int rename_and_relink(struct fs *fs, int olddir, struct inode *src, struc
 		return -ENOMEM;
 	}
 	if (dst && !exchange)
-		inode_pin_fd(fs, dst);
+		inode_pin_fd(fs, dst, newparent, newname);
 	inode_ref(newparent);
 	if (exchange)
 		inode_ref(parent);

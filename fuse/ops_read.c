@@ -327,7 +327,8 @@ static size_t add_entry(fuse_req_t req, struct fs *fs, struct inode *dir,
 		child = __atomic_exchange_n(&pre->child, NULL, __ATOMIC_ACQ_REL);
 	if (child)
 		e = pre->e; /* made ahead, and nothing changed since */
-	else if (dots || fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
+	else if (dots || (de->type == DT_DIR && fdp_pressed()) ||
+		 fs_lookup_child_stat(fs, dir, de->name, &child, &backing) < 0 ||
 		 make_entry_from(fs, child, &e, &backing) < 0)
 		child = NULL;
 	if (child && child->vnode && child->vnode->kind == VNODE_DIRECT) {

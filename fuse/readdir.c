@@ -434,6 +434,8 @@ bool dir_listing_prefetch(struct fs *fs, struct inode *dir)
 	struct dir_handle *dh;
 	bool installed = false;
 
+	if (fdp_pressed())
+		return false; /* its directories would each hold fds (fdpressure.c) */
 	pthread_mutex_lock(&dir->lock);
 	dh = dir->listing;
 	pthread_mutex_unlock(&dir->lock);
