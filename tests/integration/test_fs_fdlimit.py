@@ -146,3 +146,31 @@ def test_more_directories_than_fds_through_groot(tmp_path):
                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))
     assert (r.returncode, r.stdout) == (0, "3000 /tmp/many/2999\n['/tmp/many/0:', 'f', "
                                            "'/tmp/many/2999:', 'f']\ngone True\n"), r
+
+
+LINK_THEN_UNLINK = """
+import os
+os.mkdir("/tmp/objects")
+for i in range(3000):
+    tmp, final = "/tmp/objects/tmp_%d" % i, "/tmp/objects/%d" % i
+    with open(tmp, "w") as f:
+        f.write(str(i))
+    os.link(tmp, final)
+    os.unlink(tmp)
+print(len(os.listdir("/tmp/objects")), open("/tmp/objects/2999").read())
+open("/tmp/after", "w").close()
+print("after ok")
+"""
+
+
+def test_files_renamed_by_link_and_unlink_keep_no_fds(tmp_path):
+    """git writes each object to a temporary name, links it to its own and unlinks the
+    first: the view kept an fd for each such file, and a git add of 20,000 files ran
+    out (EMFILE for every later create). It now reaches them by their second name."""
+    import resource
+    from conftest import GROOT, TRIXIE_ROOTFS, write_profile
+    p = write_profile(tmp_path, TRIXIE_ROOTFS, name="links", extra="  upper: ephemeral\n")
+    r = subprocess.run([str(GROOT), "run", str(p), "--", "python3", "-c", LINK_THEN_UNLINK],
+                       capture_output=True, text=True, timeout=300,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))
+    assert (r.returncode, r.stdout) == (0, "3000 2999\nafter ok\n"), r
