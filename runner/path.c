@@ -448,23 +448,28 @@ void handle_path_enter(struct stop *stop)
 	}
 }
 
+/*
+ * The name an xattr call takes (set, get and remove, plain, l-, f- and *at;
+ * not the list calls) into name: its argument's index (1; 3 for the *at
+ * forms, after dirfd, path and flags), or -1.
+ */
+static int xattr_name(struct stop *stop, char *name, size_t size)
+{
+	const char *call = stop->desc->name;
+	size_t n = strlen(call);
+	int arg = n > 2 && !strcmp(call + n - 2, "at") ? 3 : 1;
+
+	if (!strstr(call, "xattr") || strstr(call, "list") ||
+	    tracee_read_string(stop->tracee->pid, stop_arg(stop, arg), name, size) < 0)
+		return -1;
+	return arg;
+}
+
 int privileged_xattr_change(struct stop *stop)
 {
-	static const char *const changes[] = {"setxattr",    "lsetxattr",    "setxattrat",
-					      "removexattr", "lremovexattr", "removexattrat",
-					      "fsetxattr",   "fremovexattr"};
 	char name[256];
-	bool at = !strcmp(stop->desc->name + strlen(stop->desc->name) - 2, "at");
-	size_t i;
 
-	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
-		if (!strcmp(stop->desc->name, changes[i]))
-			break;
-	if (i == sizeof(changes) / sizeof(changes[0]))
-		return 0;
-	/* The name: argument 1 (argument 3 for the *at forms, after dirfd, path and flags). */
-	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, at ? 3 : 1), name, sizeof(name)) <
-	    0)
+	if (strstr(stop->desc->name, "get") || xattr_name(stop, name, sizeof(name)) < 0)
 		return 0;
 	if (!strncmp(name, "security.", 9) || !strncmp(name, "trusted.", 8))
 		return XATTR_PRIVILEGED;
@@ -553,25 +558,15 @@ bool xattr_change_answered(const struct session *session, struct stop *stop)
  */
 void rename_privileged_xattr(struct stop *stop)
 {
-	static const char *const calls[] = {"setxattr",	    "lsetxattr",     "fsetxattr",
-					    "setxattrat",   "removexattr",   "lremovexattr",
-					    "fremovexattr", "removexattrat", "getxattr",
-					    "lgetxattr",    "fgetxattr",     "getxattrat"};
-	const char *call = stop->desc->name;
 	char name[256], renamed[300];
-	size_t i;
+	int arg;
 
-	for (i = 0; i < sizeof(calls) / sizeof(calls[0]) && strcmp(call, calls[i]); i++)
-		;
-	if (i == sizeof(calls) / sizeof(calls[0]) || geteuid() == 0)
+	if (geteuid() == 0 || (arg = xattr_name(stop, name, sizeof(name))) < 0)
 		return; /* root's own: the kernel and the view's backing store take them as they are
 			 */
-	int arg = !strcmp(call + strlen(call) - 2, "at") ? 3 : 1;
-	if (tracee_read_string(stop->tracee->pid, stop_arg(stop, arg), name, sizeof(name)) < 0)
-		return;
 	bool security = !strncmp(name, "security.", 9) && strcmp(name, "security.selinux");
 	/* security.* reads reach the view as they are; trusted.* ones the kernel keeps back. */
-	if (!(security && strstr(call, "getxattr") == NULL) && strncmp(name, "trusted.", 8))
+	if (!(security && !strstr(stop->desc->name, "get")) && strncmp(name, "trusted.", 8))
 		return;
 	snprintf(renamed, sizeof(renamed), "user.groot.%s", name);
 	unsigned long copy =

@@ -45,6 +45,13 @@ static uint64_t hash_path(const char *s)
 	return h;
 }
 
+/* $RUN/s, the aliases' directory, made if missing; into dir. 0, or -1 and errno. */
+static int alias_dir(const struct session *session, char *dir, size_t size)
+{
+	snprintf(dir, size, "%s/s", session->run_dir);
+	return mkdir(dir, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int make_alias(const struct session *session, const char *host, bool for_bind,
 		      char *alias, size_t size)
 {
@@ -59,8 +66,7 @@ static int make_alias(const struct session *session, const char *host, bool for_
 		unlink(alias);
 		return 0;
 	}
-	snprintf(dir, sizeof(dir), "%s/s", session->run_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+	if (alias_dir(session, dir, sizeof(dir)) < 0)
 		return -errno;
 	if ((size_t)snprintf(alias, size, "%s/%016llx", dir, hash) >= SUN_PATH_SIZE)
 		return -ENAMETOOLONG;
@@ -172,8 +178,7 @@ static void name_bound_alias(const struct session *session, const char *alias, c
 	const char *hash = strrchr(alias, '-');
 	char dir[PATH_MAX], name[PATH_MAX];
 
-	snprintf(dir, sizeof(dir), "%s/s", session->run_dir);
-	if (!hash || (mkdir(dir, 0700) < 0 && errno != EEXIST) ||
+	if (!hash || alias_dir(session, dir, sizeof(dir)) < 0 ||
 	    (size_t)snprintf(name, sizeof(name), "%s/bound%s", dir, hash) >= sizeof(name))
 		return;
 	unlink(name);
